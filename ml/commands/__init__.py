@@ -1,0 +1,1 @@
+"""Subcommands of ``microexpr``; see :mod:`ml.cli` for the contract each module follows."""
