@@ -89,7 +89,10 @@ class CurveKeys:
             "name": self.name,
             "interp": self.interp,
             "tangent": self.tangent,
-            "keys": [[round(float(t), 9), round(float(v), 9)] for t, v in zip(self.times, self.values)],
+            "keys": [
+                [round(float(t), 9), round(float(v), 9)]
+                for t, v in zip(self.times, self.values, strict=True)
+            ],
             "source_aus": list(self.source_aus),
             "mapping_rows": list(self.mapping_rows),
             "max_error": _num(self.max_error),

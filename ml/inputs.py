@@ -44,7 +44,7 @@ def build_input(cfg: ModelCfg, crops: np.ndarray, keyframes: Keyframes | None = 
     if crops.shape[0] < 4:
         raise ValueError(f"a clip needs at least 4 frames, got {crops.shape[0]}")
     if cfg.input_kind not in _BUILDERS:
-        import ml.models  # noqa: F401  (model modules register their own input kinds)
+        import ml.models  # model modules register their own input kinds
 
         ml.models.list_models()
     if cfg.input_kind not in _BUILDERS:

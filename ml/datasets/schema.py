@@ -18,7 +18,8 @@ class ClipRecord:
     """One labelled micro-expression clip.
 
     Attributes:
-        dataset: corpus key (``"casme2"``, ``"samm"``, ``"smic"``, ``"mmew"``, ``"casme3"``, ``"synthetic"``...).
+        dataset: corpus key (``"casme2"``, ``"samm"``, ``"smic"``, ``"mmew"``, ``"casme3"``,
+            ``"synthetic"``...).
         subject: subject id as a string, unique within the dataset (``"sub01"``, ``"006"``).
         clip: clip id within the subject (``"EP02_01f"``).
         emotion: lowercase emotion label as coded (``"happiness"``, ``"others"``, ``"negative"``...).

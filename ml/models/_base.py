@@ -2,10 +2,10 @@
 
 A model maps a prepared clip tensor to three outputs, and knows its own loss::
 
-    out = model(x)                # x: (B, C, T, H, W) float, built by ml.inputs.build_input(cfg.input_kind, ...)
-    out["emotion_logits"]         # (B, E)  one logit per cfg.emotion_names
-    out["au_logits"]              # (B, A)  one logit per cfg.au_names (multi-label)
-    out["timing"]                 # (B, 3)  onset, apex, offset as fractions of the clip, 0 <= on <= apex <= off <= 1
+    out = model(x)          # x: (B, C, T, H, W) float, from ml.inputs.build_input(cfg, crops, ...)
+    out["emotion_logits"]   # (B, E)  one logit per cfg.emotion_names
+    out["au_logits"]        # (B, A)  one logit per cfg.au_names (multi-label)
+    out["timing"]           # (B, 3)  onset, apex, offset as clip fractions, 0 <= on <= apex <= off <= 1
     losses = model.loss(out, target)   # target: "emotion" (B,) long, "aus" (B, A) float 0/1,
                                        #         "timing" (B, 3) float in [0, 1]; losses["total"] is minimised
 

@@ -1,0 +1,134 @@
+"""The project's ``curves`` and ``ml`` packages, imported when first needed.
+
+They are looked up at run time (``importlib``) rather than imported statically: the editor may not have
+them on ``sys.path`` until the user installs them (see Plugin/README.md), and a missing package should
+give one clear message instead of breaking the menu. Objects coming back are typed by the small
+protocols the plugin relies on.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol, cast
+
+from microexpr_anim.errors import MicroExprPluginError
+
+__all__ = [
+    "CurveSetObj",
+    "MicroExpressionObj",
+    "atomic_write_text",
+    "canonical_au",
+    "curve_set",
+    "layer_curveset",
+    "load_tracks",
+    "make_curvesets",
+    "micro_expression_from_json",
+    "project_module",
+]
+
+
+class MicroExpressionObj(Protocol):
+    """What the plugin reads from ``curves.MicroExpression``."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def fps(self) -> float: ...
+
+
+class CurveKeysObj(Protocol):
+    """What the plugin reads from ``curves.CurveKeys``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def times(self) -> Any: ...
+    @property
+    def values(self) -> Any: ...
+    @property
+    def interp(self) -> str: ...
+    @property
+    def tangent(self) -> str: ...
+
+
+class CurveSetObj(Protocol):
+    """What the plugin reads from ``curves.CurveSet``."""
+
+    @property
+    def fps(self) -> float: ...
+    @property
+    def n_frames(self) -> int: ...
+    @property
+    def curves(self) -> tuple[CurveKeysObj, ...]: ...
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def settings(self) -> Any: ...
+    @property
+    def source(self) -> str: ...
+
+
+def project_module(name: str) -> ModuleType:
+    """Import ``curves.*``/``ml.*``; raise a clear error when the package is not on Unreal's sys.path."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
+            raise MicroExprPluginError(
+                f"the Python package {exc.name!r} (microexpr-anim) is not importable in Unreal's Python; "
+                "install it as described in Plugin/README.md ('Getting ml and curves onto sys.path')"
+            ) from exc
+        raise
+
+
+def load_tracks(path: str | Path) -> MicroExpressionObj:
+    """``curves.pipeline.load_tracks``: MicroExpression JSON, OpenFace or py-feat CSV."""
+    return cast(MicroExpressionObj, project_module("curves.pipeline").load_tracks(path))
+
+
+def micro_expression_from_json(text: str) -> MicroExpressionObj:
+    """``curves.MicroExpression.from_json``."""
+    return cast(MicroExpressionObj, project_module("curves.microexpression").MicroExpression.from_json(text))
+
+
+def analyze(clip: Path, *, weights: str | None, device: str | None) -> MicroExpressionObj:
+    """``ml.infer.analyze`` (needs torch)."""
+    return cast(MicroExpressionObj, project_module("ml.infer").analyze(clip, weights=weights, device=device))
+
+
+def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:
+    """``curves.pipeline.make_curvesets``."""
+    return list(project_module("curves.pipeline").make_curvesets(me, **kwargs))
+
+
+def layer_curveset(base: CurveSetObj, micro: CurveSetObj, at_time: float) -> CurveSetObj:
+    """``curves.layering.layer_curveset``."""
+    return cast(CurveSetObj, project_module("curves.layering").layer_curveset(base, micro, at_time))
+
+
+def curve_set(
+    fps: float,
+    n_frames: int,
+    curves: list[tuple[str, list[float], list[float]]] | tuple[CurveKeysObj, ...],
+    **kw: Any,
+) -> CurveSetObj:
+    """A ``curves.CurveSet`` from ``(name, times, values)`` triples or existing CurveKeys."""
+    mod = project_module("curves.curveset")
+    keys = tuple(
+        mod.CurveKeys(name=c[0], times=c[1], values=c[2]) if isinstance(c, tuple) else c for c in curves
+    )
+    return cast(CurveSetObj, mod.CurveSet(fps=fps, n_frames=n_frames, curves=keys, **kw))
+
+
+def canonical_au(text: str) -> str:
+    """``curves.au.canonical_au``: ``"R12"`` -> ``"AU12R"``; ValueError when not an AU code."""
+    return str(project_module("curves.au").canonical_au(text))
+
+
+def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> Path:
+    """``curves.atomic.atomic_write_text``."""
+    return Path(project_module("curves.atomic").atomic_write_text(path, text, overwrite=overwrite))

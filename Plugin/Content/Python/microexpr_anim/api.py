@@ -1,0 +1,351 @@
+"""Console API: ``generate``, ``apply_to`` (layering onto an existing animation), skeleton helpers.
+
+Example (Unreal's Python console)::
+
+    import microexpr_anim as mx
+    mx.generate("D:/clips/EP02_01f.mp4", "/Game/MetaHumans/Common/Face/Face_Archetype_Skeleton",
+                "metahuman", dest="/Game/MicroExpressions", emotion="happiness", intensity=0.8)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import unreal
+
+from microexpr_anim import _project
+from microexpr_anim._project import CurveSetObj, MicroExpressionObj
+from microexpr_anim.errors import (
+    AssetExistsError,
+    AssetPathError,
+    GenerationCancelledError,
+    MicroExprPluginError,
+)
+from microexpr_anim.naming import (
+    asset_name_for_clip,
+    check_package_path,
+    sanitize_asset_name,
+    split_object_path,
+)
+from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table
+from microexpr_anim.settings import Settings, load_settings
+from microexpr_anim.writer import build_anim_asset, write_curves_into, write_new_anim_sequence
+
+__all__ = [
+    "DEFAULT_DEST",
+    "METAHUMAN_FACE_SKELETONS",
+    "apply_to",
+    "default_skeleton",
+    "generate",
+    "make_curvesets_for",
+    "read_anim_curveset",
+    "resolve_skeleton",
+]
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_DEST = "/Game/MicroExpressions"
+#: Where MetaHuman projects keep the face skeleton (project content, then the MetaHuman plugin's).
+METAHUMAN_FACE_SKELETONS = (
+    "/Game/MetaHumans/Common/Face/Face_Archetype_Skeleton",
+    "/MetaHuman/IdentityTemplate/Face_Archetype_Skeleton",
+)
+
+#: Called between steps with (done, total, message); returns True to cancel.
+ProgressFn = Callable[[int, int, str], bool]
+
+
+def _content_roots_for(path: str) -> list[str]:
+    """``Game`` plus the root of ``path`` when it is a mounted content root (a plugin's)."""
+    roots = ["Game"]
+    root = str(path).strip().replace("\\", "/").strip("/").split("/", 1)[0]
+    if root and root != "Game" and unreal.EditorAssetLibrary.does_directory_exist("/" + root):
+        roots.append(root)
+    return roots
+
+
+def checked_folder(dest: str) -> str:
+    """Validate an asset folder against /Game and the mounted plugin roots."""
+    return check_package_path(dest, _content_roots_for(dest))
+
+
+def default_skeleton() -> unreal.Skeleton | None:
+    """MetaHuman's Face_Archetype_Skeleton if the project has it, else None."""
+    for path in METAHUMAN_FACE_SKELETONS:
+        if unreal.EditorAssetLibrary.does_asset_exist(path):
+            asset = unreal.EditorAssetLibrary.load_asset(path)
+            if isinstance(asset, unreal.Skeleton):
+                return asset
+    return None
+
+
+def resolve_skeleton(skeleton: unreal.Skeleton | str | None) -> unreal.Skeleton:
+    """A Skeleton from an object or an asset path; None means the MetaHuman face skeleton.
+
+    Raises:
+        ValueError: the asset does not exist or is not a Skeleton.
+    """
+    if isinstance(skeleton, unreal.Skeleton):
+        return skeleton
+    if skeleton is None or not str(skeleton).strip():
+        found = default_skeleton()
+        if found is None:
+            raise ValueError(
+                "no skeleton given and the MetaHuman Face_Archetype_Skeleton is not in this project; "
+                "pass skeleton='/Game/Path/To/Skeleton'"
+            )
+        return found
+    path = str(skeleton).strip()
+    if not unreal.EditorAssetLibrary.does_asset_exist(path):
+        raise ValueError(f"skeleton {path} not found in the project")
+    asset = unreal.EditorAssetLibrary.load_asset(path)
+    if not isinstance(asset, unreal.Skeleton):
+        raise ValueError(f"{path} is not a Skeleton asset")
+    return asset
+
+
+@contextlib.contextmanager
+def _rig_csv(resolved: ResolvedRigTable) -> Iterator[Path]:
+    """The validated table as a temporary CSV that ``curves.rigmap`` reads."""
+    with tempfile.TemporaryDirectory(prefix="microexpr_rig_") as tmp:
+        path = Path(tmp) / "rig.csv"
+        path.write_text(resolved.csv_text, encoding="utf-8")
+        yield path
+
+
+def make_curvesets_for(
+    me: MicroExpressionObj,
+    resolved: ResolvedRigTable,
+    *,
+    emotion: str | None = None,
+    intensity: float = 1.0,
+    variants: int = 1,
+    seed: int = 0,
+) -> list[CurveSetObj]:
+    """``curves.pipeline.make_curvesets`` with a validated rig table."""
+    with _rig_csv(resolved) as rig_path:
+        sets = _project.make_curvesets(
+            me, rig=rig_path, emotion=emotion, intensity=intensity, variants=variants, seed=seed
+        )
+    if not sets:
+        raise MicroExprPluginError(f"no curves came out for {me.source or 'the clip'} with {resolved.source}")
+    return list(sets)
+
+
+def read_anim_curveset(seq: unreal.AnimSequence) -> CurveSetObj:
+    """The float curves of an existing AnimSequence as a CurveSet (for layering)."""
+    model = seq.data_model_interface
+    rate = model.get_frame_rate()
+    fps = rate.numerator / rate.denominator
+    n_keys = max(1, int(model.get_number_of_keys()))
+    curves: list[tuple[str, list[float], list[float]]] = []
+    for name in unreal.AnimationLibrary.get_animation_curve_names(seq, unreal.RawCurveTrackTypes.RCT_FLOAT):
+        times, values = unreal.AnimationLibrary.get_float_keys(seq, name)
+        if len(times) == 0:
+            continue
+        curves.append((str(name), [float(t) for t in times], [float(v) for v in values]))
+    return _project.curve_set(fps, n_keys, curves, source=seq.get_path_name())
+
+
+def generate(
+    clip: str | Path,
+    skeleton: unreal.Skeleton | str | None,
+    rig_table: unreal.DataTable | str | Path | ResolvedRigTable,
+    dest: str = DEFAULT_DEST,
+    name: str | None = None,
+    emotion: str | None = None,
+    intensity: float = 1.0,
+    variants: int = 1,
+    seed: int = 0,
+    overwrite: bool = False,
+    base_animation: unreal.AnimSequence | str | None = None,
+    at_time: float | None = None,
+    *,
+    settings: Settings | None = None,
+    check_skeleton: bool = True,
+    progress: ProgressFn | None = None,
+) -> list[unreal.AnimSequence]:
+    """Turn a clip into AnimSequence asset(s) and return them.
+
+    Args:
+        clip: a video file or frame folder (runs the model), a MicroExpression JSON, or an OpenFace /
+            py-feat CSV of AU intensities.
+        skeleton: the target Skeleton (object or asset path); None picks MetaHuman's
+            Face_Archetype_Skeleton when the project has it.
+        rig_table: the AU-to-rig table: a DataTable of MicroExprAURigRow, ``"metahuman"``, ``"arkit"``,
+            a DataTable asset path or a CSV file.
+        dest: content folder for the new assets (under /Game or a mounted plugin root).
+        name: asset name (sanitised); default ``AS_MicroExpr_<clip stem>``; variants get ``_v<k>``.
+        emotion: emotion to express (default: the clip's most probable one).
+        intensity: scale of the expression (1 = as detected).
+        variants: number of jittered variants (variant 0 is the unjittered one).
+        seed: seed of the variants' jitter.
+        overwrite: replace existing assets of the same name (never otherwise).
+        base_animation: layer the micro-expression onto a copy of this AnimSequence at ``at_time``
+            seconds; the original is untouched.
+        at_time: where the micro-expression starts in ``base_animation`` (default 0).
+        settings: how to run the model (default: the saved settings).
+        check_skeleton: require every rig curve to be a curve of the skeleton.
+        progress: called between steps with (done, total, message); returning True cancels.
+
+    Returns:
+        The created AnimSequences, one per variant.
+
+    Raises:
+        AssetPathError, AssetExistsError, AssetWriteError, RigTableError, ModelUnavailableError,
+        FileNotFoundError, ValueError: with a message naming the file, asset or row at fault.
+    """
+    from microexpr_anim.model import load_micro_expression
+
+    if variants < 1:
+        raise ValueError(f"variants must be >= 1, got {variants}")
+    if not intensity >= 0:
+        raise ValueError(f"intensity must be >= 0, got {intensity}")
+    base_seq: unreal.AnimSequence | None = None
+    if base_animation is not None:
+        base_seq = _resolve_anim(base_animation)
+        if skeleton is None:
+            skeleton = base_seq.get_skeleton()
+    folder = checked_folder(dest)
+    names = _asset_names(clip, name, variants)
+    skel = resolve_skeleton(skeleton)
+    existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
+    if existing and not overwrite:
+        raise AssetExistsError(
+            f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
+            "(or choose another name)"
+        )
+    total = 3 + variants
+
+    def step(done: int, message: str) -> None:
+        if progress is not None and progress(done, total, message):
+            raise GenerationCancelledError(f"cancelled by the user while {message}")
+
+    step(0, "reading the rig table")
+    if isinstance(rig_table, ResolvedRigTable):
+        resolved = rig_table
+    else:
+        resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
+    step(1, f"analysing {Path(clip).name}")
+    me = load_micro_expression(clip, settings or load_settings())
+    step(2, "fitting curves")
+    sets = make_curvesets_for(
+        me, resolved, emotion=emotion, intensity=intensity, variants=variants, seed=seed
+    )
+    if len(sets) != len(names):
+        raise MicroExprPluginError(f"asked for {len(names)} variants but the curve fitting gave {len(sets)}")
+    created: list[unreal.AnimSequence] = []
+    for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
+        step(3 + k, f"writing {folder}/{asset_name}")
+        if base_seq is None:
+            created.append(write_new_anim_sequence(cs, skel, folder, asset_name, overwrite=overwrite))
+        else:
+            created.append(_layer_onto_copy(base_seq, cs, at_time or 0.0, folder, asset_name, overwrite))
+    return created
+
+
+def _asset_names(clip: str | Path, name: str | None, variants: int) -> list[str]:
+    if name is not None:
+        base = sanitize_asset_name(name)
+        if base != name:
+            LOG.warning("asset name %r sanitised to %r", name, base)
+        return [base] if variants == 1 else [f"{base}_v{k}" for k in range(variants)]
+    if variants == 1:
+        return [asset_name_for_clip(clip)]
+    return [asset_name_for_clip(clip, variant=k) for k in range(variants)]
+
+
+def _resolve_anim(anim: unreal.AnimSequence | str) -> unreal.AnimSequence:
+    if isinstance(anim, unreal.AnimSequence):
+        return anim
+    path = str(anim)
+    if not unreal.EditorAssetLibrary.does_asset_exist(path):
+        raise ValueError(f"base animation {path} not found in the project")
+    asset = unreal.EditorAssetLibrary.load_asset(path)
+    if not isinstance(asset, unreal.AnimSequence):
+        raise ValueError(f"{path} is not an AnimSequence")
+    return asset
+
+
+def _layer_onto_copy(
+    base: unreal.AnimSequence,
+    micro: CurveSetObj,
+    at_time: float,
+    folder: str,
+    asset_name: str,
+    overwrite: bool,
+) -> unreal.AnimSequence:
+    """Copy ``base`` to ``folder/asset_name`` and add the micro-expression's curves at ``at_time``."""
+    base_cs = read_anim_curveset(base)
+    if not 0.0 <= at_time <= base_cs.duration:
+        raise ValueError(
+            f"at_time {at_time} s is outside {base.get_path_name()} (0 to {base_cs.duration:.3f} s)"
+        )
+    layered = _project.layer_curveset(base_cs, micro, at_time)
+    touched = set(micro.names)
+    changed = _project.curve_set(
+        layered.fps,
+        layered.n_frames,
+        tuple(c for c in layered.curves if c.name in touched),
+        settings=layered.settings,
+        source=layered.source,
+    )
+
+    def make(name: str, target_folder: str) -> unreal.Object | None:
+        return unreal.EditorAssetLibrary.duplicate_loaded_asset(base, f"{target_folder}/{name}")
+
+    def fill(seq: unreal.AnimSequence) -> None:
+        write_curves_into(
+            seq, changed, set_timing=False, replace_curves=True, title=f"MicroExprAnim: {asset_name}"
+        )
+
+    return build_anim_asset(
+        folder, asset_name, make, fill, overwrite=overwrite, what=f"{len(changed.curves)} layered curves"
+    )
+
+
+def apply_to(
+    base_animation: unreal.AnimSequence | str,
+    clip: str | Path,
+    rig_table: unreal.DataTable | str | Path,
+    at_time: float = 0.0,
+    dest: str | None = None,
+    name: str | None = None,
+    emotion: str | None = None,
+    intensity: float = 1.0,
+    seed: int = 0,
+    overwrite: bool = False,
+    *,
+    settings: Settings | None = None,
+    check_skeleton: bool = True,
+) -> unreal.AnimSequence:
+    """Layer a micro-expression onto a copy of ``base_animation`` (default ``<base>_MicroExpr`` beside it).
+
+    The original animation is never modified. See :func:`generate` for the other arguments.
+    """
+    base = _resolve_anim(base_animation)
+    base_folder, base_name = split_object_path(base.get_path_name())
+    try:
+        folder = checked_folder(dest or base_folder)
+    except AssetPathError as exc:
+        raise AssetPathError(f"{exc}; pass dest='/Game/...' for the layered copy") from exc
+    result = generate(
+        clip,
+        base.get_skeleton(),
+        rig_table,
+        dest=folder,
+        name=name or f"{base_name}_MicroExpr",
+        emotion=emotion,
+        intensity=intensity,
+        seed=seed,
+        overwrite=overwrite,
+        base_animation=base,
+        at_time=at_time,
+        settings=settings,
+        check_skeleton=check_skeleton,
+    )
+    return result[0]

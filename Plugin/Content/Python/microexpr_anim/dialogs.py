@@ -1,0 +1,213 @@
+"""Menu actions: an options form (details view of a Python uclass), a cancellable progress dialog,
+and the new assets selected in the Content Browser. Imported only when a menu entry is clicked.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import unreal
+
+from microexpr_anim.api import DEFAULT_DEST, ProgressFn, default_skeleton, generate
+from microexpr_anim.errors import GenerationCancelledError, MicroExprPluginError
+from microexpr_anim.rigtables import ensure_rig_datatable
+
+__all__ = ["MicroExprBatchOptions", "MicroExprGenerateOptions", "show_batch_dialog", "show_generate_dialog"]
+
+LOG = logging.getLogger(__name__)
+TITLE = "Micro-Expression"
+_EXPECTED = (
+    MicroExprPluginError,
+    ValueError,
+    FileNotFoundError,
+    FileExistsError,
+    NotADirectoryError,
+    OSError,
+)
+
+
+@unreal.uclass()
+class MicroExprGenerateOptions(unreal.Object):
+    """Options of "Generate Micro-Expression" (shown in a details view)."""
+
+    clip = unreal.uproperty(
+        unreal.FilePath,
+        meta={
+            "ToolTip": "Video file, MicroExpression JSON or OpenFace CSV",
+            "FilePathFilter": "Clips|*.mp4;*.avi;*.mov;*.mkv;*.json;*.csv",
+        },
+    )
+    skeleton = unreal.uproperty(
+        unreal.Skeleton, meta={"ToolTip": "Target skeleton (MetaHuman: Face_Archetype_Skeleton)"}
+    )
+    rig_table = unreal.uproperty(
+        unreal.DataTable, meta={"ToolTip": "AU-to-rig DataTable (MicroExprAURigRow)"}
+    )
+    emotion = unreal.uproperty(str, meta={"ToolTip": "Emotion to express; empty = the clip's own"})
+    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "UIMax": "2.0"})
+    destination = unreal.uproperty(str, meta={"ToolTip": "Content folder, e.g. /Game/MicroExpressions"})
+    asset_name = unreal.uproperty(str, meta={"ToolTip": "Empty = AS_MicroExpr_<clip name>"})
+    variants = unreal.uproperty(int, meta={"ClampMin": "1", "UIMax": "16"})
+    overwrite = unreal.uproperty(bool, meta={"ToolTip": "Replace an existing asset of the same name"})
+    check_skeleton_curves = unreal.uproperty(
+        bool, meta={"ToolTip": "Require every rig curve of the table to be a curve of the skeleton"}
+    )
+
+
+@unreal.uclass()
+class MicroExprBatchOptions(unreal.Object):
+    """Options of "Batch Generate..."."""
+
+    clips_folder = unreal.uproperty(unreal.DirectoryPath, meta={"ToolTip": "Folder of clips"})
+    skeleton = unreal.uproperty(unreal.Skeleton)
+    rig_table = unreal.uproperty(unreal.DataTable)
+    emotion = unreal.uproperty(str)
+    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "UIMax": "2.0"})
+    destination = unreal.uproperty(str)
+    overwrite = unreal.uproperty(bool, meta={"ToolTip": "Redo clips whose asset already exists"})
+    check_skeleton_curves = unreal.uproperty(
+        bool, meta={"ToolTip": "Require every rig curve of the table to be a curve of the skeleton"}
+    )
+
+
+_last: dict[str, unreal.Object] = {}
+
+
+def _default_table() -> unreal.DataTable | None:
+    try:
+        return ensure_rig_datatable("metahuman")
+    except Exception as exc:  # the form still opens; the user can pick a table
+        LOG.warning("MicroExprAnim: default rig table unavailable: %s", exc)
+        return None
+
+
+def _generate_options() -> MicroExprGenerateOptions:
+    opts = _last.get("generate")
+    if isinstance(opts, MicroExprGenerateOptions):
+        return opts
+    opts = MicroExprGenerateOptions()
+    opts.skeleton = default_skeleton()
+    opts.rig_table = _default_table()
+    opts.intensity = 1.0
+    opts.destination = DEFAULT_DEST
+    opts.variants = 1
+    opts.check_skeleton_curves = True
+    _last["generate"] = opts
+    return opts
+
+
+def _batch_options() -> MicroExprBatchOptions:
+    opts = _last.get("batch")
+    if isinstance(opts, MicroExprBatchOptions):
+        return opts
+    opts = MicroExprBatchOptions()
+    opts.skeleton = default_skeleton()
+    opts.rig_table = _default_table()
+    opts.intensity = 1.0
+    opts.destination = DEFAULT_DEST
+    opts.check_skeleton_curves = True
+    _last["batch"] = opts
+    return opts
+
+
+def _message(text: str) -> None:
+    unreal.EditorDialog.show_message(TITLE, text, unreal.AppMsgType.OK)
+
+
+@contextmanager
+def _slow_task(total: int, title: str) -> Iterator[ProgressFn]:
+    """A cancellable progress dialog; yields a ``progress(done, total, message) -> cancel`` callback."""
+    with unreal.ScopedSlowTask(float(total), title) as task:
+        task.make_dialog(True)
+
+        def progress(done: int, _total: int, message: str) -> bool:
+            task.enter_progress_frame(1.0, message)
+            return bool(task.should_cancel())
+
+        yield progress
+
+
+def _run_reporting(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except GenerationCancelledError as exc:
+        unreal.log_warning(f"MicroExprAnim: {exc}")
+    except _EXPECTED as exc:
+        unreal.log_error(f"MicroExprAnim: {exc}")
+        _message(str(exc))
+    except Exception as exc:  # a bug: show it rather than fail silently
+        unreal.log_error("MicroExprAnim: unexpected error\n" + traceback.format_exc())
+        _message(f"Unexpected error ({type(exc).__name__}: {exc}); details in the Output Log")
+
+
+def show_generate_dialog() -> None:
+    """Menu action "Generate Micro-Expression"."""
+    opts = _generate_options()
+    if not unreal.EditorDialog.show_object_details_view("Generate Micro-Expression", opts):
+        return
+
+    def run() -> None:
+        clip = str(opts.clip.file_path).strip()
+        if not clip:
+            raise ValueError("choose a clip file first")
+        variants = max(1, int(opts.variants))
+        with _slow_task(3 + variants, "Generating micro-expression...") as progress:
+            made = generate(
+                clip,
+                opts.skeleton,
+                opts.rig_table if opts.rig_table is not None else "metahuman",
+                dest=str(opts.destination) or DEFAULT_DEST,
+                name=str(opts.asset_name).strip() or None,
+                emotion=str(opts.emotion).strip() or None,
+                intensity=float(opts.intensity),
+                variants=variants,
+                overwrite=bool(opts.overwrite),
+                check_skeleton=bool(opts.check_skeleton_curves),
+                progress=progress,
+            )
+        paths = [m.get_path_name() for m in made]
+        unreal.EditorAssetLibrary.sync_browser_to_objects(paths)
+        unreal.log(f"MicroExprAnim: created {', '.join(paths)}")
+
+    _run_reporting(run)
+
+
+def show_batch_dialog() -> None:
+    """Menu action "Batch Generate..."."""
+    from microexpr_anim.batch import find_clips, generate_batch
+
+    opts = _batch_options()
+    if not unreal.EditorDialog.show_object_details_view("Batch Generate Micro-Expressions", opts):
+        return
+
+    def run() -> None:
+        from pathlib import Path
+
+        folder = str(opts.clips_folder.path).strip()
+        if not folder or not Path(folder).is_dir():
+            raise ValueError(f"choose a folder of clips first (got {folder!r})")
+        total = max(1, len(find_clips(Path(folder))))
+        with _slow_task(total, "Generating micro-expressions...") as progress:
+            report = generate_batch(
+                folder,
+                opts.skeleton,
+                opts.rig_table if opts.rig_table is not None else "metahuman",
+                dest=str(opts.destination) or DEFAULT_DEST,
+                overwrite=bool(opts.overwrite),
+                emotion=str(opts.emotion).strip() or None,
+                intensity=float(opts.intensity),
+                check_skeleton=bool(opts.check_skeleton_curves),
+                progress=progress,
+            )
+        done = [p for i in report.items if i.status == "done" for p in i.asset.split(";")]
+        if done:
+            unreal.EditorAssetLibrary.sync_browser_to_objects(done)
+        _message(
+            f"{report.counts.get('done', 0)} created, {report.counts.get('skipped', 0)} skipped, "
+            f"{len(report.failed)} failed.\nReport: {report.report_csv}"
+        )
+
+    _run_reporting(run)

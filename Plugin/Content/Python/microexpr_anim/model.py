@@ -1,0 +1,99 @@
+"""Turn a clip into a ``MicroExpression``: imported tracks directly, videos through the model.
+
+The model runs in Unreal's own Python when torch imports there, or in a separate Python
+(``python -m ml infer CLIP --json -``), chosen by :class:`microexpr_anim.settings.Settings`. Both give the
+same ``MicroExpression`` JSON document.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import subprocess
+from pathlib import Path
+
+from microexpr_anim import _project
+from microexpr_anim._project import MicroExpressionObj
+from microexpr_anim.errors import ModelUnavailableError
+from microexpr_anim.settings import Settings
+
+__all__ = ["TRACK_SUFFIXES", "analyze_clip", "in_process_available", "load_micro_expression"]
+
+LOG = logging.getLogger(__name__)
+
+#: Files read as tracks (MicroExpression JSON, OpenFace/py-feat CSV) instead of running the model.
+TRACK_SUFFIXES = (".json", ".csv")
+
+_INSTALL_HINT = (
+    "Either install torch into Unreal's Python (see Plugin/README.md, 'Installing torch') or set an "
+    "external Python with microexpr-anim installed: "
+    "microexpr_anim.settings.set_model('external', python='C:/path/to/python.exe')"
+)
+
+
+def in_process_available() -> bool:
+    """Whether torch and the ``ml`` package can be imported in this Python."""
+    try:
+        return importlib.util.find_spec("torch") is not None and importlib.util.find_spec("ml") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def load_micro_expression(clip: str | Path, settings: Settings | None = None) -> MicroExpressionObj:
+    """Read a clip: ``.json``/``.csv`` as tracks (``curves.pipeline.load_tracks``), else run the model.
+
+    Raises:
+        FileNotFoundError: the clip does not exist.
+        ModelUnavailableError: a video needs the model and neither way of running it works.
+    """
+    path = Path(clip)
+    if not path.exists():
+        raise FileNotFoundError(f"clip not found: {path}")
+    if path.is_file() and path.suffix.lower() in TRACK_SUFFIXES:
+        return _project.load_tracks(path)
+    return analyze_clip(path, settings or Settings())
+
+
+def analyze_clip(clip: Path, settings: Settings) -> MicroExpressionObj:
+    """Run the model on a video file or frame folder, in process or externally per ``settings``."""
+    mode = settings.model_mode
+    if mode == "in_process" or (mode == "auto" and in_process_available()):
+        if not in_process_available():
+            raise ModelUnavailableError(
+                f"model_mode is 'in_process' but torch/ml do not import here. {_INSTALL_HINT}"
+            )
+        return _project.analyze(clip, weights=settings.weights or None, device=settings.device or None)
+    if settings.external_python:
+        return _analyze_external(clip, settings)
+    raise ModelUnavailableError(
+        f"cannot analyse {clip}: torch is not importable in Unreal's Python and no external Python is set. "
+        + _INSTALL_HINT
+    )
+
+
+def _analyze_external(clip: Path, settings: Settings) -> MicroExpressionObj:
+    python = settings.external_python
+    cmd = [python, "-m", "ml", "infer", str(clip), "--json", "-"]
+    if settings.weights:
+        cmd += ["--weights", settings.weights]
+    LOG.info("running %s", " ".join(cmd))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.timeout_s, check=False)
+    except FileNotFoundError:
+        raise ModelUnavailableError(f"external Python {python!r} not found. {_INSTALL_HINT}") from None
+    except subprocess.TimeoutExpired:
+        raise ModelUnavailableError(
+            f"external model on {clip} took longer than {settings.timeout_s:.0f} s and was stopped"
+        ) from None
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip()[-2000:]
+        raise ModelUnavailableError(
+            f"external model failed on {clip} (exit code {proc.returncode}) with {python}:\n{tail}"
+        )
+    try:
+        return _project.micro_expression_from_json(proc.stdout)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelUnavailableError(
+            f"external model on {clip} printed no valid MicroExpression JSON ({exc}); is microexpr-anim "
+            f"installed in {python}?"
+        ) from exc

@@ -1,0 +1,293 @@
+# Typing stub: the subset of Unreal Engine's Python API (UE 5.4-5.6) that the MicroExprAnim plugin uses.
+#
+# Why a subset: the ``unreal-stub`` package (the generated stub of the UE 5.6 API) has no ``py.typed``
+# marker and contains lines Python cannot parse, so mypy cannot read it directly. Every class, method and
+# parameter name here is copied from it; tests/plugin/test_unreal_api.py checks that against the
+# installed unreal-stub. Deliberate simplifications: ``Name``/``Text`` parameters are ``str`` (Unreal
+# converts), ``Array[T]`` parameters accept any sequence, nullable returns are ``Optional``.
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+_S = TypeVar("_S")
+
+def log(arg: Any) -> None: ...
+def log_warning(arg: Any) -> None: ...
+def log_error(arg: Any) -> None: ...
+def load_object(
+    outer: Object | None, name: str, type: Any = ..., follow_redirectors: bool = True
+) -> Object | None: ...
+def uclass() -> Callable[[_T], _T]: ...
+def uproperty(
+    type: Any, meta: Mapping[str, str] | None = None, getter: Any = None, setter: Any = None
+) -> Any: ...
+
+class Array(list[_T]): ...
+class EnumBase: ...
+
+class StructBase:
+    @classmethod
+    def static_struct(cls) -> ScriptStruct: ...
+
+class Object:
+    def __init__(self, outer: Object | None = None, name: str = "None") -> None: ...
+    @classmethod
+    def cast(cls: type[_S], object: object) -> _S: ...
+    @classmethod
+    def static_class(cls) -> Class: ...
+    def get_name(self) -> str: ...
+    def get_path_name(self) -> str: ...
+
+class Class(Object): ...
+class ScriptStruct(Object): ...
+class Factory(Object): ...
+class Skeleton(Object): ...
+class SkeletalMesh(Object): ...
+
+class ScopedSlowTask:
+    def __init__(self, work: float, desc: str = "", enabled: bool = True) -> None: ...
+    def __enter__(self) -> ScopedSlowTask: ...
+    def __exit__(
+        self, type: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> bool: ...
+    def make_dialog(self, can_cancel: bool = False, allow_in_pie: bool = False) -> None: ...
+    def enter_progress_frame(self, work: float = 1.0, desc: str = "") -> None: ...
+    def should_cancel(self) -> bool: ...
+
+class ScopedEditorTransaction:
+    def __init__(self, desc: str) -> None: ...
+    def __enter__(self) -> ScopedEditorTransaction: ...
+    def __exit__(
+        self, type: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> bool: ...
+
+# ---- enums
+class RichCurveInterpMode(EnumBase):
+    RCIM_LINEAR: RichCurveInterpMode
+    RCIM_CONSTANT: RichCurveInterpMode
+    RCIM_CUBIC: RichCurveInterpMode
+
+class RichCurveTangentMode(EnumBase):
+    RCTM_AUTO: RichCurveTangentMode
+    RCTM_USER: RichCurveTangentMode
+    RCTM_BREAK: RichCurveTangentMode
+    RCTM_SMART_AUTO: RichCurveTangentMode
+
+class RichCurveTangentWeightMode(EnumBase):
+    RCTWM_WEIGHTED_NONE: RichCurveTangentWeightMode
+
+class RawCurveTrackTypes(EnumBase):
+    RCT_FLOAT: RawCurveTrackTypes
+    RCT_TRANSFORM: RawCurveTrackTypes
+
+class MultiBlockType(EnumBase):
+    NONE: MultiBlockType
+    MENU_ENTRY: MultiBlockType
+
+class ToolMenuStringCommandType(EnumBase):
+    COMMAND: ToolMenuStringCommandType
+    PYTHON: ToolMenuStringCommandType
+    CUSTOM: ToolMenuStringCommandType
+
+class AppMsgType(EnumBase):
+    OK: AppMsgType
+    YES_NO: AppMsgType
+
+class AppReturnType(EnumBase):
+    NO: AppReturnType
+    YES: AppReturnType
+    OK: AppReturnType
+
+class SkelSubSysQueryCurvesMetatdataNamesFilter(EnumBase):
+    ALL: SkelSubSysQueryCurvesMetatdataNamesFilter
+    MORPH_TARGET_ONLY: SkelSubSysQueryCurvesMetatdataNamesFilter
+    MATERIAL_ONLY: SkelSubSysQueryCurvesMetatdataNamesFilter
+
+# ---- structs
+class FrameRate(StructBase):
+    def __init__(self, numerator: int = 0, denominator: int = 1) -> None: ...
+    numerator: int
+    denominator: int
+
+class FrameNumber(StructBase):
+    def __init__(self, value: int = 0) -> None: ...
+    value: int
+
+class RichCurveKey(StructBase):
+    def __init__(
+        self,
+        interp_mode: RichCurveInterpMode = ...,
+        tangent_mode: RichCurveTangentMode = ...,
+        tangent_weight_mode: RichCurveTangentWeightMode = ...,
+        time: float = 0.0,
+        value: float = 0.0,
+    ) -> None: ...
+    interp_mode: RichCurveInterpMode
+    tangent_mode: RichCurveTangentMode
+    time: float
+    value: float
+
+class AnimationCurveIdentifier(StructBase):
+    def __init__(self) -> None: ...
+    def set_curve_identifier(self, name: str, curve_type: RawCurveTrackTypes) -> None: ...
+    def is_valid(self) -> bool: ...
+    def get_name(self) -> str: ...
+
+class FilePath(StructBase):
+    def __init__(self, file_path: str = "") -> None: ...
+    file_path: str
+
+class DirectoryPath(StructBase):
+    def __init__(self, path: str = "") -> None: ...
+    path: str
+
+class ToolMenuOwner(StructBase):
+    def __init__(self, name: str = "None") -> None: ...
+
+class ToolMenuEntry(StructBase):
+    def __init__(
+        self, name: str = "None", owner: ToolMenuOwner = ..., type: MultiBlockType = ...
+    ) -> None: ...
+    def set_label(self, label: str) -> None: ...
+    def set_tool_tip(self, tool_tip: str) -> None: ...
+    def set_string_command(self, type: ToolMenuStringCommandType, custom_type: str, string: str) -> None: ...
+
+# ---- animation
+class AnimationDataController:
+    def open_bracket(self, title: str, should_transact: bool = True) -> None: ...
+    def close_bracket(self, should_transact: bool = True) -> None: ...
+    def set_frame_rate(self, frame_rate: FrameRate, should_transact: bool = True) -> None: ...
+    def set_number_of_frames(
+        self, new_length_in_frames: FrameNumber, should_transact: bool = True
+    ) -> None: ...
+    def add_curve(
+        self, curve_id: AnimationCurveIdentifier, curve_flags: int = 4, should_transact: bool = True
+    ) -> bool: ...
+    def remove_curve(self, curve_id: AnimationCurveIdentifier, should_transact: bool = True) -> bool: ...
+    def set_curve_keys(
+        self,
+        curve_id: AnimationCurveIdentifier,
+        curve_keys: Sequence[RichCurveKey],
+        should_transact: bool = True,
+    ) -> bool: ...
+
+class AnimationDataModel:
+    def get_frame_rate(self) -> FrameRate: ...
+    def get_number_of_keys(self) -> int: ...
+    def get_number_of_frames(self) -> int: ...
+    def get_play_length(self) -> float: ...
+
+class AnimationAsset(Object):
+    def get_skeleton(self) -> Skeleton: ...
+
+class AnimSequenceBase(AnimationAsset):
+    @property
+    def controller(self) -> AnimationDataController: ...
+    @property
+    def data_model_interface(self) -> AnimationDataModel: ...
+
+class AnimSequence(AnimSequenceBase): ...
+
+class AnimSequenceFactory(Factory):
+    target_skeleton: Skeleton | None
+
+class AnimationLibrary(Object):
+    @classmethod
+    def get_animation_curve_names(
+        cls, animation_sequence_base: AnimSequenceBase, curve_type: RawCurveTrackTypes
+    ) -> Array[str]: ...
+    @classmethod
+    def get_float_keys(
+        cls, animation_sequence_base: AnimSequenceBase, curve_name: str
+    ) -> tuple[Array[float], Array[float]]: ...
+    @classmethod
+    def does_curve_exist(
+        cls, animation_sequence_base: AnimSequenceBase, curve_name: str, curve_type: RawCurveTrackTypes
+    ) -> bool: ...
+
+class SkeletalMeshEditorSubsystem(Object):
+    @classmethod
+    def get_skeleton_curve_meta_data_names(
+        cls, target_skeleton: Skeleton, filter: SkelSubSysQueryCurvesMetatdataNamesFilter
+    ) -> Array[str]: ...
+
+# ---- data tables
+class DataTable(Object):
+    def export_to_json_string(self) -> str | None: ...
+    def fill_from_csv_string(
+        self, csv_string: str, import_row_struct: ScriptStruct | None = None
+    ) -> bool: ...
+    def get_row_names(self) -> Array[str]: ...
+
+class DataTableFactory(Factory):
+    struct: ScriptStruct
+
+# ---- assets and editor
+class AssetTools:
+    def create_asset(
+        self,
+        asset_name: str,
+        package_path: str,
+        asset_class: Any,
+        factory: Factory,
+        calling_context: str = "None",
+    ) -> Object | None: ...
+
+class AssetToolsHelpers(Object):
+    @classmethod
+    def get_asset_tools(cls) -> AssetTools: ...
+
+class EditorAssetLibrary(Object):
+    @classmethod
+    def does_asset_exist(cls, asset_path: str) -> bool: ...
+    @classmethod
+    def does_directory_exist(cls, directory_path: str) -> bool: ...
+    @classmethod
+    def load_asset(cls, asset_path: str) -> Object | None: ...
+    @classmethod
+    def save_loaded_asset(cls, asset_to_save: Object, only_if_is_dirty: bool = True) -> bool: ...
+    @classmethod
+    def delete_asset(cls, asset_path_to_delete: str) -> bool: ...
+    @classmethod
+    def delete_loaded_asset(cls, asset_to_delete: Object) -> bool: ...
+    @classmethod
+    def rename_loaded_asset(cls, source_asset: Object, destination_asset_path: str) -> bool: ...
+    @classmethod
+    def duplicate_loaded_asset(cls, source_asset: Object, destination_asset_path: str) -> Object | None: ...
+    @classmethod
+    def sync_browser_to_objects(cls, asset_paths: Sequence[str]) -> None: ...
+
+class EditorDialog(Object):
+    @classmethod
+    def show_message(
+        cls,
+        title: str,
+        message: str,
+        message_type: AppMsgType,
+        default_value: AppReturnType = ...,
+        message_category: Any = ...,
+    ) -> AppReturnType: ...
+    @classmethod
+    def show_object_details_view(cls, title: str, out_object: Object, options: Any = ...) -> bool: ...
+
+class Paths(Object):
+    @classmethod
+    def project_saved_dir(cls) -> str: ...
+    @classmethod
+    def project_dir(cls) -> str: ...
+
+class ToolMenu(Object):
+    def add_sub_menu(
+        self, owner: str, section_name: str, name: str, label: str, tool_tip: str = ""
+    ) -> ToolMenu: ...
+    def add_section(self, section_name: str, label: str = "", insert_name: str = "None") -> None: ...
+    def add_menu_entry(self, section_name: str, args: ToolMenuEntry) -> None: ...
+
+class ToolMenus(Object):
+    @classmethod
+    def get(cls) -> ToolMenus | None: ...
+    def extend_menu(self, name: str) -> ToolMenu: ...
+    def find_menu(self, name: str) -> ToolMenu | None: ...
+    def refresh_all_widgets(self) -> None: ...
+    def unregister_owner_by_name(self, owner_name: str) -> None: ...

@@ -1,0 +1,21 @@
+// Batch commandlet: UnrealEditor-Cmd <Project> -run=MicroExprAnim -clips=DIR -dest=/Game/... [-rig=...]
+// [-overwrite] -unattended -nullrhi. Hands its command line to the Python batch entry
+// (microexpr_anim.batch.commandlet_entry) and returns non-zero when Python is missing or any clip failed.
+
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Commandlets/Commandlet.h"
+
+#include "MicroExprAnimCommandlet.generated.h"
+
+UCLASS()
+class UMicroExprAnimCommandlet : public UCommandlet
+{
+	GENERATED_BODY()
+
+public:
+	UMicroExprAnimCommandlet();
+
+	virtual int32 Main(const FString& Params) override;
+};

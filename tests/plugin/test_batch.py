@@ -1,0 +1,114 @@
+"""Batch generation and the commandlet entry."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from plugin_testkit import make_skeleton, make_table, write_micro_json
+
+
+def _clips(tmp_path: Path) -> Path:
+    root = tmp_path / "clips"
+    (root / "sub01").mkdir(parents=True)
+    write_micro_json(root / "sub01" / "EP01.json")
+    (root / "sub01" / "EP02.json").write_text("{ this is not json", encoding="utf-8")
+    write_micro_json(root / "EP03.json", fps=100.0, n=11)
+    (root / "notes.txt").write_text("ignored", encoding="utf-8")
+    return root
+
+
+def test_batch_continues_past_a_corrupt_clip(fake, mx, stand_in, tmp_path: Path) -> None:
+    root = _clips(tmp_path)
+    skel, table = make_skeleton(fake), make_table(fake)
+    report_path = tmp_path / "out" / "report.json"
+    report = mx.generate_batch(root, skel, table, "/Game/Batch", report=report_path)
+    status = {Path(i.clip).name: i.status for i in report.items}
+    assert status == {"EP01.json": "done", "EP02.json": "failed", "EP03.json": "done"}
+    assert report.exit_code == 1
+    failed = next(i for i in report.items if i.status == "failed")
+    assert "EP02.json" in failed.error
+    state = fake._get_state()
+    assert "/Game/Batch/AS_MicroExpr_sub01_EP01" in state.assets
+    assert "/Game/Batch/AS_MicroExpr_EP03" in state.assets
+    assert "/Game/Batch/AS_MicroExpr_sub01_EP02" not in state.assets
+    doc = json.loads(report_path.read_text(encoding="utf-8"))
+    assert doc["counts"] == {"done": 2, "skipped": 0, "failed": 1, "cancelled": 0}
+    with open(report_path.with_suffix(".csv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["clip", "asset", "status", "error"]
+    assert [r["status"] for r in rows] == ["done", "done", "failed"]  # EP03 sorts before sub01/
+    assert rows[2]["asset"] == "/Game/Batch/AS_MicroExpr_sub01_EP02"
+
+
+def test_batch_skips_done_clips_unless_overwrite(fake, mx, stand_in, tmp_path: Path) -> None:
+    root = _clips(tmp_path)
+    skel, table = make_skeleton(fake), make_table(fake)
+    mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "r1.json")
+    saves = len(fake._get_state().saved)
+    again = mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "r2.json")
+    assert [i.status for i in again.items] == ["skipped", "skipped", "failed"]
+    assert len(fake._get_state().saved) == saves
+    redo = mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "r3.json", overwrite=True)
+    assert [i.status for i in redo.items] == ["done", "done", "failed"]
+
+
+def test_batch_refuses_existing_report_and_bad_folder(fake, mx, stand_in, tmp_path: Path) -> None:
+    root = _clips(tmp_path)
+    (tmp_path / "r.json").write_text("{}", encoding="utf-8")
+    skel, table = make_skeleton(fake), make_table(fake)
+    with pytest.raises(FileExistsError, match=r"report .*r\.json already exists"):
+        mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "r.json")
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == "{}"
+    with pytest.raises(FileNotFoundError, match="clips folder not found"):
+        mx.generate_batch(tmp_path / "nope", skel, table, "/Game/Batch")
+    assert fake._get_state().saved == []
+
+
+def test_frame_folders_are_clips(fake, mx, tmp_path: Path) -> None:
+    from microexpr_anim.batch import find_clips
+
+    root = tmp_path / "casme"
+    (root / "sub01" / "EP02_01f").mkdir(parents=True)
+    (root / "sub01" / "EP02_01f" / "img1.jpg").write_bytes(b"")
+    (root / "sub02").mkdir()
+    (root / "sub02" / "a.mp4").write_bytes(b"")
+    (root / ".hidden.mp4").write_bytes(b"")
+    assert find_clips(root) == [root / "sub01" / "EP02_01f", root / "sub02" / "a.mp4"]
+
+
+def test_commandlet_entry_parses_and_fails_nonzero(fake, mx, stand_in, tmp_path: Path) -> None:
+    root = _clips(tmp_path)
+    make_skeleton(fake, "/Game/Face/Skel")
+    make_table(fake)
+    report = tmp_path / "cmd report.json"
+    params = (
+        f'Proj.uproject -run=MicroExprAnim -clips="{root}" -dest=/Game/Cmd -skeleton=/Game/Face/Skel '
+        f'-rig=/Game/Rigs/DT_Test -report="{report}" -unattended -nullrhi'
+    )
+    from microexpr_anim.batch import commandlet_entry, run_commandlet
+
+    assert run_commandlet(params) == 1
+    assert report.is_file()
+    encoded = base64.b64encode(params.replace("cmd report", "cmd report2").encode("utf-8")).decode("ascii")
+    with pytest.raises(mx.BatchFailedError, match="some clips failed"):
+        commandlet_entry(encoded)
+    errors = [m for level, m in fake._get_state().logs if level == "error"]
+    assert any("EP02.json" in m for m in errors)
+
+
+def test_commandlet_success_returns_zero(fake, mx, stand_in, tmp_path: Path) -> None:
+    root = tmp_path / "good"
+    root.mkdir()
+    write_micro_json(root / "a.json")
+    make_skeleton(fake, "/Game/Face/Skel")
+    make_table(fake)
+    from microexpr_anim.batch import main
+
+    main(["-clips=" + str(root), "-dest=/Game/Ok", "-skeleton=/Game/Face/Skel", "-rig=/Game/Rigs/DT_Test"])
+    assert "/Game/Ok/AS_MicroExpr_a" in fake._get_state().assets
+    reports = list((tmp_path / "Saved" / "MicroExprAnim" / "reports").glob("batch_*.json"))
+    assert len(reports) == 1
