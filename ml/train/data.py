@@ -1,0 +1,314 @@
+"""From clip records to model-ready tensors, with aligned face crops cached once on disk.
+
+Reading a clip and aligning its faces is by far the slowest step, so its result (uint8 crops at
+``crop_size``) is stored as one ``.npz`` per clip under a cache folder, keyed by a hash of the clip's
+path, its modification time and the settings. Every later epoch, fold and run reads the cache.
+Model inputs are then built by :func:`ml.inputs.build_input` from crops resized to the model's
+``image_size`` (:func:`resize_crops`, the same function inference uses).
+
+This module also registers the ``"clip_delta"`` input kind (:func:`clip_delta_input`), used by the
+shipped default weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ml.inputs import register_input
+
+if TYPE_CHECKING:
+    from ml.datasets.schema import ClipRecord
+    from ml.models._base import ModelCfg
+
+__all__ = [
+    "CACHE_VERSION",
+    "CachedClip",
+    "PreparedData",
+    "au_targets",
+    "cache_key",
+    "clip_delta_input",
+    "load_crops",
+    "prepare_data",
+    "resize_crops",
+    "timing_targets",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached content changes meaning (alignment, crop layout).
+CACHE_VERSION = "1"
+#: A clip needs at least this many frames (TIM and the temporal convolutions need a few).
+MIN_FRAMES = 4
+
+
+@dataclass(frozen=True)
+class CachedClip:
+    """Aligned crops of one clip and its ground-truth keyframes.
+
+    Attributes:
+        crops: ``(N, S, S, 3)`` uint8 RGB aligned faces.
+        keyframes: 0-based (onset, apex, offset) indices into ``crops``, or None if the sheet has none.
+        fps: frame rate of the clip.
+        missing: number of frames without a detected face (their crops are interpolated by ml.face).
+    """
+
+    crops: np.ndarray
+    keyframes: tuple[int, int, int] | None
+    fps: float
+    missing: int = 0
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.crops.shape[0])
+
+
+@register_input("clip_delta")
+def clip_delta_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
+    """TIM-normalised clip minus its first frame, amplified: ``(3, T, H, W)`` float32.
+
+    A micro-expression is a small change from a neutral first frame; subtracting that frame removes the
+    face's identity and appearance and leaves the motion (as optical-flow inputs do, at the cost of
+    nothing but a subtraction). Each frame's mean change is removed, so lighting flicker does not
+    count as motion. ``cfg.std`` scales the difference (e.g. 0.05: a 5 % change of a pixel
+    becomes 1.0). ``keyframes`` are not used.
+    """
+    from ml.temporal import tim_interpolate
+
+    frames = tim_interpolate(crops, cfg.num_frames).astype(np.float32) / 255.0  # (T, H, W, 3)
+    delta = frames - frames[:1]
+    delta -= delta.mean(axis=(1, 2), keepdims=True)  # global brightness changes (flicker) are not motion
+    delta /= np.asarray(cfg.std, dtype=np.float32)
+    return np.ascontiguousarray(delta.transpose(3, 0, 1, 2))
+
+
+def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
+    """Resize ``(N, H, W, 3)`` uint8 crops to ``(N, size, size, 3)`` (area filter when shrinking)."""
+    crops = np.asarray(crops)
+    if crops.shape[1] == size and crops.shape[2] == size:
+        return crops
+    import cv2
+
+    interp = cv2.INTER_AREA if size < crops.shape[1] else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(f, (size, size), interpolation=interp) for f in crops]).astype(np.uint8)
+
+
+def cache_key(record: ClipRecord, crop_size: int) -> str:
+    """A file name stem unique to the clip's media (path + modification time) and the crop settings."""
+    path = Path(record.path) if record.path is not None else None
+    stamp = ""
+    if path is not None and path.exists():
+        stamp = f"{path.stat().st_mtime_ns}"
+        if path.is_dir():
+            files = sorted(path.iterdir())
+            stamp += f":{len(files)}:{max((f.stat().st_mtime_ns for f in files), default=0)}"
+    text = f"v{CACHE_VERSION}|{path.resolve() if path else record.key}|{stamp}|{crop_size}"
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in record.key)[-60:]
+    return f"{safe}-{digest}"
+
+
+def _read_and_align(record: ClipRecord, crop_size: int) -> CachedClip:
+    from ml.datasets.frames import keyframe_indices, read_record
+    from ml.face import align_clip
+
+    clip = read_record(record)
+    if clip.frames.shape[0] < MIN_FRAMES:
+        raise ValueError(
+            f"{record.path}: clip {record.key} has {clip.frames.shape[0]} frames; at least {MIN_FRAMES} "
+            "are needed"
+        )
+    track = align_clip(clip, size=crop_size)
+    keyframes = keyframe_indices(record, clip)
+    return CachedClip(
+        crops=np.ascontiguousarray(track.crops, dtype=np.uint8),
+        keyframes=None if keyframes is None else (int(keyframes[0]), int(keyframes[1]), int(keyframes[2])),
+        fps=float(clip.fps),
+        missing=len(track.missing_frames),
+    )
+
+
+def load_crops(record: ClipRecord, cache_dir: str | Path | None, crop_size: int = 112) -> CachedClip:
+    """Aligned crops of ``record``, from the cache when present, else computed and cached.
+
+    Raises:
+        ValueError: the clip has fewer than 4 frames.
+        ml.errors.ClipReadError / NoFaceError: from reading and aligning the clip.
+    """
+    if cache_dir is None:
+        return _read_and_align(record, crop_size)
+    from curves.atomic import atomic_path
+
+    cache = Path(cache_dir)
+    file = cache / f"{cache_key(record, crop_size)}.npz"
+    if file.is_file():
+        try:
+            with np.load(file) as z:
+                k = [int(v) for v in z["keyframes"]]
+                kf = (k[0], k[1], k[2]) if len(k) == 3 else None
+                return CachedClip(
+                    crops=z["crops"], keyframes=kf, fps=float(z["fps"]), missing=int(z["missing"])
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("ignoring unreadable cache file %s (%s); recomputing", file, exc)
+    item = _read_and_align(record, crop_size)
+    cache.mkdir(parents=True, exist_ok=True)
+    with atomic_path(file, overwrite=True) as tmp, open(tmp, "wb") as fh:
+        np.savez(
+            fh,
+            crops=item.crops,
+            keyframes=np.asarray(item.keyframes if item.keyframes else [], dtype=np.int64),
+            fps=np.float64(item.fps),
+            missing=np.int64(item.missing),
+        )
+    return item
+
+
+def au_targets(records: Sequence[ClipRecord], au_names: Sequence[str]) -> np.ndarray:
+    """Multi-hot AU targets ``(N, A)`` float32; unilateral codes count for their bilateral AU."""
+    index = {name: j for j, name in enumerate(au_names)}
+    out = np.zeros((len(records), len(au_names)), dtype=np.float32)
+    for i, rec in enumerate(records):
+        for au in rec.aus:
+            for name in (au, au.rstrip("LR") if au[-1:] in ("L", "R") else au):
+                if name in index:
+                    out[i, index[name]] = 1.0
+    return out
+
+
+def timing_targets(keyframes: tuple[int, int, int] | None, n_frames: int) -> np.ndarray:
+    """Onset, apex, offset as fractions of the clip ``(3,)``: ``index / (n_frames - 1)``.
+
+    A clip without keyframes (no onset/offset coded) is taken to span the micro-expression:
+    (0, 0.5, 1).
+    """
+    if keyframes is None:
+        return np.array([0.0, 0.5, 1.0], dtype=np.float32)
+    denom = max(n_frames - 1, 1)
+    t = np.clip(np.asarray(keyframes, dtype=np.float64) / denom, 0.0, 1.0)
+    t = np.maximum.accumulate(t)  # keep onset <= apex <= offset
+    return t.astype(np.float32)
+
+
+def _cache_one(args: tuple[ClipRecord, str | Path, int]) -> str:
+    import cv2
+
+    cv2.setNumThreads(1)
+    record, cache_dir, crop_size = args
+    load_crops(record, cache_dir, crop_size)
+    return record.key
+
+
+def _fill_cache(
+    records: Sequence[ClipRecord], cache_dir: str | Path, crop_size: int, workers: int, progress: bool
+) -> None:
+    """Read and align the clips missing from the cache with a pool of ``workers`` processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    todo = [r for r in records if not (Path(cache_dir) / f"{cache_key(r, crop_size)}.npz").is_file()]
+    if not todo:
+        return
+    ctx = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        jobs = pool.map(_cache_one, [(r, cache_dir, crop_size) for r in todo], chunksize=1)
+        for _ in tqdm(jobs, total=len(todo), desc="aligning faces", unit="clip", disable=not progress):
+            pass
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Model-ready arrays for a list of records (row i belongs to ``records[i]``).
+
+    Attributes:
+        inputs: ``(N, C, T, H, W)`` float32 model inputs.
+        emotion: ``(N,)`` int64 class indices into the model's ``emotion_names``.
+        aus: ``(N, A)`` float32 multi-hot AU targets.
+        timing: ``(N, 3)`` float32 ground-truth onset/apex/offset fractions.
+        n_frames: ``(N,)`` int64 source frame counts (for errors in frames).
+        subjects: subject id of each row.
+    """
+
+    inputs: np.ndarray
+    emotion: np.ndarray
+    aus: np.ndarray
+    timing: np.ndarray
+    n_frames: np.ndarray
+    subjects: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.inputs.shape[0])
+
+
+def prepare_data(
+    records: Sequence[ClipRecord],
+    model_cfg: ModelCfg,
+    *,
+    cache_dir: str | Path | None,
+    crop_size: int = 112,
+    keyframes: str = "gt",
+    progress: bool = False,
+    workers: int = 0,
+) -> PreparedData:
+    """Read (or load from cache), align and build the inputs and targets of every record.
+
+    Args:
+        records: clips to prepare; their emotions must be in ``model_cfg.emotion_names``.
+        model_cfg: the model's cfg (input kind, frames, image size, AU and emotion lists).
+        cache_dir: folder for cached crops (None: no cache).
+        crop_size: cached crop size.
+        keyframes: ``"gt"`` or ``"gamdss"``: which keyframes the input builder gets.
+        progress: show a tqdm bar.
+        workers: processes reading and aligning clips that are not cached yet (0: this process).
+
+    Raises:
+        ValueError: no records, or an emotion outside the model's classes.
+    """
+    from tqdm import tqdm
+
+    from ml.inputs import build_input
+
+    if not records:
+        raise ValueError("no clips to prepare (empty split or dataset)")
+    classes = {name: i for i, name in enumerate(model_cfg.emotion_names)}
+    bad = sorted({r.emotion for r in records if r.emotion not in classes})
+    if bad:
+        raise ValueError(
+            f"emotion label(s) {bad} are not classes of the model {list(model_cfg.emotion_names)}; "
+            "choose a matching class protocol (--classes)"
+        )
+    inputs: list[np.ndarray] = []
+    timing: list[np.ndarray] = []
+    n_frames: list[int] = []
+    if workers > 0 and cache_dir is not None:
+        _fill_cache(records, cache_dir, crop_size, workers, progress)
+    for rec in tqdm(records, desc="preparing clips", unit="clip", disable=not progress, leave=False):
+        item = load_crops(rec, cache_dir, crop_size)
+        crops = resize_crops(item.crops, model_cfg.image_size)
+        if keyframes == "gamdss":
+            from ml.keyframes import select_keyframes
+
+            kf: tuple[int, int, int] | None = tuple(int(v) for v in select_keyframes(item.crops))  # type: ignore[assignment]
+        else:
+            kf = item.keyframes
+        inputs.append(build_input(model_cfg, crops, kf).astype(np.float32, copy=False))
+        timing.append(timing_targets(item.keyframes, item.n_frames))
+        n_frames.append(item.n_frames)
+    return PreparedData(
+        inputs=np.stack(inputs),
+        emotion=np.asarray([classes[r.emotion] for r in records], dtype=np.int64),
+        aus=au_targets(records, model_cfg.au_names),
+        timing=np.stack(timing),
+        n_frames=np.asarray(n_frames, dtype=np.int64),
+        subjects=tuple(r.subject for r in records),
+    )

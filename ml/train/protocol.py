@@ -1,0 +1,423 @@
+"""Subject-independent evaluation: train every fold from scratch, predict its held-out subjects, pool.
+
+No choice is ever made on a test fold: each fold trains for a fixed number of epochs, or (with
+``val_fraction > 0``) keeps the epoch with the best loss on clips of *training* subjects held out.
+Emotion metrics (accuracy, macro-F1, UF1, UAR) are computed once on the predictions of all folds
+together (pooled), as MEGC does; AU macro-F1 uses a 0.5 threshold; timing errors are mean absolute
+differences in source frames between predicted and coded onset/apex/offset.
+
+The AU co-occurrence graph of models that have one (``set_cooccurrence``) is recomputed from each
+fold's training clips, so the test subjects' labels never reach the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ml.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from ml.datasets.schema import ClipRecord
+    from ml.models._base import MicroExprModel, ModelCfg
+    from ml.train.data import PreparedData
+
+__all__ = ["build_model", "evaluate_weights", "pooled_metrics", "run_protocol", "train_full"]
+
+log = logging.getLogger(__name__)
+
+
+def build_model(
+    cfg: TrainConfig, classes: Sequence[str], train_records: Sequence[ClipRecord] | None = None
+) -> MicroExprModel:
+    """Create ``cfg.model`` for ``classes``; set its AU graph from ``train_records`` when it has one."""
+    from ml.models import create_model
+
+    kwargs = dict(cfg.model_kwargs)
+    kwargs["emotion_names"] = tuple(classes)
+    model = create_model(cfg.model, **kwargs)
+    if train_records is not None and hasattr(model, "set_cooccurrence"):
+        from ml.datasets.stats import au_cooccurrence
+
+        counts = au_cooccurrence(list(train_records), model.cfg.au_names)
+        model.set_cooccurrence(np.asarray(counts))  # type: ignore[operator]
+    return model
+
+
+def pooled_metrics(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int,
+    aus_true: np.ndarray,
+    aus_prob: np.ndarray,
+    timing_true_frames: np.ndarray,
+    timing_pred_frames: np.ndarray,
+    *,
+    au_threshold: float = 0.5,
+) -> dict[str, Any]:
+    """All reported figures from pooled predictions.
+
+    Args:
+        y_true, y_pred: ``(N,)`` class indices.
+        n_classes: number of emotion classes.
+        aus_true: ``(N, A)`` 0/1; aus_prob: ``(N, A)`` probabilities.
+        timing_true_frames, timing_pred_frames: ``(N, 3)`` onset/apex/offset in source frames.
+    """
+    from ml import metrics
+
+    cm = metrics.confusion_matrix(y_true, y_pred, n_classes)
+    per_au, au_macro = metrics.au_f1(aus_true.astype(np.int64), (aus_prob >= au_threshold).astype(np.int64))
+    timing = metrics.timing_error(timing_true_frames, timing_pred_frames)
+    return {
+        "n": len(y_true),
+        "accuracy": float(metrics.accuracy(y_true, y_pred)),
+        "macro_f1": float(metrics.macro_f1(y_true, y_pred, n_classes)),
+        "uf1": float(metrics.uf1(y_true, y_pred, n_classes)),
+        "uar": float(metrics.uar(y_true, y_pred, n_classes)),
+        "confusion": np.asarray(cm).tolist(),
+        "au_f1_macro": float(au_macro),
+        "au_f1": [float(v) for v in np.asarray(per_au)],
+        "timing_error_frames": {k: float(v) for k, v in dict(timing).items()},
+    }
+
+
+def _folds(records: Sequence[ClipRecord], cfg: TrainConfig) -> list[Any]:
+    from ml.datasets.splits import kfold_folds, loso_folds
+
+    folds = (
+        loso_folds(list(records))
+        if cfg.split == "loso"
+        else kfold_folds(list(records), k=cfg.k, seed=cfg.seed)
+    )
+    for fold in folds:
+        if not fold.train or not fold.test:
+            raise ValueError(
+                f"fold {fold.name} has an empty {'training' if not fold.train else 'test'} split; "
+                "the dataset needs clips from at least 2 subjects"
+            )
+    stop = None if cfg.max_folds is None else cfg.first_fold + cfg.max_folds
+    folds = folds[cfg.first_fold : stop]
+    if not folds:
+        raise ValueError("no folds to evaluate (empty dataset?)")
+    return list(folds)
+
+
+def _subset(data: PreparedData, idx: Sequence[int]) -> PreparedData:
+    from ml.train.data import PreparedData
+
+    ix = np.asarray(idx, dtype=np.int64)
+    return PreparedData(
+        inputs=data.inputs[ix],
+        emotion=data.emotion[ix],
+        aus=data.aus[ix],
+        timing=data.timing[ix],
+        n_frames=data.n_frames[ix],
+        subjects=tuple(data.subjects[i] for i in ix),
+    )
+
+
+def _to_frames(timing: np.ndarray, n_frames: np.ndarray) -> np.ndarray:
+    return np.asarray(timing, dtype=np.float64) * (np.asarray(n_frames, dtype=np.float64)[:, None] - 1.0)
+
+
+def _model_cfg(cfg: TrainConfig, classes: Sequence[str]) -> ModelCfg:
+    return build_model(cfg, classes).cfg
+
+
+def run_protocol(
+    records: Sequence[ClipRecord],
+    cfg: TrainConfig,
+    *,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+    data_source: str = "",
+) -> dict[str, Any]:
+    """Train and evaluate ``cfg.model`` on every fold of ``records``; return (and write) the report.
+
+    Args:
+        records: labelled clips (any dataset loader's output).
+        cfg: training settings (split, classes, epochs, ...).
+        out: folder for ``report.json``, ``config.yaml``, ``confusion.png`` (None: write nothing).
+        overwrite: replace existing report files.
+        progress: tqdm bars on stderr.
+        data_source: description of the data (recorded in the report).
+
+    Returns:
+        The report: ``pooled`` metrics over all folds, ``folds`` (per-fold metrics and losses),
+        ``predictions`` (per clip), ``classes``, ``config`` and timings.
+
+    Raises:
+        ValueError: empty dataset or split, labels outside the class protocol.
+        FileExistsError: a report file exists in ``out`` and ``overwrite`` is false.
+    """
+    from tqdm import tqdm
+
+    from ml.datasets.protocols import apply_protocol
+    from ml.train import dist
+    from ml.train.data import prepare_data
+    from ml.train.loop import fit, predict, resolve_device, seed_everything
+    from ml.train.report import check_outputs, write_outputs
+
+    if not records:
+        raise ValueError("the dataset has no clips")
+    env = dist.detect()
+    device = resolve_device(cfg.device, env)
+    if out is not None and env.is_main:
+        check_outputs(out, overwrite=overwrite)
+    if cfg.num_threads:
+        import torch
+
+        torch.set_num_threads(cfg.num_threads)
+    created = dist.init_distributed(env, device)
+    try:
+        t0 = time.perf_counter()
+        records, classes = apply_protocol(list(records), cfg.classes)
+        if not records:
+            raise ValueError(f"no clips left after the class protocol {cfg.classes!r}")
+        folds = _folds(records, cfg)
+        model_cfg = _model_cfg(cfg, classes)
+        cache = (
+            cfg.cache if cfg.cache is not None else (str(Path(out) / "cache") if out is not None else None)
+        )
+        if env.enabled and not env.is_main:
+            _barrier()  # rank 0 fills the cache first
+        data = prepare_data(
+            records,
+            model_cfg,
+            cache_dir=cache,
+            crop_size=cfg.crop_size,
+            keyframes=cfg.keyframes,
+            workers=cfg.workers,
+            progress=progress and env.is_main,
+        )
+        if env.enabled and env.is_main:
+            _barrier()
+        t_prep = time.perf_counter() - t0
+        n = len(records)
+        probs_e = np.full((n, len(classes)), np.nan)
+        probs_au = np.full((n, len(model_cfg.au_names)), np.nan)
+        timing = np.full((n, 3), np.nan)
+        fold_reports: list[dict[str, Any]] = []
+        for i, fold in enumerate(
+            tqdm(folds, desc=f"{cfg.split} folds", unit="fold", disable=not (progress and env.is_main))
+        ):
+            seed = cfg.seed + i
+            seed_everything(seed)
+            train_idx: Sequence[int] = list(fold.train)
+            val_idx: Sequence[int] = []
+            if cfg.val_fraction > 0:
+                from ml.datasets.splits import validation_split
+
+                train_idx, val_idx = validation_split(
+                    records, train_idx, fraction=cfg.val_fraction, seed=seed
+                )
+            model = build_model(cfg, classes, [records[j] for j in train_idx])
+            result = fit(
+                model,
+                _subset(data, train_idx),
+                cfg,
+                device=device,
+                env=env,
+                val=_subset(data, val_idx) if len(val_idx) else None,
+                seed=seed,
+                progress=progress,
+            )
+            test_idx = list(fold.test)
+            pred = predict(
+                model, data.inputs[test_idx], device=device, batch_size=cfg.batch_size, amp=cfg.amp
+            )
+            probs_e[test_idx] = pred.emotion_probs
+            probs_au[test_idx] = pred.au_probs
+            timing[test_idx] = pred.timing
+            fold_true = data.emotion[test_idx]
+            fold_pred = pred.emotion_probs.argmax(axis=1)
+            fold_reports.append(
+                {
+                    "name": fold.name,
+                    "test_subjects": list(fold.test_subjects),
+                    "n_train": len(train_idx),
+                    "n_val": len(val_idx),
+                    "n_test": len(test_idx),
+                    "epoch_kept": result.best_epoch + 1,
+                    "first_loss": result.history[0].get("total") if result.history else None,
+                    "final_loss": result.history[-1].get("total") if result.history else None,
+                    "accuracy": float(np.mean(fold_true == fold_pred)),
+                }
+            )
+        done = ~np.isnan(timing[:, 0])
+        y_true = data.emotion[done]
+        y_pred = probs_e[done].argmax(axis=1)
+        true_frames = _to_frames(data.timing[done], data.n_frames[done])
+        pred_frames = _to_frames(timing[done], data.n_frames[done])
+        pooled = pooled_metrics(
+            y_true, y_pred, len(classes), data.aus[done], probs_au[done], true_frames, pred_frames
+        )
+        fps = np.asarray([r.fps for r, d in zip(records, done, strict=True) if d], dtype=np.float64)
+        pooled["timing_error_ms"] = float(np.mean(np.abs(pred_frames - true_frames) / fps[:, None]) * 1000.0)
+        report: dict[str, Any] = {
+            "model": cfg.model,
+            "split": cfg.split,
+            "classes": list(classes),
+            "class_protocol": cfg.classes,
+            "keyframes": cfg.keyframes,
+            "data": data_source,
+            "n_clips": n,
+            "n_subjects": len({r.subject for r in records}),
+            "n_folds_run": len(folds),
+            "device": device,
+            "world_size": env.world_size,
+            "model_cfg": model_cfg.to_dict(),
+            "au_names": list(model_cfg.au_names),
+            "pooled": pooled,
+            "folds": fold_reports,
+            "predictions": [
+                {
+                    "clip": records[j].key,
+                    "true": classes[int(data.emotion[j])],
+                    "pred": classes[int(probs_e[j].argmax())],
+                    "timing_true": [
+                        round(float(v), 2)
+                        for v in _to_frames(data.timing[j : j + 1], data.n_frames[j : j + 1])[0]
+                    ],
+                    "timing_pred": [
+                        round(float(v), 2) for v in _to_frames(timing[j : j + 1], data.n_frames[j : j + 1])[0]
+                    ],
+                    "aus_true": [a for a, y in zip(model_cfg.au_names, data.aus[j], strict=True) if y > 0.5],
+                    "au_probs": [round(float(v), 4) for v in probs_au[j]],
+                }
+                for j in np.flatnonzero(done)
+            ],
+            "seconds": {"prepare": round(t_prep, 2), "total": round(time.perf_counter() - t0, 2)},
+        }
+        if out is not None and env.is_main:
+            report["files"] = [str(p) for p in write_outputs(report, cfg.to_dict(), out, overwrite=overwrite)]
+        return report
+    finally:
+        dist.cleanup(created)
+
+
+def _barrier() -> None:
+    import torch.distributed as tdist
+
+    if tdist.is_available() and tdist.is_initialized():
+        tdist.barrier()
+
+
+def train_full(
+    records: Sequence[ClipRecord],
+    cfg: TrainConfig,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[MicroExprModel, dict[str, Any]]:
+    """Train one model on all ``records`` (no held-out fold): how shipped weights are made.
+
+    Returns:
+        The trained model (eval mode, on CPU) and a summary (classes, losses per epoch, seconds).
+    """
+    from ml.datasets.protocols import apply_protocol
+    from ml.train.data import prepare_data
+    from ml.train.loop import fit, resolve_device, seed_everything
+
+    t0 = time.perf_counter()
+    records, classes = apply_protocol(list(records), cfg.classes)
+    seed_everything(cfg.seed)
+    model = build_model(cfg, classes, records)
+    data = prepare_data(
+        records,
+        model.cfg,
+        cache_dir=cache_dir,
+        crop_size=cfg.crop_size,
+        keyframes=cfg.keyframes,
+        workers=cfg.workers,
+        progress=progress,
+    )
+    device = resolve_device(cfg.device)
+    result = fit(model, data, cfg, device=device, seed=cfg.seed, progress=progress)
+    model.to("cpu").eval()
+    return model, {
+        "classes": list(classes),
+        "n_clips": len(records),
+        "n_subjects": len({r.subject for r in records}),
+        "history": result.history,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "device": device,
+    }
+
+
+def evaluate_weights(
+    records: Sequence[ClipRecord],
+    weights: str | Path,
+    *,
+    classes: str = "casme2_5",
+    cache_dir: str | Path | None = None,
+    crop_size: int = 112,
+    keyframes: str = "gt",
+    device: str | None = None,
+    batch_size: int = 16,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Evaluate a trained checkpoint on ``records`` (e.g. another dataset) with the pooled metrics.
+
+    The checkpoint's emotion list must be the class protocol's list.
+
+    Raises:
+        ml.errors.CheckpointError: unreadable weights, or weights for other emotion classes.
+        ValueError: empty dataset.
+    """
+    from ml.checkpoint import load_checkpoint
+    from ml.datasets.protocols import apply_protocol
+    from ml.errors import CheckpointError
+    from ml.train.data import prepare_data
+    from ml.train.loop import predict, resolve_device
+
+    if not records:
+        raise ValueError("the dataset has no clips")
+    t0 = time.perf_counter()
+    dev = resolve_device(device)
+    model = load_checkpoint(weights, device=dev)
+    records, names = apply_protocol(list(records), classes)
+    if tuple(names) != tuple(model.cfg.emotion_names):
+        raise CheckpointError(
+            f"{weights}: the model predicts {list(model.cfg.emotion_names)}, but the class protocol "
+            f"{classes!r} has {list(names)}; choose the matching --classes"
+        )
+    data = prepare_data(
+        records, model.cfg, cache_dir=cache_dir, crop_size=crop_size, keyframes=keyframes, progress=progress
+    )
+    amp = "bf16" if dev.startswith("cuda") else "none"
+    pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
+    true_frames = _to_frames(data.timing, data.n_frames)
+    pred_frames = _to_frames(pred.timing, data.n_frames)
+    pooled = pooled_metrics(
+        data.emotion,
+        pred.emotion_probs.argmax(axis=1),
+        len(names),
+        data.aus,
+        pred.au_probs,
+        true_frames,
+        pred_frames,
+    )
+    return {
+        "model": model.cfg.name,
+        "weights": str(weights),
+        "split": "none (all clips are test clips)",
+        "classes": list(names),
+        "class_protocol": classes,
+        "n_clips": len(records),
+        "n_subjects": len({r.subject for r in records}),
+        "n_folds_run": 0,
+        "au_names": list(model.cfg.au_names),
+        "pooled": pooled,
+        "predictions": [
+            {"clip": r.key, "true": names[int(t)], "pred": names[int(p)]}
+            for r, t, p in zip(records, data.emotion, pred.emotion_probs.argmax(axis=1), strict=True)
+        ],
+        "seconds": {"total": round(time.perf_counter() - t0, 2)},
+    }
