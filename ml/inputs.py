@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ml.models._base import ModelCfg
 
-__all__ = ["InputBuilder", "build_input", "register_input"]
+__all__ = ["InputBuilder", "build_input", "clip_delta_input", "register_input"]
 
 Keyframes = tuple[int, int, int]
 InputBuilder = Callable[["ModelCfg", np.ndarray, "Keyframes | None"], np.ndarray]
@@ -62,3 +62,22 @@ def _clip_input(cfg: ModelCfg, crops: np.ndarray, keyframes: Keyframes | None) -
     std = np.asarray(cfg.std, dtype=np.float32)
     frames = (frames - mean) / std
     return np.ascontiguousarray(frames.transpose(3, 0, 1, 2))
+
+
+@register_input("clip_delta")
+def clip_delta_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
+    """TIM-normalised clip minus its first frame, amplified: ``(3, T, H, W)`` float32.
+
+    A micro-expression is a small change from a neutral first frame; subtracting that frame removes the
+    face's identity and appearance and leaves the motion (as optical-flow inputs do, at the cost of
+    nothing but a subtraction). Each frame's mean change is removed, so lighting flicker does not
+    count as motion. ``cfg.std`` scales the difference (e.g. 0.05: a 5 % change of a pixel
+    becomes 1.0). ``keyframes`` are not used.
+    """
+    from ml.temporal import tim_interpolate
+
+    frames = tim_interpolate(crops, cfg.num_frames).astype(np.float32) / 255.0  # (T, H, W, 3)
+    delta = frames - frames[:1]
+    delta -= delta.mean(axis=(1, 2), keepdims=True)  # global brightness changes (flicker) are not motion
+    delta /= np.asarray(cfg.std, dtype=np.float32)
+    return np.ascontiguousarray(delta.transpose(3, 0, 1, 2))

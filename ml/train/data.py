@@ -6,8 +6,8 @@ path, its modification time and the settings. Every later epoch, fold and run re
 Model inputs are then built by :func:`ml.inputs.build_input` from crops resized to the model's
 ``image_size`` (:func:`resize_crops`, the same function inference uses).
 
-This module also registers the ``"clip_delta"`` input kind (:func:`clip_delta_input`), used by the
-shipped default weights.
+The ``"clip_delta"`` input kind of the shipped default weights lives in :mod:`ml.inputs` and is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ml.inputs import register_input
+from ml.inputs import clip_delta_input
 
 if TYPE_CHECKING:
     from ml.datasets.schema import ClipRecord
@@ -67,25 +67,6 @@ class CachedClip:
     @property
     def n_frames(self) -> int:
         return int(self.crops.shape[0])
-
-
-@register_input("clip_delta")
-def clip_delta_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
-    """TIM-normalised clip minus its first frame, amplified: ``(3, T, H, W)`` float32.
-
-    A micro-expression is a small change from a neutral first frame; subtracting that frame removes the
-    face's identity and appearance and leaves the motion (as optical-flow inputs do, at the cost of
-    nothing but a subtraction). Each frame's mean change is removed, so lighting flicker does not
-    count as motion. ``cfg.std`` scales the difference (e.g. 0.05: a 5 % change of a pixel
-    becomes 1.0). ``keyframes`` are not used.
-    """
-    from ml.temporal import tim_interpolate
-
-    frames = tim_interpolate(crops, cfg.num_frames).astype(np.float32) / 255.0  # (T, H, W, 3)
-    delta = frames - frames[:1]
-    delta -= delta.mean(axis=(1, 2), keepdims=True)  # global brightness changes (flicker) are not motion
-    delta /= np.asarray(cfg.std, dtype=np.float32)
-    return np.ascontiguousarray(delta.transpose(3, 0, 1, 2))
 
 
 def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
@@ -298,7 +279,11 @@ def prepare_data(
         if keyframes == "gamdss":
             from ml.keyframes import select_keyframes
 
-            kf: tuple[int, int, int] | None = tuple(int(v) for v in select_keyframes(item.crops))  # type: ignore[assignment]
+            # With annotated keyframes this is the paper's local re-selection around them; without,
+            # the whole-clip search.
+            kf: tuple[int, int, int] | None = tuple(  # type: ignore[assignment]
+                int(v) for v in select_keyframes(item.crops, "gamdss", annotated=item.keyframes)
+            )
         else:
             kf = item.keyframes
         inputs.append(build_input(model_cfg, crops, kf).astype(np.float32, copy=False))

@@ -113,13 +113,31 @@ def _batches(n: int, batch_size: int, epoch: int, seed: int, env: DistEnv) -> It
         yield order[start : min(start + batch_size, stop)]
 
 
-def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Random horizontal flip and brightness/contrast jitter per clip; ``x`` is ``(B, C, T, H, W)``."""
+def _augment(
+    x: torch.Tensor,
+    gen: torch.Generator,
+    *,
+    negate_on_flip: tuple[int, ...] = (),
+    photometric: bool = True,
+) -> torch.Tensor:
+    """Random horizontal flip, and brightness/contrast jitter per clip; ``x`` is ``(B, C, T, H, W)``.
+
+    Args:
+        negate_on_flip: channels that change sign under a mirror (the horizontal component of an
+            optical-flow input: ``cfg.options["hflip_negate_channels"]``).
+        photometric: apply the brightness/contrast jitter; only meaningful for pixel inputs (a
+            difference or flow input would read a brightness shift as motion).
+    """
     b = x.shape[0]
     flip = torch.rand(b, generator=gen) < 0.5
     if bool(flip.any()):
         x = x.clone()
-        x[flip] = x[flip].flip(-1)
+        flipped = x[flip].flip(-1)
+        for channel in negate_on_flip:
+            flipped[:, channel] = -flipped[:, channel]
+        x[flip] = flipped
+    if not photometric:
+        return x
     gain = (1.0 + 0.1 * (torch.rand(b, generator=gen) * 2 - 1)).view(b, 1, 1, 1, 1)
     shift = (0.2 * (torch.rand(b, generator=gen) * 2 - 1)).view(b, 1, 1, 1, 1)
     return x * gain.to(x.device) + shift.to(x.device)
@@ -180,6 +198,9 @@ def fit(
     )
     scaler = torch.amp.GradScaler("cuda", enabled=device.startswith("cuda") and cfg.amp == "fp16")
     aug_gen = torch.Generator().manual_seed(seed + 17)
+    model_cfg = model.cfg
+    negate_on_flip = tuple(int(c) for c in model_cfg.options.get("hflip_negate_channels", ()))
+    photometric = bool(model_cfg.options.get("photometric_augment", model_cfg.input_kind != "flow"))
     result = FitResult()
     best_loss = math.inf
     best_state: dict[str, torch.Tensor] | None = None
@@ -193,7 +214,7 @@ def fit(
         for idx in _batches(len(train), bs, epoch, seed, env):
             x = tensors["x"][idx].to(device, non_blocking=True)
             if cfg.augment:
-                x = _augment(x, aug_gen)
+                x = _augment(x, aug_gen, negate_on_flip=negate_on_flip, photometric=photometric)
             target = {k: tensors[k][idx].to(device) for k in ("emotion", "aus", "timing")}
             with _autocast(device, cfg.amp):
                 out = net(x)
