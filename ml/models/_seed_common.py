@@ -109,6 +109,24 @@ def auxiliary_losses(
     return parts
 
 
+def with_auxiliary_losses(
+    parts: dict[str, torch.Tensor],
+    total: torch.Tensor,
+    out: dict[str, torch.Tensor],
+    target: dict[str, torch.Tensor],
+    opts: dict[str, Any],
+) -> dict[str, torch.Tensor]:
+    """Add the weighted timing/AU terms (``opts["timing_weight"]``, ``opts["au_weight"]``) to a family's
+    own loss ``total`` and return all parts with ``"total"``: the common ending of every ``loss()``."""
+    aux = auxiliary_losses(
+        out, target, timing_weight=float(opts["timing_weight"]), au_weight=float(opts["au_weight"])
+    )
+    total = total + aux.pop("aux_total")
+    parts.update(aux)
+    parts["total"] = total
+    return parts
+
+
 def build_cfg(
     name: str,
     cfg_defaults: dict[str, Any],

@@ -46,7 +46,7 @@ from ml.inputs import register_input
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._gamdss_layers import RMT, SpatialViT
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, auxiliary_losses, build_cfg
+from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
 
 __all__ = ["GAMDSSNet", "gamdss", "gamdss_input", "gamdss_small"]
 
@@ -179,16 +179,7 @@ class GAMDSSNet(MicroExprModel):
                 ce = ce + F.cross_entropy(out["fall_logits"], y)
             parts["emotion"] = ce
             total = total + ce
-        aux = auxiliary_losses(
-            out,
-            target,
-            timing_weight=float(self.opts["timing_weight"]),
-            au_weight=float(self.opts["au_weight"]),
-        )
-        total = total + aux.pop("aux_total")
-        parts.update(aux)
-        parts["total"] = total
-        return parts
+        return with_auxiliary_losses(parts, total, out, target, self.opts)
 
 
 def _build(name: str, image_size: int, variant: dict[str, Any], kw: dict[str, Any]) -> GAMDSSNet:

@@ -61,7 +61,7 @@ from ml.inputs import register_input
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._madv_layers import AUCoder, MADVStage, Stem3d
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, auxiliary_losses, build_cfg, focal_loss
+from ml.models._seed_common import OrderedTimingHead, build_cfg, focal_loss, with_auxiliary_losses
 
 __all__ = ["MADVNet", "madv", "madv_input", "madv_small", "set_depth_estimator"]
 
@@ -232,16 +232,7 @@ class MADVNet(MicroExprModel):
         if "ib_kl" in out:
             parts["ib"] = out["ib_kl"].mean()
             total = total + float(self.opts["beta_ib"]) * parts["ib"]
-        aux = auxiliary_losses(
-            out,
-            target,
-            timing_weight=float(self.opts["timing_weight"]),
-            au_weight=float(self.opts["au_weight"]),
-        )
-        total = total + aux.pop("aux_total")
-        parts.update(aux)
-        parts["total"] = total
-        return parts
+        return with_auxiliary_losses(parts, total, out, target, self.opts)
 
 
 def _build(name: str, variant: dict[str, Any], kw: dict[str, Any]) -> MADVNet:

@@ -69,7 +69,7 @@ from ml.models._ms3d_layers import (
     make_layer,
 )
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, auxiliary_losses, build_cfg
+from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
 
 __all__ = ["MS3DResNet", "flow_input", "ms3d_resnet50", "ms3d_resnet50_small"]
 
@@ -215,16 +215,7 @@ class MS3DResNet(MicroExprModel):
             ces = [F.cross_entropy(out["head_logits"][:, k], y) for k in range(out["head_logits"].shape[1])]
             parts["emotion"] = torch.stack(ces).sum()
             total = total + parts["emotion"]
-        aux = auxiliary_losses(
-            out,
-            target,
-            timing_weight=float(self.opts["timing_weight"]),
-            au_weight=float(self.opts["au_weight"]),
-        )
-        total = total + aux.pop("aux_total")
-        parts.update(aux)
-        parts["total"] = total
-        return parts
+        return with_auxiliary_losses(parts, total, out, target, self.opts)
 
 
 def _build(name: str, variant: dict[str, Any], kw: dict[str, Any]) -> MS3DResNet:
