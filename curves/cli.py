@@ -1,7 +1,7 @@
 """``microexpr curves``: AU tracks (MicroExpression JSON, OpenFace or py-feat CSV) -> Unreal curve files.
 
 Writes, into a new folder (atomically: on any error nothing is left behind), for each variant:
-``curves.json`` (CurveSet), ``curve_table.csv`` (Unreal CurveTable import), ``preview.png``, and for the
+``curveset.json`` (CurveSet), ``curve_table.csv`` (Unreal CurveTable import), ``preview.png``, and for the
 ARKit rig ``live_link_face.csv``. With several variants the names get a ``_v00``, ``_v01``... suffix.
 """
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         for b in tqdm(builds, desc="writing variants", disable=len(builds) < 3):
             cs = b.curveset
             suffix = "" if len(builds) == 1 else f"_v{b.variant.index:02d}"
-            write_curveset_json(cs, tmp / f"curves{suffix}.json")
+            write_curveset_json(cs, tmp / f"curveset{suffix}.json")
             write_curve_table_csv(cs, tmp / f"curve_table{suffix}.csv")
             if cs.curves and all(n in ARKIT_BLENDSHAPES for n in cs.names):
                 write_live_link_csv(cs, tmp / f"live_link_face{suffix}.csv")

@@ -67,9 +67,9 @@ def test_cli_writes_everything(tmp_path, capsys):
                  "--out", str(out)])
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["curve_table.csv", "curves.json", "live_link_face.csv", "preview.png", "summary.json"]
+    assert names == ["curve_table.csv", "curveset.json", "live_link_face.csv", "preview.png", "summary.json"]
     assert (out / "preview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    cs = CurveSet.load(out / "curves.json")
+    cs = CurveSet.load(out / "curveset.json")
     assert cs.settings["emotion"] == "fear"
     assert "keys for 120 frames" in capsys.readouterr().out
     # a second run refuses to replace the folder, then replaces it with --overwrite
@@ -77,7 +77,7 @@ def test_cli_writes_everything(tmp_path, capsys):
     assert main(["curves", str(tracks), "--out", str(out), "--overwrite", "--variants", "2",
                  "--no-preview"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["curve_table_v00.csv", "curve_table_v01.csv",
-                                                     "curves_v00.json", "curves_v01.json", "summary.json"]
+                                                     "curveset_v00.json", "curveset_v01.json", "summary.json"]
 
 
 def test_cli_openface_csv_to_metahuman(tmp_path, capsys):
@@ -90,7 +90,7 @@ def test_cli_openface_csv_to_metahuman(tmp_path, capsys):
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     assert main(["curves", str(src), "--rig", "metahuman", "--random-intensity", "--out", str(out)]) == 0
-    cs = CurveSet.load(out / "curves.json")
+    cs = CurveSet.load(out / "curveset.json")
     assert cs.fps == pytest.approx(30.0, rel=1e-3) and cs.n_frames == 45
     assert "CTRL_expressions_mouthCornerPullL" in cs.names and "CTRL_expressions_eyeBlinkR" in cs.names
     assert "CTRL_expressions_mouthUpperLipBiteL" in cs.names  # AU28 from the presence column
