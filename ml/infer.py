@@ -334,7 +334,8 @@ def analyze(
         clip: video file (mp4/avi/mov), folder of numbered frames, or an in-memory :class:`ml.video.Clip`.
         weights: safetensors checkpoint (default: the shipped weights, :func:`default_weights_path`).
         device: ``"cpu"``, ``"cuda"`` or None (CUDA when available).
-        fps: frame rate override (frame folders have none; default 200, CASME II's rate, from ml.video).
+        fps: frame rate; required for a folder of frames (CASME II and SAMM 200, SMIC-HS 100), and
+            overrides a video's container rate (high-speed clips are often stored at 25/30 fps).
         progress: show face-alignment progress on stderr.
         window_s: longest span analysed in one pass, seconds; longer clips are scanned.
 

@@ -69,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
         me = dataclasses.replace(me, source=str(final_clip))
         bar.update(1)
         bar.set_postfix_str(_STEPS[2])
-        from curves.pipeline import make_curvesets
+        from curves.pipeline import build_curvesets
 
-        cs = make_curvesets(me, rig=args.rig)[0]
+        build = build_curvesets(me, rig=args.rig)[0]
+        cs = build.curveset
         bar.update(1)
         bar.set_postfix_str(_STEPS[3])
         from curves.io import write_curve_table_csv, write_curveset_json
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         me.save(tmp / "micro_expression.json")
         write_curveset_json(cs, tmp / "curveset.json")
         write_curve_table_csv(cs, tmp / "curve_table.csv")
-        render_preview(me, cs, tmp / "preview.png")
+        render_preview(me, cs, tmp / "preview.png", targets=build.targets)
         if truth is not None:
             import json
 
