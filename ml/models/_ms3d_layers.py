@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ml.models._resnet3d import BasicBlock3d
+
 __all__ = [
     "AFFA",
     "RC1",
@@ -31,30 +33,6 @@ class ConvBNReLU(nn.Sequential):
         super().__init__(
             nn.Conv3d(cin, cout, k, padding=pad, bias=False), nn.BatchNorm3d(cout), nn.ReLU(inplace=True)
         )
-
-
-class BasicBlock3d(nn.Module):
-    """Two 3x3x3 convs with identity (or 1x1x1 projection) shortcut; the ResNet-34 unit."""
-
-    expansion = 1
-
-    def __init__(self, cin: int, planes: int, stride: int = 1) -> None:
-        super().__init__()
-        cout = planes * self.expansion
-        self.conv1 = nn.Conv3d(cin, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm3d(planes)
-        self.conv2 = nn.Conv3d(planes, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm3d(cout)
-        self.down: nn.Module = (
-            nn.Sequential(nn.Conv3d(cin, cout, 1, stride, bias=False), nn.BatchNorm3d(cout))
-            if stride != 1 or cin != cout
-            else nn.Identity()
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.bn1(self.conv1(x)), inplace=True)
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + self.down(x), inplace=True)
 
 
 class Bottleneck3d(nn.Module):

@@ -43,6 +43,9 @@ class BasicBlock3d(nn.Module):
         stride: stride of the first convolution (1 or 2 in every dimension).
     """
 
+    #: output channels per ``out_ch`` (1; the bottleneck unit of deeper ResNets has 4)
+    expansion = 1
+
     def __init__(self, in_ch: int, out_ch: int, stride: int = 1) -> None:
         super().__init__()
         self.conv1 = nn.Conv3d(in_ch, out_ch, 3, stride=stride, padding=1, bias=False)
