@@ -48,6 +48,8 @@ def test_defaults_and_token_list(mx) -> None:
         ("-clips=D:/c", "missing -dest"),
         ("-clips= -dest=/Game/X", "missing -clips"),
         ("-clips=D:/c -dest=/Game/X -intensity=lots", "-intensity='lots' is not a number"),
+        ("-clips=D:/c -dest=/Game/X -intensity=1.5", r"-intensity must lie in \[0, 1\]"),
+        ("-clips=D:/c -dest=/Game/X -intensity=-0.1", r"-intensity must lie in \[0, 1\]"),
         ("-clips=D:/c -dest=/Game/X -variants=0", "-variants must be >= 1"),
         ("-clips=D:/c -dest=/Game/X -variants=2.5", "not a whole number"),
         ("-clips=D:/c -dest=/Game/X -model=gpu", "not one of auto, in_process, external"),

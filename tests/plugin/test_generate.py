@@ -253,3 +253,12 @@ def test_cancel_from_progress_writes_nothing(fake, mx, stand_in, tmp_path: Path)
         mx.generate(clip, make_skeleton(fake), make_table(fake), dest=ROOT, progress=progress)
     assert len(seen) == 4
     assert not any(p.startswith(ROOT) for p in fake._get_state().assets)
+
+
+def test_intensity_outside_unit_range_refused_before_anything(fake, mx, stand_in, tmp_path: Path) -> None:
+    clip = write_micro_json(tmp_path / "clip.json", fps=200.0, n=21)
+    skel = make_skeleton(fake)
+    table = make_table(fake)
+    with pytest.raises(ValueError, match=r"intensity must lie in \[0, 1\]"):
+        mx.generate(clip, skel, table, dest=ROOT, intensity=1.5)
+    assert not any(p.startswith(ROOT) for p in fake._get_state().assets)

@@ -203,8 +203,8 @@ def generate(
 
     if variants < 1:
         raise ValueError(f"variants must be >= 1, got {variants}")
-    if not intensity >= 0:
-        raise ValueError(f"intensity must be >= 0, got {intensity}")
+    if not 0.0 <= intensity <= 1.0:  # checked before the model runs; curves.pipeline's rule
+        raise ValueError(f"intensity must lie in [0, 1] (1 = as detected), got {intensity}")
     base_seq: unreal.AnimSequence | None = None
     if base_animation is not None:
         base_seq = _resolve_anim(base_animation)

@@ -18,7 +18,7 @@ __all__ = ["USAGE", "BatchArgs", "parse_commandlet_args", "split_command_line"]
 USAGE = (
     "UnrealEditor-Cmd <Project.uproject> -run=MicroExprAnim -clips=<folder> -dest=/Game/<folder> "
     "[-rig=metahuman|arkit|/Game/Path/DT_Table|table.csv] [-skeleton=/Game/Path/Skeleton] "
-    "[-emotion=<name>] [-intensity=<0..2>] [-variants=<n>] [-seed=<n>] [-report=<file.json>] "
+    "[-emotion=<name>] [-intensity=<0..1>] [-variants=<n>] [-seed=<n>] [-report=<file.json>] "
     "[-model=auto|in_process|external] [-python=<python.exe>] [-overwrite] [-skipcurvecheck] "
     "-unattended -nullrhi"
 )
@@ -145,8 +145,8 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
         if not values.get(required):
             raise ValueError(f"missing -{required}=...; usage: {USAGE}")
     intensity = _number("intensity", values["intensity"], float) if "intensity" in values else 1.0
-    if intensity < 0:
-        raise ValueError(f"-intensity must be >= 0, got {intensity}")
+    if not 0.0 <= intensity <= 1.0:
+        raise ValueError(f"-intensity must lie in [0, 1] (1 = as detected), got {intensity}")
     variants = int(_number("variants", values["variants"], int)) if "variants" in values else 1
     if variants < 1:
         raise ValueError(f"-variants must be >= 1, got {variants}")

@@ -47,7 +47,7 @@ class MicroExprGenerateOptions(unreal.Object):
         unreal.DataTable, meta={"ToolTip": "AU-to-rig DataTable (MicroExprAURigRow)"}
     )
     emotion = unreal.uproperty(str, meta={"ToolTip": "Emotion to express; empty = the clip's own"})
-    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "UIMax": "2.0"})
+    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "ClampMax": "1.0"})
     destination = unreal.uproperty(str, meta={"ToolTip": "Content folder, e.g. /Game/MicroExpressions"})
     asset_name = unreal.uproperty(str, meta={"ToolTip": "Empty = AS_MicroExpr_<clip name>"})
     variants = unreal.uproperty(int, meta={"ClampMin": "1", "UIMax": "16"})
@@ -65,7 +65,7 @@ class MicroExprBatchOptions(unreal.Object):
     skeleton = unreal.uproperty(unreal.Skeleton)
     rig_table = unreal.uproperty(unreal.DataTable)
     emotion = unreal.uproperty(str)
-    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "UIMax": "2.0"})
+    intensity = unreal.uproperty(float, meta={"ClampMin": "0.0", "ClampMax": "1.0"})
     destination = unreal.uproperty(str)
     overwrite = unreal.uproperty(bool, meta={"ToolTip": "Redo clips whose asset already exists"})
     check_skeleton_curves = unreal.uproperty(
