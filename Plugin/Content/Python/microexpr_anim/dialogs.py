@@ -84,17 +84,22 @@ def _default_table() -> unreal.DataTable | None:
         return None
 
 
+def _fill_defaults(opts: MicroExprGenerateOptions | MicroExprBatchOptions) -> None:
+    """The fields both forms share: MetaHuman skeleton and table when present, intensity 1."""
+    opts.skeleton = default_skeleton()
+    opts.rig_table = _default_table()
+    opts.intensity = 1.0
+    opts.destination = DEFAULT_DEST
+    opts.check_skeleton_curves = True
+
+
 def _generate_options() -> MicroExprGenerateOptions:
     opts = _last.get("generate")
     if isinstance(opts, MicroExprGenerateOptions):
         return opts
     opts = MicroExprGenerateOptions()
-    opts.skeleton = default_skeleton()
-    opts.rig_table = _default_table()
-    opts.intensity = 1.0
-    opts.destination = DEFAULT_DEST
+    _fill_defaults(opts)
     opts.variants = 1
-    opts.check_skeleton_curves = True
     _last["generate"] = opts
     return opts
 
@@ -104,11 +109,7 @@ def _batch_options() -> MicroExprBatchOptions:
     if isinstance(opts, MicroExprBatchOptions):
         return opts
     opts = MicroExprBatchOptions()
-    opts.skeleton = default_skeleton()
-    opts.rig_table = _default_table()
-    opts.intensity = 1.0
-    opts.destination = DEFAULT_DEST
-    opts.check_skeleton_curves = True
+    _fill_defaults(opts)
     _last["batch"] = opts
     return opts
 
