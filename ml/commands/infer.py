@@ -53,27 +53,13 @@ def run(args: argparse.Namespace) -> int:
         check_can_write(args.json_out, overwrite=args.overwrite)
     window = args.window if args.window is not None else DEFAULT_WINDOW_S
     progress = not to_stdout and sys.stderr.isatty()
+    common = {"weights": args.weights, "device": args.device, "fps": args.fps, "progress": progress}
     if args.all_events:
-        events = analyze_all(
-            args.clip,
-            weights=args.weights,
-            device=args.device,
-            fps=args.fps,
-            progress=progress,
-            window_s=window,
-            threshold=args.threshold,
-        )
+        events = analyze_all(args.clip, **common, window_s=window, threshold=args.threshold)
         text = json.dumps([e.to_dict() for e in events], indent=1)
         summary = [f"{len(events)} micro-expression(s) in {args.clip}"] + [_line(e) for e in events]
     else:
-        me = analyze(
-            args.clip,
-            weights=args.weights,
-            device=args.device,
-            fps=args.fps,
-            progress=progress,
-            window_s=window,
-        )
+        me = analyze(args.clip, **common, window_s=window)
         text = me.to_json(indent=1)
         summary = [_line(me)]
     if to_stdout:
