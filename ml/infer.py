@@ -274,13 +274,7 @@ def _read_and_align(
     from ml.face import align_clip
     from ml.video import Clip, read_clip
 
-    if isinstance(clip, Clip):
-        c = clip
-    else:
-        path = Path(clip)
-        if not path.exists():
-            raise FileNotFoundError(f"clip not found: {path}")
-        c = read_clip(path, fps=fps)
+    c = clip if isinstance(clip, Clip) else read_clip(Path(clip), fps=fps)  # existence checked by _run
     if c.frames.shape[0] < 4:
         raise ValueError(
             f"{c.source}: has {c.frames.shape[0]} frame(s); at least 4 are needed for a micro-expression"
