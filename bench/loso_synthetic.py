@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         "au_f1_macro": round(pooled["au_f1_macro"], 4),
         "timing_error_frames": {k: round(v, 2) for k, v in pooled["timing_error_frames"].items()},
         "timing_error_ms": round(pooled["timing_error_ms"], 2),
+        "timing_error_frames_network": {
+            k: round(v, 2) for k, v in pooled.get("timing_error_frames_network", {}).items()
+        },
         "seconds": report["seconds"],
         "emotion_ceiling_from_au_sets": emotion_ceiling(list(report["classes"])),
         "targets_met": {

@@ -44,7 +44,12 @@ def pool(reports: list[dict[str, Any]]) -> dict[str, Any]:
     aus_prob = np.asarray([p["au_probs"] for p in preds], dtype=np.float64)
     t_true = np.asarray([p["timing_true"] for p in preds], dtype=np.float64)
     t_pred = np.asarray([p["timing_pred"] for p in preds], dtype=np.float64)
-    out = pooled_metrics(y_true, y_pred, len(classes), aus_true, aus_prob, t_true, t_pred)
+    t_net = None  # the timing head alone, before the fit to motion (reports since it was added)
+    if all("timing_network" in p for p in preds):
+        t_net = np.asarray([p["timing_network"] for p in preds], dtype=np.float64)
+    out = pooled_metrics(
+        y_true, y_pred, len(classes), aus_true, aus_prob, t_true, t_pred, timing_network_frames=t_net
+    )
     out["n_folds"] = sum(len(r["folds"]) for r in reports)
     out["n_subjects_tested"] = len({s for r in reports for f in r["folds"] for s in f["test_subjects"]})
     return out
@@ -69,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         + " ".join(f"{a} {v:.2f}" for a, v in zip(reports[0]["au_names"], res["au_f1"], strict=True))
     )
     print("timing error (frames): " + ", ".join(f"{k} {v:.2f}" for k, v in t.items()))
+    if "timing_error_frames_network" in res:
+        tn = res["timing_error_frames_network"]
+        print("  timing head alone:    " + ", ".join(f"{k} {v:.2f}" for k, v in tn.items()))
     print("confusion (rows true " + "/".join(reports[0]["classes"]) + "):", res["confusion"])
     return 0
 

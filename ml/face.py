@@ -36,9 +36,22 @@ from ml.errors import NoFaceError
 if TYPE_CHECKING:
     from ml.video import Clip
 
-__all__ = ["EYE_LEFT", "EYE_RIGHT", "FaceTrack", "align_clip", "detect_faces", "eye_centres"]
+__all__ = [
+    "ALIGNMENT_VERSION",
+    "EYE_LEFT",
+    "EYE_RIGHT",
+    "FaceTrack",
+    "align_clip",
+    "detect_faces",
+    "eye_centres",
+]
 
 log = logging.getLogger(__name__)
+
+#: Changes whenever the crops :func:`align_clip` returns for the same clip change (detection, alignment,
+#: stabilisation, warping). Caches of aligned crops (``ml.train.data``) are keyed on it, so crops made by
+#: an older version are never reused.
+ALIGNMENT_VERSION = "2"
 
 #: Where the eye centres land in the crop, as fractions of its size (image left eye, image right eye).
 EYE_LEFT: tuple[float, float] = (0.32, 0.38)

@@ -4,9 +4,10 @@
     events = analyze_all("long_take.mp4")    # every window whose strength passes a threshold
 
 Pipeline: :func:`ml.video.read_clip` -> :func:`ml.face.align_clip` (112 x 112 aligned crops) ->
-resize to the model's input size -> :func:`ml.inputs.build_input` (TIM to T frames) -> model ->
-emotion probabilities, AU probabilities, normalised onset/apex/offset -> :func:`ml.envelope.au_activations`
--> per-frame activations on the source frames.
+:func:`ml.inputs.build_input` (TIM to T frames) -> model -> emotion probabilities, AU probabilities,
+normalised onset/apex/offset -> onset/apex/offset fitted to the crops' motion around the network's
+(:mod:`ml.motion_timing`; ``refine_timing=False`` keeps the network's) ->
+:func:`ml.envelope.au_activations` -> per-frame activations on the source frames.
 
 Long clips (more frames than ``window_s`` seconds) are scanned with overlapping windows (hop = half a
 window). Each window gets a *strength*, the largest AU probability of its prediction times the
@@ -54,7 +55,7 @@ DEFAULT_WEIGHTS_NAME = "au_gcn_small.safetensors"
 DEFAULT_WINDOW_S = 1.0
 
 #: Input kinds whose builder ignores keyframes (others get GAMDSS keyframes at inference).
-_KEYFRAME_FREE_INPUTS = frozenset({"clip", "clip_delta"})
+_KEYFRAME_FREE_INPUTS = frozenset({"clip", "clip_delta", "flow_delta"})
 
 _MODEL_CACHE: dict[tuple[str, int, str], MicroExprModel] = {}
 
@@ -151,18 +152,17 @@ def _predict_windows(
     *,
     device: str,
     batch_size: int,
+    refine_timing: bool = True,
 ) -> list[Window]:
     from ml.envelope import timing_to_frames
     from ml.inputs import build_input
-    from ml.train.data import resize_crops
     from ml.train.loop import predict
 
     cfg = model.cfg
-    small = resize_crops(crops, cfg.image_size)
     keyframes_needed = cfg.input_kind not in _KEYFRAME_FREE_INPUTS
     inputs = []
     for start, stop in spans:
-        part = small[start:stop]
+        part = crops[start:stop]
         kf = None
         if keyframes_needed:
             from ml.keyframes import select_keyframes
@@ -176,6 +176,11 @@ def _predict_windows(
     for i, (start, stop) in enumerate(spans):
         timing = np.maximum.accumulate(np.clip(pred.timing[i], 0.0, 1.0))
         on, ap, off = timing_to_frames(timing, stop - start)
+        if refine_timing and stop - start >= 4:
+            from ml.motion_timing import refine_timing as fit_to_motion
+
+            on, ap, off = fit_to_motion(crops[start:stop], (on, ap, off))
+            timing = np.asarray([on, ap, off], dtype=np.float64) / max(1, stop - start - 1)
         contrast = float(
             np.abs(crops[start + ap].astype(np.float32) - crops[start + on].astype(np.float32)).mean()
         )
@@ -248,8 +253,13 @@ def analyze_crops(
     device: str = "cpu",
     batch_size: int = 16,
     extra: dict[str, Any] | None = None,
+    refine_timing: bool = True,
 ) -> tuple[list[Window], int]:
     """Predict every analysis window of aligned ``(N, S, S, 3)`` uint8 crops; returns (windows, N).
+
+    With ``refine_timing`` the network's onset/apex/offset are moved onto the crops' own motion
+    (:func:`ml.motion_timing.refine_timing`, within 12 % of the window); without, they are the
+    timing head's.
 
     Raises:
         ValueError: fewer than 4 frames, or a bad ``window_s``.
@@ -265,7 +275,11 @@ def analyze_crops(
     if not window_s > 0:
         raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
     length = max(4, round(window_s * fps))
-    return _predict_windows(model, crops, _windows(n, length), device=device, batch_size=batch_size), n
+    spans = _windows(n, length)
+    windows = _predict_windows(
+        model, crops, spans, device=device, batch_size=batch_size, refine_timing=refine_timing
+    )
+    return windows, n
 
 
 def _read_and_align(
@@ -291,6 +305,7 @@ def _run(
     fps: float | None,
     progress: bool,
     window_s: float,
+    refine_timing: bool = True,
 ) -> tuple[list[Window], MicroExprModel, int, float, str, dict[str, Any]]:
     import time
 
@@ -301,7 +316,9 @@ def _run(
     model = load_model(weights, device=dev)
     crops, rate, source, missing = _read_and_align(clip, fps, progress)
     t1 = time.perf_counter()
-    windows, n = analyze_crops(crops, rate, model, source=source, window_s=window_s, device=dev)
+    windows, n = analyze_crops(
+        crops, rate, model, source=source, window_s=window_s, device=dev, refine_timing=refine_timing
+    )
     t2 = time.perf_counter()
     extra: dict[str, Any] = {
         "frames_without_face": len(missing),
@@ -321,6 +338,7 @@ def analyze(
     fps: float | None = None,
     progress: bool = False,
     window_s: float = DEFAULT_WINDOW_S,
+    refine_timing: bool = True,
 ) -> MicroExpression:
     """Find the strongest micro-expression in a clip.
 
@@ -332,6 +350,8 @@ def analyze(
             overrides a video's container rate (high-speed clips are often stored at 25/30 fps).
         progress: show face-alignment progress on stderr.
         window_s: longest span analysed in one pass, seconds; longer clips are scanned.
+        refine_timing: move the network's onset/apex/offset onto the clip's own motion
+            (:mod:`ml.motion_timing`); False keeps the timing head's.
 
     Returns:
         The micro-expression, with per-frame activations over all source frames.
@@ -341,7 +361,9 @@ def analyze(
         ml.errors.ClipReadError, NoFaceError, CheckpointError: unreadable clip, no face, bad weights.
         ValueError: fewer than 4 frames.
     """
-    windows, model, n, rate, source, extra = _run(clip, weights, device, fps, progress, window_s)
+    windows, model, n, rate, source, extra = _run(
+        clip, weights, device, fps, progress, window_s, refine_timing
+    )
     best = max(windows, key=lambda w: w.strength)
     extra["windows"] = len(windows)
     return _to_micro_expression(best, model, n, rate, source, extra)
@@ -356,6 +378,7 @@ def analyze_all(
     progress: bool = False,
     window_s: float = DEFAULT_WINDOW_S,
     threshold: float = 0.5,
+    refine_timing: bool = True,
 ) -> list[MicroExpression]:
     """Every micro-expression in a (long) clip whose window strength is at least ``threshold``.
 
@@ -364,7 +387,9 @@ def analyze_all(
     """
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
-    windows, model, n, rate, source, extra = _run(clip, weights, device, fps, progress, window_s)
+    windows, model, n, rate, source, extra = _run(
+        clip, weights, device, fps, progress, window_s, refine_timing
+    )
     extra["windows"] = len(windows)
     kept = _suppress([w for w in windows if w.strength >= threshold])
     return [_to_micro_expression(w, model, n, rate, source, extra) for w in kept]

@@ -5,13 +5,21 @@ by the training harness, so epochs are compute-bound::
 
     x = build_input(cfg, crops, keyframes=(onset, apex, offset))   # (C, T, H, W) float32
 
-``crops`` is ``(N, H, W, 3)`` uint8 RGB at ``cfg.image_size``; ``keyframes`` are 0-based indices into
-``crops`` (ground truth in training, or a selection such as GAMDSS at inference; None when unknown).
+``crops`` is ``(N, S, S, 3)`` uint8 RGB, the aligned crops at any size (112 from ``ml.face``);
+``keyframes`` are 0-based indices into ``crops`` (ground truth in training, or a selection such as
+GAMDSS at inference; None when unknown). Most builders work on crops resized to ``cfg.image_size``
+(:func:`build_input` resizes them); those registered with ``full_size=True`` get the crops as given,
+because what they measure (optical flow of one- or two-pixel motions) is lost by shrinking first.
+
+A kind also says how training may augment it (:class:`InputTraits`): which channels change sign under a
+horizontal mirror (the horizontal flow component), and whether brightness/contrast jitter makes sense
+(only for raw pixels: a difference or a flow input would read a brightness change as motion).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,36 +27,94 @@ import numpy as np
 if TYPE_CHECKING:
     from ml.models._base import ModelCfg
 
-__all__ = ["InputBuilder", "build_input", "clip_delta_input", "register_input"]
+__all__ = [
+    "InputBuilder",
+    "InputTraits",
+    "build_input",
+    "clip_delta_input",
+    "flow_delta_input",
+    "input_traits",
+    "photometric_residual",
+    "register_input",
+    "resize_crops",
+]
 
 Keyframes = tuple[int, int, int]
 InputBuilder = Callable[["ModelCfg", np.ndarray, "Keyframes | None"], np.ndarray]
+
+
+@dataclass(frozen=True)
+class InputTraits:
+    """How an input kind is built and may be augmented.
+
+    Attributes:
+        full_size: the builder gets the crops at their own size (it resizes its output itself).
+        mirror_negate: channels whose sign flips under a horizontal mirror.
+        pixels: the channels are (normalised) pixel values, so brightness/contrast jitter applies.
+    """
+
+    full_size: bool = False
+    mirror_negate: tuple[int, ...] = ()
+    pixels: bool = True
+
+
 _BUILDERS: dict[str, InputBuilder] = {}
+_TRAITS: dict[str, InputTraits] = {}
 
 
-def register_input(kind: str) -> Callable[[InputBuilder], InputBuilder]:
-    """Decorator: register an input builder for ``cfg.input_kind == kind``."""
+def register_input(
+    kind: str, *, full_size: bool = False, mirror_negate: tuple[int, ...] = (), pixels: bool = True
+) -> Callable[[InputBuilder], InputBuilder]:
+    """Decorator: register an input builder for ``cfg.input_kind == kind`` (see :class:`InputTraits`)."""
 
     def deco(fn: InputBuilder) -> InputBuilder:
         _BUILDERS[kind] = fn
+        _TRAITS[kind] = InputTraits(full_size=full_size, mirror_negate=tuple(mirror_negate), pixels=pixels)
         return fn
 
     return deco
 
 
+def _ensure_registered(kind: str) -> None:
+    if kind not in _BUILDERS:
+        import ml.models  # model modules register their own input kinds
+
+        ml.models.list_models()
+    if kind not in _BUILDERS:
+        raise ValueError(f"unknown input kind {kind!r}; known: {sorted(_BUILDERS)}")
+
+
+def input_traits(kind: str) -> InputTraits:
+    """The :class:`InputTraits` of a registered input kind.
+
+    Raises:
+        ValueError: unknown kind.
+    """
+    _ensure_registered(kind)
+    return _TRAITS[kind]
+
+
+def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
+    """Resize ``(N, H, W, 3)`` uint8 crops to ``(N, size, size, 3)`` (area filter when shrinking)."""
+    crops = np.asarray(crops)
+    if crops.shape[1] == size and crops.shape[2] == size:
+        return crops
+    import cv2
+
+    interp = cv2.INTER_AREA if size < crops.shape[1] else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(f, (size, size), interpolation=interp) for f in crops]).astype(np.uint8)
+
+
 def build_input(cfg: ModelCfg, crops: np.ndarray, keyframes: Keyframes | None = None) -> np.ndarray:
-    """Prepare one clip for a model. Returns ``(C, T, H, W)`` float32."""
+    """Prepare one clip for a model. Returns ``(C, T, H, W)`` float32 with ``H = W = cfg.image_size``."""
     crops = np.asarray(crops)
     if crops.ndim != 4 or crops.shape[-1] != 3 or crops.dtype != np.uint8:
         raise ValueError(f"crops must be (N, H, W, 3) uint8, got {crops.shape} {crops.dtype}")
     if crops.shape[0] < 4:
         raise ValueError(f"a clip needs at least 4 frames, got {crops.shape[0]}")
-    if cfg.input_kind not in _BUILDERS:
-        import ml.models  # model modules register their own input kinds
-
-        ml.models.list_models()
-    if cfg.input_kind not in _BUILDERS:
-        raise ValueError(f"unknown input kind {cfg.input_kind!r}; known: {sorted(_BUILDERS)}")
+    _ensure_registered(cfg.input_kind)
+    if not _TRAITS[cfg.input_kind].full_size:
+        crops = resize_crops(crops, cfg.image_size)
     return _BUILDERS[cfg.input_kind](cfg, crops, keyframes)
 
 
@@ -64,20 +130,69 @@ def _clip_input(cfg: ModelCfg, crops: np.ndarray, keyframes: Keyframes | None) -
     return np.ascontiguousarray(frames.transpose(3, 0, 1, 2))
 
 
-@register_input("clip_delta")
+@register_input("clip_delta", pixels=False)
 def clip_delta_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
-    """TIM-normalised clip minus its first frame, amplified: ``(3, T, H, W)`` float32.
+    """TIM-normalised clip minus its first frame, lighting removed, amplified: ``(3, T, H, W)`` float32.
 
     A micro-expression is a small change from a neutral first frame; subtracting that frame removes the
     face's identity and appearance and leaves the motion (as optical-flow inputs do, at the cost of
-    nothing but a subtraction). Each frame's mean change is removed, so lighting flicker does not
-    count as motion. ``cfg.std`` scales the difference (e.g. 0.05: a 5 % change of a pixel
-    becomes 1.0). ``keyframes`` are not used.
+    nothing but a subtraction). Lighting is not motion: flicker under mains lights at high frame rates
+    and exposure changes scale and shift the whole face, so each frame is first matched to the first one
+    by a per-channel gain and offset (least squares, :func:`photometric_residual`). ``cfg.std`` scales
+    the result (e.g. 0.05: a 5 % change of a pixel becomes 1.0). ``keyframes`` are not used.
     """
     from ml.temporal import tim_interpolate
 
     frames = tim_interpolate(crops, cfg.num_frames).astype(np.float32) / 255.0  # (T, H, W, 3)
-    delta = frames - frames[:1]
-    delta -= delta.mean(axis=(1, 2), keepdims=True)  # global brightness changes (flicker) are not motion
+    delta = photometric_residual(frames, frames[0])
     delta /= np.asarray(cfg.std, dtype=np.float32)
     return np.ascontiguousarray(delta.transpose(3, 0, 1, 2))
+
+
+def photometric_residual(frames: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """What is left of each frame after the best gain and offset of ``reference``: ``(T, H, W, C)``.
+
+    Per frame t and channel c, ``frames[t, ..., c] - (a * reference[..., c] + b)`` with ``(a, b)`` the least
+    squares fit over all pixels. A uniformly brighter, darker or higher-contrast copy of the reference
+    leaves 0; a local change (an expression) is kept, less its tiny share of the fitted gain and
+    offset. A flat reference (no contrast) fits the offset alone.
+    """
+    frames = np.asarray(frames, dtype=np.float32)
+    ref = np.asarray(reference, dtype=np.float32)
+    ref_c = ref - ref.mean(axis=(0, 1), keepdims=True)  # (H, W, C)
+    frames_c = frames - frames.mean(axis=(1, 2), keepdims=True)  # (T, H, W, C)
+    var = np.einsum("hwc,hwc->c", ref_c, ref_c)
+    cov = np.einsum("thwc,hwc->tc", frames_c, ref_c)
+    gain = np.where(var > 1e-12, cov / np.maximum(var, 1e-12), 0.0).astype(np.float32)  # (T, C)
+    return frames_c - gain[:, None, None, :] * ref_c[None]
+
+
+@register_input("flow_delta", full_size=True, mirror_negate=(0,), pixels=False)
+def flow_delta_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
+    """Optical flow from the first frame to each TIM frame, measured at full crop size: ``(3, T, S, S)``.
+
+    Channels: horizontal and vertical displacement and its magnitude, in pixels of a 112 px crop
+    (``(value - cfg.mean) / cfg.std``), area-averaged down to ``cfg.image_size``. Flow is what an AU
+    is: a small displacement of skin in a fixed direction at a fixed place, the same on every face,
+    where a pixel difference depends on the face's own shading. Measured on the full-size crops (Farneback),
+    it keeps one-pixel motions that shrinking the crops first would blur away, and the
+    small network then reads a clean, small field. ``keyframes`` are not used.
+    """
+    import cv2
+
+    from ml.temporal import optical_flow, tim_interpolate
+
+    size = crops.shape[1]
+    frames = np.clip(tim_interpolate(crops, cfg.num_frames), 0.0, 255.0).astype(np.float32)  # (T, S, S, 3)
+    grey = frames.mean(axis=-1)
+    scale = 112.0 / size
+    out = np.zeros((3, cfg.num_frames, cfg.image_size, cfg.image_size), dtype=np.float32)
+    for t in range(1, cfg.num_frames):
+        flow = optical_flow(grey[0], grey[t]) * scale
+        if size != cfg.image_size:
+            flow = cv2.resize(flow, (cfg.image_size, cfg.image_size), interpolation=cv2.INTER_AREA)
+        out[0, t], out[1, t] = flow[..., 0], flow[..., 1]
+        out[2, t] = np.hypot(flow[..., 0], flow[..., 1])
+    mean = np.asarray(cfg.mean, dtype=np.float32).reshape(3, 1, 1, 1)
+    std = np.asarray(cfg.std, dtype=np.float32).reshape(3, 1, 1, 1)
+    return np.ascontiguousarray((out - mean) / std)

@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--device", choices=("cpu", "cuda"), default=None)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument(
+        "--network-timing",
+        action="store_true",
+        help="score the network's onset/apex/offset instead of those fitted to each clip's motion",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         keyframes=args.keyframes,
         device=args.device,
         progress=True,
+        refine_timing=not args.network_timing,
     )
     settings = {
         "weights": args.weights,

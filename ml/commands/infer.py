@@ -38,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="report every micro-expression above --threshold",
     )
     p.add_argument("--threshold", type=float, default=0.5, help="strength threshold for --all")
+    p.add_argument(
+        "--network-timing",
+        action="store_true",
+        help="keep the network's onset/apex/offset instead of fitting them to the clip's motion",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     p.set_defaults(func=run)
 
@@ -53,7 +58,13 @@ def run(args: argparse.Namespace) -> int:
         check_can_write(args.json_out, overwrite=args.overwrite)
     window = args.window if args.window is not None else DEFAULT_WINDOW_S
     progress = not to_stdout and sys.stderr.isatty()
-    common = {"weights": args.weights, "device": args.device, "fps": args.fps, "progress": progress}
+    common = {
+        "weights": args.weights,
+        "device": args.device,
+        "fps": args.fps,
+        "progress": progress,
+        "refine_timing": not args.network_timing,
+    }
     if args.all_events:
         events = analyze_all(args.clip, **common, window_s=window, threshold=args.threshold)
         text = json.dumps([e.to_dict() for e in events], indent=1)

@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--workers", type=int, default=None, help="processes aligning faces into the cache")
     p.add_argument("--out", required=True, help="output folder for report.json, config.yaml, confusion.png")
     p.add_argument("--overwrite", action="store_true", help="replace an existing report in --out")
+    p.add_argument(
+        "--network-timing",
+        action="store_true",
+        help="score the timing head's onset/apex/offset instead of those fitted to each clip's motion",
+    )
     p.set_defaults(func=run)
 
 
@@ -97,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         cache=args.cache,
         on_missing="skip" if args.skip_missing else None,
+        refine_timing=False if args.network_timing else None,
     )
     records = load_records(args)
     report = run_protocol(

@@ -40,9 +40,12 @@ class ModelCfg:
         au_names: AUs of the multi-label head, canonical names.
         emotion_names: classes of the emotion head.
         input_kind: how ``ml.inputs.build_input`` prepares a clip (``"clip"``: TIM-normalised RGB crops;
-            other kinds are registered by the models that need them, e.g. ``"flow"``).
+            ``"clip_delta"``: their change from the first frame; ``"flow_delta"``: optical flow from the
+            first frame, the shipped default's; other kinds are registered by the models that need
+            them, e.g. ``"flow"``).
         num_frames, image_size, in_chans: input size (C, T, H, W) = (in_chans, num_frames, size, size).
-        mean, std: per-channel normalisation applied to [0, 1] pixels.
+        mean, std: per-channel normalisation of the input's channels ([0, 1] pixels, or pixels of
+            displacement for flow inputs).
         fps: frame rate the model was trained at (informative; TIM makes the input rate-free).
         version: weights version string.
         options: family-specific hyper-parameters (width multiplier, adjacency, ...), JSON-serialisable.

@@ -56,6 +56,9 @@ class TrainConfig:
         augment: random horizontal flips and small brightness changes during training.
         num_threads: torch CPU threads (None: torch's default).
         workers: processes that read and align clips into the cache (0: the main process).
+        refine_timing: evaluate the onset/apex/offset that inference reports, the network's fitted to
+            each test clip's motion (:mod:`ml.motion_timing`); the timing head's own errors are
+            reported beside them (``timing_error_frames_network``).
     """
 
     model: str = "au_gcn"
@@ -81,6 +84,7 @@ class TrainConfig:
     augment: bool = True
     num_threads: int | None = None
     workers: int = 0
+    refine_timing: bool = True
 
     def __post_init__(self) -> None:
         if self.split not in ("loso", "kfold"):

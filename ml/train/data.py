@@ -2,12 +2,13 @@
 
 Reading a clip and aligning its faces is by far the slowest step, so its result (uint8 crops at
 ``crop_size``) is stored as one ``.npz`` per clip under a cache folder, keyed by a hash of the clip's
-path, its modification time and the settings. Every later epoch, fold and run reads the cache.
-Model inputs are then built by :func:`ml.inputs.build_input` from crops resized to the model's
-``image_size`` (:func:`resize_crops`, the same function inference uses).
+path, its modification time, the settings and the face alignment's version. Every later epoch, fold and
+run reads the cache.
+Model inputs are then built from the cached crops by :func:`ml.inputs.build_input` (the same function
+inference uses), which resizes them to the model's ``image_size`` when its input kind asks for that.
 
-The ``"clip_delta"`` input kind of the shipped default weights lives in :mod:`ml.inputs` and is
-re-exported here.
+The input builders live in :mod:`ml.inputs`; ``clip_delta_input`` and ``resize_crops`` are re-exported
+here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ml.inputs import clip_delta_input
+from ml.inputs import clip_delta_input, resize_crops
 
 if TYPE_CHECKING:
     from ml.datasets.schema import ClipRecord
@@ -42,7 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Bump when the cached content changes meaning (alignment, crop layout).
+#: Bump when the cached file's layout changes; changes of the crops themselves are caught by
+#: ``ml.face.ALIGNMENT_VERSION``, which is part of every key too.
 CACHE_VERSION = "1"
 #: A clip needs at least this many frames (TIM and the temporal convolutions need a few).
 MIN_FRAMES = 4
@@ -69,19 +71,9 @@ class CachedClip:
         return int(self.crops.shape[0])
 
 
-def resize_crops(crops: np.ndarray, size: int) -> np.ndarray:
-    """Resize ``(N, H, W, 3)`` uint8 crops to ``(N, size, size, 3)`` (area filter when shrinking)."""
-    crops = np.asarray(crops)
-    if crops.shape[1] == size and crops.shape[2] == size:
-        return crops
-    import cv2
-
-    interp = cv2.INTER_AREA if size < crops.shape[1] else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(f, (size, size), interpolation=interp) for f in crops]).astype(np.uint8)
-
-
 def cache_key(record: ClipRecord, crop_size: int) -> str:
-    """A file name stem unique to the clip's media (path + modification time) and the crop settings."""
+    """A file name stem unique to the clip's media (path + modification time), the crop settings and the
+    face alignment's version (:data:`ml.face.ALIGNMENT_VERSION`)."""
     path = Path(record.path) if record.path is not None else None
     stamp = ""
     if path is not None and path.exists():
@@ -89,7 +81,10 @@ def cache_key(record: ClipRecord, crop_size: int) -> str:
         if path.is_dir():
             files = sorted(path.iterdir())
             stamp += f":{len(files)}:{max((f.stat().st_mtime_ns for f in files), default=0)}"
-    text = f"v{CACHE_VERSION}|{path.resolve() if path else record.key}|{stamp}|{crop_size}"
+    from ml.face import ALIGNMENT_VERSION
+
+    source = path.resolve() if path else record.key
+    text = f"v{CACHE_VERSION}|a{ALIGNMENT_VERSION}|{source}|{stamp}|{crop_size}"
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in record.key)[-60:]
     return f"{safe}-{digest}"
@@ -275,7 +270,6 @@ def prepare_data(
         _fill_cache(records, cache_dir, crop_size, workers, progress)
     for rec in tqdm(records, desc="preparing clips", unit="clip", disable=not progress, leave=False):
         item = load_crops(rec, cache_dir, crop_size)
-        crops = resize_crops(item.crops, model_cfg.image_size)
         if keyframes == "gamdss":
             from ml.keyframes import select_keyframes
 
@@ -286,7 +280,7 @@ def prepare_data(
             )
         else:
             kf = item.keyframes
-        inputs.append(build_input(model_cfg, crops, kf).astype(np.float32, copy=False))
+        inputs.append(build_input(model_cfg, item.crops, kf).astype(np.float32, copy=False))
         timing.append(timing_targets(item.keyframes, item.n_frames))
         n_frames.append(item.n_frames)
     return PreparedData(

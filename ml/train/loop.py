@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.inputs import input_traits
 from ml.models._base import MicroExprModel
 from ml.train.config import TrainConfig
 from ml.train.data import PreparedData
@@ -124,7 +125,8 @@ def _augment(
 
     Args:
         negate_on_flip: channels that change sign under a mirror (the horizontal component of an
-            optical-flow input: ``cfg.options["hflip_negate_channels"]``).
+            optical-flow input: ``cfg.options["hflip_negate_channels"]``, else the input kind's
+            :class:`ml.inputs.InputTraits`).
         photometric: apply the brightness/contrast jitter; only meaningful for pixel inputs (a
             difference or flow input would read a brightness shift as motion).
     """
@@ -199,8 +201,11 @@ def fit(
     scaler = torch.amp.GradScaler("cuda", enabled=device.startswith("cuda") and cfg.amp == "fp16")
     aug_gen = torch.Generator().manual_seed(seed + 17)
     model_cfg = model.cfg
-    negate_on_flip = tuple(int(c) for c in model_cfg.options.get("hflip_negate_channels", ()))
-    photometric = bool(model_cfg.options.get("photometric_augment", model_cfg.input_kind != "flow"))
+    traits = input_traits(model_cfg.input_kind)
+    negate_on_flip = tuple(
+        int(c) for c in model_cfg.options.get("hflip_negate_channels", traits.mirror_negate)
+    )
+    photometric = bool(model_cfg.options.get("photometric_augment", traits.pixels))
     result = FitResult()
     best_loss = math.inf
     best_state: dict[str, torch.Tensor] | None = None

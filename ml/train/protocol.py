@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from ml.models._base import MicroExprModel, ModelCfg
     from ml.train.data import PreparedData
 
-__all__ = ["build_model", "evaluate_weights", "pooled_metrics", "run_protocol", "train_full"]
+__all__ = [
+    "auto_au_pos_weight",
+    "build_model",
+    "evaluate_weights",
+    "pooled_metrics",
+    "run_protocol",
+    "train_full",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +42,18 @@ log = logging.getLogger(__name__)
 def build_model(
     cfg: TrainConfig, classes: Sequence[str], train_records: Sequence[ClipRecord] | None = None
 ) -> MicroExprModel:
-    """Create ``cfg.model`` for ``classes``; set its AU graph from ``train_records`` when it has one."""
+    """Create ``cfg.model`` for ``classes``; set its AU graph from ``train_records`` when it has one.
+
+    A model option ``au_pos_weight: auto`` becomes :func:`auto_au_pos_weight` of ``train_records``.
+    """
     from ml.models import create_model
 
     kwargs = dict(cfg.model_kwargs)
     kwargs["emotion_names"] = tuple(classes)
+    if kwargs.get("au_pos_weight") == "auto":  # from the training clips; without them only the shape counts
+        kwargs["au_pos_weight"] = (
+            None if train_records is None else auto_au_pos_weight(train_records, _au_names(cfg))
+        )
     model = create_model(cfg.model, **kwargs)
     if train_records is not None and hasattr(model, "set_cooccurrence"):
         from ml.datasets.stats import au_cooccurrence
@@ -47,6 +61,29 @@ def build_model(
         counts = au_cooccurrence(list(train_records), model.cfg.au_names)
         model.set_cooccurrence(np.asarray(counts))  # type: ignore[operator]
     return model
+
+
+def _au_names(cfg: TrainConfig) -> tuple[str, ...]:
+    from ml.models._base import DEFAULT_AUS
+
+    names = cfg.model_kwargs.get("au_names")
+    return tuple(names) if names else tuple(DEFAULT_AUS)
+
+
+def auto_au_pos_weight(records: Sequence[ClipRecord], au_names: Sequence[str]) -> list[float]:
+    """Weights of the positive AU labels in the BCE: ``sqrt(negatives / positives)`` per AU, in [1, 10].
+
+    Rare AUs (CASME II's AU9, AU10 and AU15 are each in under 5 % of clips) are otherwise never worth
+    predicting; the square root keeps their precision from collapsing. An AU absent from the
+    training clips gets 1.
+    """
+    from ml.train.data import au_targets
+
+    y = au_targets(list(records), list(au_names))
+    pos = y.sum(axis=0)
+    neg = len(records) - pos
+    w = np.where(pos > 0, np.sqrt(neg / np.maximum(pos, 1.0)), 1.0)
+    return [round(float(v), 4) for v in np.clip(w, 1.0, 10.0)]
 
 
 def pooled_metrics(
@@ -59,6 +96,7 @@ def pooled_metrics(
     timing_pred_frames: np.ndarray,
     *,
     au_threshold: float = 0.5,
+    timing_network_frames: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """All reported figures from pooled predictions.
 
@@ -67,13 +105,15 @@ def pooled_metrics(
         n_classes: number of emotion classes.
         aus_true: ``(N, A)`` 0/1; aus_prob: ``(N, A)`` probabilities.
         timing_true_frames, timing_pred_frames: ``(N, 3)`` onset/apex/offset in source frames.
+        timing_network_frames: the timing head's own ``(N, 3)`` before the fit to motion; when given,
+            its errors are reported as ``timing_error_frames_network``.
     """
     from ml import metrics
 
     cm = metrics.confusion_matrix(y_true, y_pred, n_classes)
     per_au, au_macro = metrics.au_f1(aus_true.astype(np.int64), (aus_prob >= au_threshold).astype(np.int64))
     timing = metrics.timing_error(timing_true_frames, timing_pred_frames)
-    return {
+    out: dict[str, Any] = {
         "n": len(y_true),
         "accuracy": float(metrics.accuracy(y_true, y_pred)),
         "macro_f1": float(metrics.macro_f1(y_true, y_pred, n_classes)),
@@ -84,6 +124,10 @@ def pooled_metrics(
         "au_f1": [float(v) for v in np.asarray(per_au)],
         "timing_error_frames": {k: float(v) for k, v in dict(timing).items()},
     }
+    if timing_network_frames is not None:
+        head = metrics.timing_error(timing_true_frames, timing_network_frames)
+        out["timing_error_frames_network"] = {k: float(v) for k, v in dict(head).items()}
+    return out
 
 
 def _folds(records: Sequence[ClipRecord], cfg: TrainConfig) -> list[Any]:
@@ -119,6 +163,23 @@ def _subset(data: PreparedData, idx: Sequence[int]) -> PreparedData:
         n_frames=data.n_frames[ix],
         subjects=tuple(data.subjects[i] for i in ix),
     )
+
+
+def _refined_timing(
+    records: Sequence[ClipRecord], timing: np.ndarray, cache: str | Path | None, crop_size: int
+) -> np.ndarray:
+    """The network's ``(N, 3)`` timing fractions fitted to each clip's motion, as inference does."""
+    from ml.envelope import timing_to_frames
+    from ml.motion_timing import refine_timing
+    from ml.train.data import load_crops
+
+    out = np.empty_like(np.asarray(timing, dtype=np.float64))
+    for i, rec in enumerate(records):
+        crops = load_crops(rec, cache, crop_size).crops
+        n = crops.shape[0]
+        prior = timing_to_frames(np.maximum.accumulate(np.clip(timing[i], 0.0, 1.0)), n)
+        out[i] = np.asarray(refine_timing(crops, prior), dtype=np.float64) / max(1, n - 1)
+    return out
 
 
 def _to_frames(timing: np.ndarray, n_frames: np.ndarray) -> np.ndarray:
@@ -203,6 +264,7 @@ def run_protocol(
         probs_e = np.full((n, len(classes)), np.nan)
         probs_au = np.full((n, len(model_cfg.au_names)), np.nan)
         timing = np.full((n, 3), np.nan)
+        timing_net = np.full((n, 3), np.nan)
         fold_reports: list[dict[str, Any]] = []
         for i, fold in enumerate(
             tqdm(folds, desc=f"{cfg.split} folds", unit="fold", disable=not (progress and env.is_main))
@@ -234,7 +296,12 @@ def run_protocol(
             )
             probs_e[test_idx] = pred.emotion_probs
             probs_au[test_idx] = pred.au_probs
-            timing[test_idx] = pred.timing
+            timing_net[test_idx] = pred.timing
+            timing[test_idx] = (
+                _refined_timing([records[j] for j in test_idx], pred.timing, cache, cfg.crop_size)
+                if cfg.refine_timing
+                else pred.timing
+            )
             fold_true = data.emotion[test_idx]
             fold_pred = pred.emotion_probs.argmax(axis=1)
             fold_reports.append(
@@ -256,7 +323,14 @@ def run_protocol(
         true_frames = _to_frames(data.timing[done], data.n_frames[done])
         pred_frames = _to_frames(timing[done], data.n_frames[done])
         pooled = pooled_metrics(
-            y_true, y_pred, len(classes), data.aus[done], probs_au[done], true_frames, pred_frames
+            y_true,
+            y_pred,
+            len(classes),
+            data.aus[done],
+            probs_au[done],
+            true_frames,
+            pred_frames,
+            timing_network_frames=_to_frames(timing_net[done], data.n_frames[done]),
         )
         fps = np.asarray([r.fps for r, d in zip(records, done, strict=True) if d], dtype=np.float64)
         pooled["timing_error_ms"] = float(np.mean(np.abs(pred_frames - true_frames) / fps[:, None]) * 1000.0)
@@ -266,6 +340,7 @@ def run_protocol(
             "classes": list(classes),
             "class_protocol": cfg.classes,
             "keyframes": cfg.keyframes,
+            "timing": "fitted to motion (ml.motion_timing)" if cfg.refine_timing else "network",
             "data": data_source,
             "n_clips": n,
             "n_subjects": len({r.subject for r in records}),
@@ -287,6 +362,10 @@ def run_protocol(
                     ],
                     "timing_pred": [
                         round(float(v), 2) for v in _to_frames(timing[j : j + 1], data.n_frames[j : j + 1])[0]
+                    ],
+                    "timing_network": [
+                        round(float(v), 2)
+                        for v in _to_frames(timing_net[j : j + 1], data.n_frames[j : j + 1])[0]
                     ],
                     "aus_true": [a for a, y in zip(model_cfg.au_names, data.aus[j], strict=True) if y > 0.5],
                     "au_probs": [round(float(v), 4) for v in probs_au[j]],
@@ -362,8 +441,12 @@ def evaluate_weights(
     device: str | None = None,
     batch_size: int = 16,
     progress: bool = False,
+    refine_timing: bool = True,
 ) -> dict[str, Any]:
     """Evaluate a trained checkpoint on ``records`` (e.g. another dataset) with the pooled metrics.
+
+    Timing is the network's fitted to each clip's motion, as inference reports it (``refine_timing``);
+    the timing head's own error is reported beside it.
 
     The checkpoint's emotion list must be the class protocol's list.
 
@@ -394,7 +477,10 @@ def evaluate_weights(
     amp = "bf16" if dev.startswith("cuda") else "none"
     pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
     true_frames = _to_frames(data.timing, data.n_frames)
-    pred_frames = _to_frames(pred.timing, data.n_frames)
+    timing = (
+        _refined_timing(list(records), pred.timing, cache_dir, crop_size) if refine_timing else pred.timing
+    )
+    pred_frames = _to_frames(timing, data.n_frames)
     pooled = pooled_metrics(
         data.emotion,
         pred.emotion_probs.argmax(axis=1),
@@ -403,10 +489,12 @@ def evaluate_weights(
         pred.au_probs,
         true_frames,
         pred_frames,
+        timing_network_frames=_to_frames(pred.timing, data.n_frames),
     )
     return {
         "model": model.cfg.name,
         "weights": str(weights),
+        "timing": "fitted to motion (ml.motion_timing)" if refine_timing else "network",
         "split": "none (all clips are test clips)",
         "classes": list(names),
         "class_protocol": classes,

@@ -146,3 +146,22 @@ def test_bad_weights_files(tmp_path, clip_file):
         analyze(clip_file, weights=tmp_path / "missing.safetensors")
     with pytest.raises(FileNotFoundError, match="nothere"):
         analyze(tmp_path / "nothere.mp4", weights=pt.with_suffix(".safetensors"))
+
+
+def test_timing_fitted_to_motion_moves_toward_the_truth_within_its_window(clip_file, tiny_weights):
+    from ml.datasets.synthetic import generate_clip
+    from ml.infer import analyze
+
+    record = generate_clip(5, 0, size=(160, 120), fps=100.0).record  # the clip in clip_file
+    truth = np.array([record.onset, record.apex, record.offset]) - 1  # 1-based frame numbers
+    network = analyze(clip_file, weights=tiny_weights, device="cpu", refine_timing=False)
+    fitted = analyze(clip_file, weights=tiny_weights, device="cpu")
+    net_kf = np.array([network.onset, network.apex, network.offset])
+    fit_kf = np.array([fitted.onset, fitted.apex, fitted.offset])
+    window = max(2, round(0.12 * fitted.n_frames))
+    assert np.abs(fit_kf - net_kf).max() <= window
+    assert np.abs(fit_kf - truth).mean() <= np.abs(net_kf - truth).mean() + 1.0
+    # the envelope follows the fitted keyframes
+    assert np.all(fitted.activations[: fitted.onset] == 0) and np.all(
+        fitted.activations[fitted.offset + 1 :] == 0
+    )

@@ -104,6 +104,25 @@ def test_crop_cache_is_reused(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
+def test_crop_cache_is_not_reused_after_the_alignment_changes(tmp_path, monkeypatch):
+    import ml.face
+
+    calls = []
+
+    def fake(record, crop_size):
+        calls.append(record.key)
+        return CachedClip(crops=np.zeros((6, crop_size, crop_size, 3), np.uint8), keyframes=None, fps=30.0)
+
+    monkeypatch.setattr(tdata, "_read_and_align", fake)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    rec = ClipRecord("synthetic", "sub01", "EP01", "happiness", path=folder)
+    load_crops(rec, tmp_path / "cache", 16)
+    monkeypatch.setattr(ml.face, "ALIGNMENT_VERSION", ml.face.ALIGNMENT_VERSION + "-next")
+    load_crops(rec, tmp_path / "cache", 16)  # crops of the old alignment must not come back
+    assert len(calls) == 2
+
+
 def test_prepare_rejects_unknown_emotion_and_empty(monkeypatch):
     from ml.train.data import prepare_data
 
@@ -118,7 +137,9 @@ def test_prepare_rejects_unknown_emotion_and_empty(monkeypatch):
 def test_clip_delta_input_closed_form():
     from ml.inputs import build_input
 
-    cfg = create_model("tiny_test_model", input_kind="clip_delta", num_frames=8, std=(0.05, 0.05, 0.05)).cfg
+    cfg = create_model(
+        "tiny_test_model", input_kind="clip_delta", num_frames=8, image_size=16, std=(0.05, 0.05, 0.05)
+    ).cfg
     still = np.full((8, 16, 16, 3), 100, np.uint8)
     np.testing.assert_allclose(build_input(cfg, still), 0.0, atol=1e-5)
     flicker = still.copy()
@@ -132,3 +153,61 @@ def test_clip_delta_input_closed_form():
     # patch: 0.2 minus the frame mean 0.2/16, over 0.05; elsewhere -0.2/16/0.05
     np.testing.assert_allclose(x[:, -1, 0, 0], (0.2 - 0.2 / 16) / 0.05, rtol=1e-3)
     np.testing.assert_allclose(x[:, -1, 8, 8], -0.2 / 16 / 0.05, rtol=1e-3)
+
+
+def test_clip_delta_input_ignores_gain_and_offset_of_a_textured_face():
+    from ml.inputs import build_input
+
+    cfg = create_model(
+        "tiny_test_model", input_kind="clip_delta", num_frames=8, image_size=16, std=(0.05, 0.05, 0.05)
+    ).cfg
+    rng = np.random.default_rng(0)
+    face = rng.uniform(40, 200, (16, 16, 3))
+    gains = np.array([1.0, 1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.02])  # flicker: contrast and brightness
+    offsets = np.array([0.0, 8.0, -5.0, 3.0, 0.0, 10.0, -8.0, 0.0])
+    clip = np.stack([face * g + o for g, o in zip(gains, offsets, strict=True)])
+    # only rounding to uint8 is left: half a grey level in a frame and in the first one, 0.08 at most
+    assert np.abs(build_input(cfg, np.rint(clip).astype(np.uint8))).max() < 0.1
+    moved = clip.copy()
+    moved[-1, 2:6, 2:6] += 30.0  # an expression on top of the flicker
+    x = build_input(cfg, np.rint(np.clip(moved, 0, 255)).astype(np.uint8))
+    assert x[:, -1, 2:6, 2:6].mean() > 30 / 255 / 0.05 * 0.8  # the local change survives (~2.35)
+
+
+def test_flow_delta_input_measures_a_shift_in_112_px_units():
+    import cv2
+
+    from ml.inputs import build_input, input_traits
+
+    rng = np.random.default_rng(3)
+    face = cv2.GaussianBlur(rng.uniform(0, 255, (56, 56)).astype(np.float32), (0, 0), 2.0)
+    face = (face - face.min()) / (face.max() - face.min()) * 200 + 20
+    frames = []
+    for t in range(8):  # the whole face slides right by up to 1 px of this 56 px crop
+        m = np.float32([[1, 0, t / 7.0], [0, 1, 0]])
+        frames.append(cv2.warpAffine(face, m, (56, 56), borderMode=cv2.BORDER_REFLECT))
+    crops = np.repeat(np.rint(np.stack(frames))[..., None], 3, axis=3).astype(np.uint8)
+    cfg = create_model(
+        "tiny_test_model", input_kind="flow_delta", num_frames=8, image_size=8, mean=(0, 0, 0), std=(1, 1, 1)
+    ).cfg
+    x = build_input(cfg, crops)
+    assert x.shape == (3, 8, 8, 8)
+    np.testing.assert_allclose(x[:, 0], 0.0, atol=1e-6)  # the first frame has not moved
+    centre = x[:, -1, 2:6, 2:6].mean(axis=(1, 2))
+    # 1 px of a 56 px crop is 2 px of a 112 px crop: u = 2, v = 0, magnitude = 2
+    np.testing.assert_allclose(centre, [2.0, 0.0, 2.0], atol=0.25)
+    traits = input_traits("flow_delta")
+    assert traits.full_size and traits.mirror_negate == (0,) and not traits.pixels
+    assert input_traits("clip").pixels and not input_traits("clip_delta").pixels
+
+
+def test_auto_au_pos_weight_by_hand():
+    from ml.train.protocol import auto_au_pos_weight
+
+    recs = [
+        ClipRecord("x", "s1", str(i), "happiness", aus=aus)
+        for i, aus in enumerate([("AU12",), ("AU12", "AU6"), (), (), (), (), (), ()])
+    ]
+    # AU12: 2 of 8 -> sqrt(6 / 2); AU6: 1 of 8 -> sqrt(7); AU4: never -> 1
+    w = auto_au_pos_weight(recs, ["AU12", "AU6", "AU4"])
+    np.testing.assert_allclose(w, [np.sqrt(3.0), np.sqrt(7.0), 1.0], atol=1e-4)

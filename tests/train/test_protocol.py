@@ -75,6 +75,9 @@ def test_loso_report_written(tmp_path, fake_faces):
     for fold in rep["folds"]:
         assert fold["n_train"] + fold["n_test"] == 20 and fold["n_test"] == 5
     assert set(pooled["timing_error_frames"]) >= {"onset", "apex", "offset", "mean"}
+    # reported timing is the network's fitted to each clip's motion; the head's own error is kept beside it
+    assert rep["timing"].startswith("fitted") and set(pooled["timing_error_frames_network"]) >= {"mean"}
+    assert all(len(p["timing_network"]) == 3 for p in rep["predictions"])
     for name in ("report.json", "config.yaml", "confusion.png"):
         assert (tmp_path / "run" / name).is_file()
     saved = json.loads((tmp_path / "run" / "report.json").read_text())
