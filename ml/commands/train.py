@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_summary(report: dict[str, Any]) -> None:
     p = report["pooled"]
     t = p["timing_error_frames"]
+    head = p.get("timing_error_frames_network")
+    head_text = f"  (timing head alone: mean {head['mean']:.2f})" if head else ""
     print(
         f"{report['model']} {report['split']} on {report['n_clips']} clips / {report['n_subjects']} subjects "
         f"({report['n_folds_run']} folds, {report['seconds']['total']:.0f} s)\n"
@@ -123,7 +125,7 @@ def _print_summary(report: dict[str, Any]) -> None:
         f"UF1 {p['uf1']:.3f}  UAR {p['uar']:.3f}\n"
         f"  AU macro-F1 {p['au_f1_macro']:.3f}\n"
         f"  timing error (frames) onset {t['onset']:.2f}  apex {t['apex']:.2f}  "
-        f"offset {t['offset']:.2f}  mean {t['mean']:.2f}\n"
+        f"offset {t['offset']:.2f}  mean {t['mean']:.2f}{head_text}\n"
         f"  wrote {', '.join(report['files'])}",
         file=sys.stdout,
     )

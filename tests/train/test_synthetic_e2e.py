@@ -99,3 +99,20 @@ def test_evaluate_command(tiny_synthetic, tiny_weights, tmp_path, capsys):
     assert rep["pooled"]["n"] == 32 and np.asarray(rep["pooled"]["confusion"]).sum() == 32
     assert (out / "confusion.png").is_file() and (out / "config.yaml").is_file()
     assert "UF1" in capsys.readouterr().out
+
+
+def test_evaluate_scores_fitted_or_network_timing(tiny_synthetic, tiny_weights, tmp_path):
+    import json
+
+    reports = {}
+    for name, extra in (("fitted", []), ("network", ["--network-timing"])):
+        out = tmp_path / name
+        args = ["evaluate", "--weights", str(tiny_weights), "--data", str(tiny_synthetic), "--out", str(out)]
+        assert main([*args, "--cache", str(tmp_path / "cache"), *extra]) == 0
+        reports[name] = json.loads((out / "report.json").read_text())
+    fitted, network = reports["fitted"], reports["network"]
+    assert fitted["timing"].startswith("fitted") and network["timing"] == "network"
+    # the head's own error is the same either way; without the fit it is also the reported one
+    head = network["pooled"]["timing_error_frames_network"]["mean"]
+    assert fitted["pooled"]["timing_error_frames_network"]["mean"] == pytest.approx(head)
+    assert network["pooled"]["timing_error_frames"]["mean"] == pytest.approx(head)
