@@ -32,7 +32,10 @@ def emotion_ceiling(classes: list[str]) -> dict[str, float]:
     The generator draws an emotion, then an AU set from CASME II's own (emotion, AU set) counts
     (``ml.datasets.synthetic.CASME2_AU_COMBOS``); nothing else in a clip depends on the emotion. So even an
     observer who reads the AU set perfectly can do no better than predicting, for each AU set, its most
-    frequent emotion: that Bayes classifier's pooled figures are the ceiling.
+    frequent emotion: that Bayes classifier's pooled figures are the ceiling. (UF1 is a macro average, so
+    the best rule is not exactly the most frequent emotion; trying every assignment of emotions to the
+    10 AU sets CASME II codes under more than one emotion, 2,304 of them, gives at most UF1 0.8817 against
+    this rule's 0.8812.)
     """
     from ml import metrics
     from ml.datasets.synthetic import CASME2_AU_COMBOS
