@@ -54,9 +54,6 @@ DEFAULT_WEIGHTS_NAME = "au_gcn_small.safetensors"
 #: Default longest clip analysed in one pass, in seconds (CASME II clips last up to 0.7 s).
 DEFAULT_WINDOW_S = 1.0
 
-#: Input kinds whose builder ignores keyframes (others get GAMDSS keyframes at inference).
-_KEYFRAME_FREE_INPUTS = frozenset({"clip", "clip_delta", "flow_delta"})
-
 _MODEL_CACHE: dict[tuple[str, int, str], MicroExprModel] = {}
 
 
@@ -155,11 +152,11 @@ def _predict_windows(
     refine_timing: bool = True,
 ) -> list[Window]:
     from ml.envelope import timing_to_frames
-    from ml.inputs import build_input
+    from ml.inputs import build_input, input_traits
     from ml.train.loop import predict
 
     cfg = model.cfg
-    keyframes_needed = cfg.input_kind not in _KEYFRAME_FREE_INPUTS
+    keyframes_needed = input_traits(cfg.input_kind).keyframes
     inputs = []
     for start, stop in spans:
         part = crops[start:stop]
@@ -175,12 +172,11 @@ def _predict_windows(
     out = []
     for i, (start, stop) in enumerate(spans):
         timing = np.maximum.accumulate(np.clip(pred.timing[i], 0.0, 1.0))
-        on, ap, off = timing_to_frames(timing, stop - start)
         if refine_timing and stop - start >= 4:
-            from ml.motion_timing import refine_timing as fit_to_motion
+            from ml.motion_timing import refine_fractions
 
-            on, ap, off = fit_to_motion(crops[start:stop], (on, ap, off))
-            timing = np.asarray([on, ap, off], dtype=np.float64) / max(1, stop - start - 1)
+            timing = refine_fractions(crops[start:stop], timing)
+        on, ap, off = timing_to_frames(timing, stop - start)
         contrast = float(
             np.abs(crops[start + ap].astype(np.float32) - crops[start + on].astype(np.float32)).mean()
         )

@@ -51,11 +51,14 @@ class InputTraits:
         full_size: the builder gets the crops at their own size (it resizes its output itself).
         mirror_negate: channels whose sign flips under a horizontal mirror.
         pixels: the channels are (normalised) pixel values, so brightness/contrast jitter applies.
+        keyframes: the builder reads onset/apex/offset; inference, which has none annotated, selects
+            them (``ml.keyframes.select_keyframes``) for such kinds.
     """
 
     full_size: bool = False
     mirror_negate: tuple[int, ...] = ()
     pixels: bool = True
+    keyframes: bool = False
 
 
 _BUILDERS: dict[str, InputBuilder] = {}
@@ -63,13 +66,20 @@ _TRAITS: dict[str, InputTraits] = {}
 
 
 def register_input(
-    kind: str, *, full_size: bool = False, mirror_negate: tuple[int, ...] = (), pixels: bool = True
+    kind: str,
+    *,
+    full_size: bool = False,
+    mirror_negate: tuple[int, ...] = (),
+    pixels: bool = True,
+    keyframes: bool = False,
 ) -> Callable[[InputBuilder], InputBuilder]:
     """Decorator: register an input builder for ``cfg.input_kind == kind`` (see :class:`InputTraits`)."""
 
     def deco(fn: InputBuilder) -> InputBuilder:
         _BUILDERS[kind] = fn
-        _TRAITS[kind] = InputTraits(full_size=full_size, mirror_negate=tuple(mirror_negate), pixels=pixels)
+        _TRAITS[kind] = InputTraits(
+            full_size=full_size, mirror_negate=tuple(mirror_negate), pixels=pixels, keyframes=keyframes
+        )
         return fn
 
     return deco

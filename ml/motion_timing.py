@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_envelope", "motion_signal", "refine_timing"]
+__all__ = ["fit_envelope", "motion_signal", "refine_fractions", "refine_timing"]
 
 Keyframes = tuple[int, int, int]
 
@@ -175,3 +175,19 @@ def refine_timing(crops: np.ndarray, prior: Keyframes, *, window: int | None = N
     signal = motion_signal(crops, apex=int(prior[1]))
     fitted = fit_envelope(signal, prior, window)
     return fitted if fitted is not None else (int(prior[0]), int(prior[1]), int(prior[2]))
+
+
+def refine_fractions(
+    crops: np.ndarray, timing: np.ndarray | tuple[float, float, float], *, window: int | None = None
+) -> np.ndarray:
+    """:func:`refine_timing` for timing as fractions of the clip (a timing head's output): ``(3,)``.
+
+    The fractions are clipped to [0, 1], put in order and placed on frames with
+    :func:`ml.envelope.timing_to_frames`; the refined frames come back as ``frame / (N - 1)``.
+    """
+    from ml.envelope import timing_to_frames
+
+    n = int(np.asarray(crops).shape[0])
+    ordered = np.maximum.accumulate(np.clip(np.asarray(timing, dtype=np.float64).reshape(3), 0.0, 1.0))
+    refined = refine_timing(crops, timing_to_frames(ordered, n), window=window)
+    return np.asarray(refined, dtype=np.float64) / max(1, n - 1)

@@ -78,7 +78,7 @@ def _resample(frames: np.ndarray, n: int) -> np.ndarray:
     return (1 - w) * f[lo] + w * f[hi]
 
 
-@register_input("gamdss")
+@register_input("gamdss", keyframes=True)
 def gamdss_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """Onset, apex, offset crops then K context frames, normalised: ``(3, 3 + K, S, S)`` float32."""
     import cv2

@@ -100,7 +100,7 @@ def _resample(frames: np.ndarray, n: int) -> np.ndarray:
     return resample(frames, n)
 
 
-@register_input("madv")
+@register_input("madv", keyframes=True)
 def madv_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """RGB + frame differences (+ depth and its difference): ``(6 or 8, T, S, S)`` float32."""
     import cv2

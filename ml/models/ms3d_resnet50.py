@@ -88,7 +88,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-@register_input("flow", mirror_negate=(0,), pixels=False)
+@register_input("flow", mirror_negate=(0,), pixels=False, keyframes=True)
 def flow_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """Optical flow from the onset to ``cfg.num_frames`` frames spread over the clip: ``(3, T, S, S)``.
 

@@ -12,7 +12,9 @@ fold's training clips, so the test subjects' labels never reach the model.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -169,17 +171,15 @@ def _refined_timing(
     records: Sequence[ClipRecord], timing: np.ndarray, cache: str | Path | None, crop_size: int
 ) -> np.ndarray:
     """The network's ``(N, 3)`` timing fractions fitted to each clip's motion, as inference does."""
-    from ml.envelope import timing_to_frames
-    from ml.motion_timing import refine_timing
+    from ml.motion_timing import refine_fractions
     from ml.train.data import load_crops
 
-    out = np.empty_like(np.asarray(timing, dtype=np.float64))
-    for i, rec in enumerate(records):
-        crops = load_crops(rec, cache, crop_size).crops
-        n = crops.shape[0]
-        prior = timing_to_frames(np.maximum.accumulate(np.clip(timing[i], 0.0, 1.0)), n)
-        out[i] = np.asarray(refine_timing(crops, prior), dtype=np.float64) / max(1, n - 1)
-    return out
+    return np.stack(
+        [
+            refine_fractions(load_crops(rec, cache, crop_size).crops, t)
+            for rec, t in zip(records, timing, strict=True)
+        ]
+    )
 
 
 def _to_frames(timing: np.ndarray, n_frames: np.ndarray) -> np.ndarray:
@@ -236,6 +236,7 @@ def run_protocol(
 
         torch.set_num_threads(cfg.num_threads)
     created = dist.init_distributed(env, device)
+    scratch = contextlib.ExitStack()  # a temporary crop cache, when no cache folder is given
     try:
         t0 = time.perf_counter()
         records, classes = apply_protocol(list(records), cfg.classes)
@@ -246,6 +247,8 @@ def run_protocol(
         cache = (
             cfg.cache if cfg.cache is not None else (str(Path(out) / "cache") if out is not None else None)
         )
+        if cache is None and cfg.refine_timing:  # the timing fit reads the test clips' crops again
+            cache = scratch.enter_context(tempfile.TemporaryDirectory(prefix="microexpr-crops-"))
         if env.enabled and not env.is_main:
             _barrier()  # rank 0 fills the cache first
         data = prepare_data(
@@ -378,6 +381,7 @@ def run_protocol(
             report["files"] = [str(p) for p in write_outputs(report, cfg.to_dict(), out, overwrite=overwrite)]
         return report
     finally:
+        scratch.close()
         dist.cleanup(created)
 
 
@@ -471,15 +475,25 @@ def evaluate_weights(
             f"{weights}: the model predicts {list(model.cfg.emotion_names)}, but the class protocol "
             f"{classes!r} has {list(names)}; choose the matching --classes"
         )
-    data = prepare_data(
-        records, model.cfg, cache_dir=cache_dir, crop_size=crop_size, keyframes=keyframes, progress=progress
-    )
-    amp = "bf16" if dev.startswith("cuda") else "none"
-    pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
+    with contextlib.ExitStack() as scratch:
+        if cache_dir is None and refine_timing:  # the timing fit reads the crops again
+            cache_dir = scratch.enter_context(tempfile.TemporaryDirectory(prefix="microexpr-crops-"))
+        data = prepare_data(
+            records,
+            model.cfg,
+            cache_dir=cache_dir,
+            crop_size=crop_size,
+            keyframes=keyframes,
+            progress=progress,
+        )
+        amp = "bf16" if dev.startswith("cuda") else "none"
+        pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
+        timing = (
+            _refined_timing(list(records), pred.timing, cache_dir, crop_size)
+            if refine_timing
+            else pred.timing
+        )
     true_frames = _to_frames(data.timing, data.n_frames)
-    timing = (
-        _refined_timing(list(records), pred.timing, cache_dir, crop_size) if refine_timing else pred.timing
-    )
     pred_frames = _to_frames(timing, data.n_frames)
     pooled = pooled_metrics(
         data.emotion,

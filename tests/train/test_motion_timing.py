@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ml.motion_timing import fit_envelope, motion_signal, refine_timing
+from ml.motion_timing import fit_envelope, motion_signal, refine_fractions, refine_timing
 
 
 def _bump(n: int, onset: int, apex: int, offset: int) -> np.ndarray:
@@ -105,3 +105,13 @@ def test_refine_finds_the_expression_in_crops_despite_a_blink_and_flicker():
     unmasked = motion_signal(crops, apex=28, mask_eyes=False)
     unmasked_clean = motion_signal(_clip_with_expression(80, *truth, flicker=0.01), apex=28, mask_eyes=False)
     assert np.abs(unmasked - unmasked_clean).max() > 0.2 * unmasked.max()
+
+
+def test_refine_fractions_is_refine_timing_on_frames():
+    truth = (12, 34, 60)
+    crops = _clip_with_expression(80, *truth)
+    prior = np.array([18, 28, 66]) / 79  # frames 18, 28, 66 of an 80-frame clip
+    fractions = refine_fractions(crops, prior, window=10)
+    np.testing.assert_allclose(fractions * 79, refine_timing(crops, (18, 28, 66), window=10))
+    # a fraction beyond 1 is clipped to the last frame first; results always sit on whole frames
+    np.testing.assert_allclose(refine_fractions(crops, [18 / 79, 28 / 79, 1.2], window=10) * 79 % 1, 0.0)

@@ -116,3 +116,22 @@ def test_evaluate_scores_fitted_or_network_timing(tiny_synthetic, tiny_weights, 
     head = network["pooled"]["timing_error_frames_network"]["mean"]
     assert fitted["pooled"]["timing_error_frames_network"]["mean"] == pytest.approx(head)
     assert network["pooled"]["timing_error_frames"]["mean"] == pytest.approx(head)
+
+
+def test_evaluate_without_a_cache_aligns_each_clip_once(tiny_synthetic, tiny_weights, monkeypatch):
+    from ml.datasets import open_dataset
+    from ml.train import data as tdata
+    from ml.train.protocol import evaluate_weights
+
+    calls = []
+    align = tdata._read_and_align
+
+    def counted(record, crop_size):
+        calls.append(record.key)
+        return align(record, crop_size)
+
+    monkeypatch.setattr(tdata, "_read_and_align", counted)
+    records = open_dataset(tiny_synthetic)
+    rep = evaluate_weights(records, tiny_weights, cache_dir=None)  # the timing fit reads the crops again
+    assert rep["pooled"]["n"] == len(records)
+    assert sorted(calls) == sorted(r.key for r in records)
