@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--cache", default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--members", type=int, default=None, help="networks averaged per fold (config: members)")
     p.add_argument("--out", default=None, help="report folder (default: none written)")
     p.add_argument("--overwrite", action="store_true")
     args = p.parse_args(argv)
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         cache=args.cache,
         seed=args.seed,
+        members=args.members,
     )
     with tempfile.TemporaryDirectory(prefix="microexpr-bench-") as tmp:
         data = Path(args.data) if args.data else None
@@ -120,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         "clips": report["n_clips"],
         "subjects": report["n_subjects"],
         "epochs": cfg.epochs,
+        "members": cfg.members,
+        "mirror_average": cfg.mirror_average,
         "uf1": round(pooled["uf1"], 4),
         "uar": round(pooled["uar"], 4),
         "accuracy": round(pooled["accuracy"], 4),

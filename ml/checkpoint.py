@@ -5,11 +5,17 @@ A checkpoint ``X`` is two files written atomically side by side::
     X.safetensors   the model's state_dict (weights and buffers, e.g. the AU graph adjacency)
     X.json          {"format": "microexpr-checkpoint", "model": name, "cfg": ModelCfg.to_dict(),
                      "au_names", "emotion_names", "adjacency", "input_size", "version", "training": meta,
-                     "num_params", "created", "package_version"}
+                     "num_params", "created", "package_version", "stored_dtype"
+                     [, "members": n, "mirror": bool]}
 
 :func:`load_checkpoint` rebuilds the model from the sidecar with ``create_model(name, **cfg)`` and loads
-the weights strictly. PyTorch pickles (``.pt``/``.pth``/``.ckpt``, or any file starting with pickle or
-zip magic) are refused: loading a pickle runs arbitrary code.
+the weights strictly. An :class:`ml.models.averaged.AveragedModel` (several seeds of one network, maybe
+averaged with the mirrored clip) is saved whole: its sidecar adds ``members`` and ``mirror``, and loading
+rebuilds the same average. Weights may be stored as float16 (``dtype=``) to halve the file; they are
+loaded back into float32 parameters.
+
+PyTorch pickles (``.pt``/``.pth``/``.ckpt``, or any file starting with pickle or zip magic) are refused:
+loading a pickle runs arbitrary code.
 """
 
 from __future__ import annotations
@@ -117,26 +123,41 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
 
 
 def save_checkpoint(
-    model: MicroExprModel, path: str | Path, *, meta: dict[str, Any] | None = None, overwrite: bool = False
+    model: MicroExprModel,
+    path: str | Path,
+    *,
+    meta: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    dtype: str = "float32",
 ) -> Path:
     """Write ``X.safetensors`` and ``X.json`` for ``model`` atomically.
 
     Args:
-        model: any registry model.
+        model: any registry model, or an :class:`ml.models.averaged.AveragedModel` of them.
         path: ``X``, ``X.safetensors`` or ``X.json``.
         meta: training information (JSON-serialisable): data, protocol, epochs, metrics, command...
         overwrite: replace an existing checkpoint.
+        dtype: how floating-point tensors are stored, ``"float32"`` or ``"float16"`` (half the size;
+            predictions move by about 1e-3 of a probability).
 
     Returns:
         The ``.safetensors`` path.
 
     Raises:
         FileExistsError: a file exists and ``overwrite`` is false (nothing is written).
-        ValueError: a pickle suffix was asked for, or ``meta`` is not JSON-serialisable.
+        ValueError: a pickle suffix was asked for, ``meta`` is not JSON-serialisable, or an unknown
+            ``dtype``.
     """
+    import torch
     from safetensors.torch import save_file
+    from torch import nn
 
     import ml
+    from ml.models.averaged import AveragedModel
+
+    stored = {"float32": torch.float32, "float16": torch.float16}.get(dtype)
+    if stored is None:
+        raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
 
     wpath = weights_path(path)
     if wpath.suffix != ".safetensors":
@@ -151,9 +172,13 @@ def save_checkpoint(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"meta must be JSON-serialisable: {exc}") from exc
     cfg = model.cfg
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    adjacency = getattr(model, "adjacency", None)
-    sidecar = {
+    state = {
+        k: (v.to(stored) if v.is_floating_point() else v).detach().to("cpu").contiguous()
+        for k, v in model.state_dict().items()
+    }
+    core: nn.Module = model.members[0] if isinstance(model, AveragedModel) else model
+    adjacency = getattr(core, "adjacency", None)
+    sidecar: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": cfg.name,
@@ -165,10 +190,14 @@ def save_checkpoint(
         "input_kind": cfg.input_kind,
         "version": cfg.version,
         "num_params": int(sum(p.numel() for p in model.parameters())),
+        "stored_dtype": dtype,
         "package_version": ml.__version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "training": meta_json,
     }
+    if isinstance(model, AveragedModel):
+        sidecar["members"] = len(model.members)
+        sidecar["mirror"] = bool(model.mirror)
     text = json.dumps(sidecar, indent=1) + "\n"
     # The sidecar is moved into place last: a checkpoint without its sidecar is refused on load.
     with atomic_path(spath, overwrite=overwrite) as stmp, atomic_path(wpath, overwrite=overwrite) as wtmp:
@@ -231,6 +260,13 @@ def load_weights_into(model: MicroExprModel, path: str | Path) -> MicroExprModel
     _refuse_unsafe(wpath)
     if sidecar_path(wpath).is_file():
         side = read_sidecar(wpath)
+        from ml.models.averaged import AveragedModel
+
+        if side.get("members") is not None and not isinstance(model, AveragedModel):
+            raise CheckpointError(
+                f"{wpath}: this checkpoint averages {side['members']} trained copies of "
+                f"{side.get('model')!r}; load it whole with ml.checkpoint.load_checkpoint"
+            )
         _check_names(side, "au_names", model.cfg.au_names, wpath)
         _check_names(side, "emotion_names", model.cfg.emotion_names, wpath)
     _load_state(model, wpath)
@@ -264,10 +300,20 @@ def load_checkpoint(
         raise CheckpointError(f"{sidecar_path(wpath)}: bad model config in sidecar ({exc})") from exc
     _check_names(side, "au_names", cfg.au_names, wpath)
     kwargs = {k: v for k, v in cfg.to_dict().items() if k != "name"}
+    n_members = side.get("members")
+    if n_members is not None and (not isinstance(n_members, int) or n_members < 1):
+        raise CheckpointError(
+            f"{sidecar_path(wpath)}: 'members' must be a positive integer, not {n_members!r}"
+        )
     try:
-        model = create_model(cfg.name, **kwargs)
+        members = [create_model(cfg.name, **kwargs) for _ in range(n_members or 1)]
     except ValueError as exc:
         raise CheckpointError(f"{sidecar_path(wpath)}: cannot rebuild model {cfg.name!r}: {exc}") from exc
+    model = members[0]
+    if n_members is not None:
+        from ml.models.averaged import AveragedModel
+
+        model = AveragedModel(members, mirror=bool(side.get("mirror", False)))
     _load_state(model, wpath)
     model.to(device)
     model.eval()

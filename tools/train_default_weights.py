@@ -59,6 +59,16 @@ def _demo_check(model: Any) -> dict[str, Any]:
     }
 
 
+def _round_to_float16(model: Any) -> None:
+    """Round the model's floating-point tensors to float16 values (kept as float32), as stored."""
+    import torch
+
+    with torch.no_grad():
+        for tensor in model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.half().float())
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", default=str(ROOT / "configs" / "au_gcn_small.yaml"))
@@ -74,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="au_gcn_small")
     p.add_argument("--version", default="synthetic-1")
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float16"),
+        default="float16",
+        help="storage of the weights (float16 halves the file; the demo check runs on the stored values)",
+    )
     args = p.parse_args(argv)
 
     import torch
@@ -106,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         records = open_dataset(data)
         model, summary = train_full(records, cfg, cache_dir=args.cache or Path(tmp) / "cache", progress=True)
+        if args.dtype == "float16":
+            _round_to_float16(model)
         demo = _demo_check(model)
         meta = {
             "command": "python tools/train_default_weights.py "
@@ -122,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo_clip_check": demo,
             "note": "trained on synthetic faces only; not a model of real micro-expressions",
         }
-        path = save_checkpoint(model, target, meta=meta, overwrite=args.overwrite)
+        path = save_checkpoint(model, target, meta=meta, overwrite=args.overwrite, dtype=args.dtype)
     print(
         json.dumps(
             {

@@ -57,6 +57,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--max-folds", type=int, default=None, help="run only N folds (quick check)")
     p.add_argument("--first-fold", type=int, default=None, help="index of the first fold run (default 0)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        help="networks trained per fold from different seeds, their predictions averaged (config: members)",
+    )
+    p.add_argument(
+        "--no-mirror-average",
+        action="store_true",
+        help="predict on the clip only, not also on its mirror image (config: mirror_average)",
+    )
     p.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: CUDA when available")
     p.add_argument("--amp", choices=("bf16", "fp16", "none"), default=None, help="autocast dtype on CUDA")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -96,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         max_folds=args.max_folds,
         first_fold=args.first_fold,
         seed=args.seed,
+        members=args.members,
+        mirror_average=False if args.no_mirror_average else None,
         device=args.device,
         amp=args.amp,
         num_threads=args.threads,

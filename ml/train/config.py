@@ -44,7 +44,9 @@ class TrainConfig:
             the best validation loss is kept; the test fold is never looked at.
         batch_size, lr, weight_decay: AdamW settings; the learning rate follows a cosine schedule.
         warmup_epochs: linear warm-up epochs before the cosine schedule.
-        seed: seeds Python, numpy and torch; each fold uses ``seed + fold index``.
+        seed: seeds Python, numpy and torch; each fold uses ``seed + fold index`` (the index among all
+            the protocol's folds, so folds split over several runs train as in one), and member ``m``
+            of an averaged model adds ``1000 m``.
         device: ``"cpu"``, ``"cuda"`` or None (CUDA when present).
         amp: autocast dtype on CUDA, ``"bf16"``, ``"fp16"`` or ``"none"``.
         crop_size: size of the aligned crops kept in the cache (model inputs are resized from them).
@@ -59,6 +61,10 @@ class TrainConfig:
         refine_timing: evaluate the onset/apex/offset that inference reports, the network's fitted to
             each test clip's motion (:mod:`ml.motion_timing`); the timing head's own errors are
             reported beside them (``timing_error_frames_network``).
+        members: copies of the network trained per fold (and for shipped weights) from different seeds,
+            their probabilities averaged (:class:`ml.models.averaged.AveragedModel`); 1 trains one.
+        mirror_average: also run each trained model on the mirrored clip and average (the training
+            augmentation's mirror); needs ``augment``, which taught the model mirrored faces.
     """
 
     model: str = "au_gcn"
@@ -85,6 +91,8 @@ class TrainConfig:
     num_threads: int | None = None
     workers: int = 0
     refine_timing: bool = True
+    members: int = 1
+    mirror_average: bool = False
 
     def __post_init__(self) -> None:
         if self.split not in ("loso", "kfold"):
@@ -97,13 +105,18 @@ class TrainConfig:
             raise ValueError(f"on_missing must be 'error' or 'skip', got {self.on_missing!r}")
         if self.device not in (None, "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
-        for name in ("epochs", "batch_size", "k", "crop_size"):
+        for name in ("epochs", "batch_size", "k", "crop_size", "members"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.first_fold < 0:
             raise ValueError(f"first_fold must be >= 0, got {self.first_fold!r}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
+        if self.mirror_average and not self.augment:
+            raise ValueError(
+                "mirror_average needs augment: true (a model trained without mirrored clips has not "
+                "learnt that a mirrored face carries the same AUs)"
+            )
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr!r}")
 

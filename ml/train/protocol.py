@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from ml.datasets.schema import ClipRecord
     from ml.models._base import MicroExprModel, ModelCfg
     from ml.train.data import PreparedData
+    from ml.train.dist import DistEnv
+    from ml.train.loop import FitResult
 
 __all__ = [
     "auto_au_pos_weight",
@@ -182,6 +184,41 @@ def _refined_timing(
     )
 
 
+def _train_members(
+    cfg: TrainConfig,
+    classes: Sequence[str],
+    records: Sequence[ClipRecord],
+    data: PreparedData,
+    *,
+    seed: int,
+    device: str,
+    env: DistEnv | None = None,
+    val: PreparedData | None = None,
+    progress: bool = False,
+) -> tuple[MicroExprModel, list[FitResult]]:
+    """Train ``cfg.members`` copies of the network on ``data`` (member ``m`` seeded ``seed + 1000 m``).
+
+    Returns the model to predict with (the single network, or their :class:`AveragedModel` when
+    ``cfg.members > 1`` or ``cfg.mirror_average``) and each member's fit result.
+    """
+    from ml.models.averaged import AveragedModel
+    from ml.train.loop import fit, seed_everything
+
+    members: list[MicroExprModel] = []
+    results: list[FitResult] = []
+    for m in range(cfg.members):
+        member_seed = seed + 1000 * m
+        seed_everything(member_seed)
+        model = build_model(cfg, classes, records)
+        results.append(
+            fit(model, data, cfg, device=device, env=env, val=val, seed=member_seed, progress=progress)
+        )
+        members.append(model)
+    if cfg.members == 1 and not cfg.mirror_average:
+        return members[0], results
+    return AveragedModel(members, mirror=cfg.mirror_average), results
+
+
 def _to_frames(timing: np.ndarray, n_frames: np.ndarray) -> np.ndarray:
     return np.asarray(timing, dtype=np.float64) * (np.asarray(n_frames, dtype=np.float64)[:, None] - 1.0)
 
@@ -222,7 +259,7 @@ def run_protocol(
     from ml.datasets.protocols import apply_protocol
     from ml.train import dist
     from ml.train.data import prepare_data
-    from ml.train.loop import fit, predict, resolve_device, seed_everything
+    from ml.train.loop import predict, resolve_device
     from ml.train.report import check_outputs, write_outputs
 
     if not records:
@@ -272,8 +309,7 @@ def run_protocol(
         for i, fold in enumerate(
             tqdm(folds, desc=f"{cfg.split} folds", unit="fold", disable=not (progress and env.is_main))
         ):
-            seed = cfg.seed + i
-            seed_everything(seed)
+            seed = cfg.seed + cfg.first_fold + i
             train_idx: Sequence[int] = list(fold.train)
             val_idx: Sequence[int] = []
             if cfg.val_fraction > 0:
@@ -282,17 +318,18 @@ def run_protocol(
                 train_idx, val_idx = validation_split(
                     records, train_idx, fraction=cfg.val_fraction, seed=seed
                 )
-            model = build_model(cfg, classes, [records[j] for j in train_idx])
-            result = fit(
-                model,
-                _subset(data, train_idx),
+            model, results = _train_members(
                 cfg,
+                classes,
+                [records[j] for j in train_idx],
+                _subset(data, train_idx),
+                seed=seed,
                 device=device,
                 env=env,
                 val=_subset(data, val_idx) if len(val_idx) else None,
-                seed=seed,
                 progress=progress,
             )
+            result = results[0]
             test_idx = list(fold.test)
             pred = predict(
                 model, data.inputs[test_idx], device=device, batch_size=cfg.batch_size, amp=cfg.amp
@@ -314,6 +351,7 @@ def run_protocol(
                     "n_train": len(train_idx),
                     "n_val": len(val_idx),
                     "n_test": len(test_idx),
+                    "members": len(results),  # losses and epoch below: the first member's
                     "epoch_kept": result.best_epoch + 1,
                     "first_loss": result.history[0].get("total") if result.history else None,
                     "final_loss": result.history[-1].get("total") if result.history else None,
@@ -406,15 +444,13 @@ def train_full(
     """
     from ml.datasets.protocols import apply_protocol
     from ml.train.data import prepare_data
-    from ml.train.loop import fit, resolve_device, seed_everything
+    from ml.train.loop import resolve_device
 
     t0 = time.perf_counter()
     records, classes = apply_protocol(list(records), cfg.classes)
-    seed_everything(cfg.seed)
-    model = build_model(cfg, classes, records)
     data = prepare_data(
         records,
-        model.cfg,
+        _model_cfg(cfg, classes),
         cache_dir=cache_dir,
         crop_size=cfg.crop_size,
         keyframes=cfg.keyframes,
@@ -422,13 +458,18 @@ def train_full(
         progress=progress,
     )
     device = resolve_device(cfg.device)
-    result = fit(model, data, cfg, device=device, seed=cfg.seed, progress=progress)
+    model, results = _train_members(
+        cfg, classes, records, data, seed=cfg.seed, device=device, progress=progress
+    )
     model.to("cpu").eval()
     return model, {
         "classes": list(classes),
         "n_clips": len(records),
         "n_subjects": len({r.subject for r in records}),
-        "history": result.history,
+        "members": cfg.members,
+        "mirror_average": cfg.mirror_average,
+        "history": results[0].history,  # the first member's; all of them below
+        "member_histories": [r.history for r in results],
         "seconds": round(time.perf_counter() - t0, 2),
         "device": device,
     }

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from ml.datasets.schema import ClipRecord
 from ml.train import data as tdata
@@ -156,3 +157,60 @@ def test_first_fold_selects_a_slice(fake_faces):
     assert rep["pooled"]["n"] == 5
     assert all(p["clip"].startswith("synthetic/sub03/") for p in rep["predictions"])
     assert all(len(p["au_probs"]) == 11 for p in rep["predictions"])
+
+
+def _tiny_cfg(**kw):
+    base = {
+        "model": "tiny_test_model",
+        "epochs": 2,
+        "batch_size": 4,
+        "lr": 0.05,
+        "crop_size": 16,
+        "model_kwargs": {"image_size": 8, "num_frames": 4},
+        "refine_timing": False,
+    }
+    return TrainConfig(**{**base, **kw})
+
+
+def _au_probs(report):
+    return {p["clip"]: np.asarray(p["au_probs"]) for p in report["predictions"]}
+
+
+def test_members_average_the_single_runs_of_their_seeds(fake_faces):
+    recs = _records(subjects=3, per=5)
+    # member m of fold i is seeded seed + i + 1000 m: the same networks as two single runs
+    one = _au_probs(run_protocol(recs, _tiny_cfg(seed=0)))
+    other = _au_probs(run_protocol(recs, _tiny_cfg(seed=1000)))
+    rep = run_protocol(recs, _tiny_cfg(seed=0, members=2))
+    both = _au_probs(rep)
+    assert not all(np.allclose(one[c], other[c], atol=1e-3) for c in one)  # the seeds do differ
+    for clip, probs in both.items():
+        np.testing.assert_allclose(probs, (one[clip] + other[clip]) / 2, atol=2e-4)
+    assert all(f["members"] == 2 for f in rep["folds"])
+
+
+def test_a_fold_run_alone_trains_as_in_the_full_run(fake_faces):
+    recs = _records(subjects=3, per=5)
+    full = _au_probs(run_protocol(recs, _tiny_cfg()))
+    alone = _au_probs(run_protocol(recs, _tiny_cfg(first_fold=2, max_folds=1)))
+    assert alone and all(c.startswith("synthetic/sub03/") for c in alone)
+    for clip, probs in alone.items():
+        np.testing.assert_allclose(probs, full[clip], atol=1e-6)
+
+
+def test_mirror_average_needs_augmentation_and_members_positive():
+    with pytest.raises(ValueError, match="mirror_average needs augment"):
+        _tiny_cfg(mirror_average=True, augment=False)
+    with pytest.raises(ValueError, match="members must be >= 1"):
+        _tiny_cfg(members=0)
+
+
+def test_train_full_with_members_returns_their_average(fake_faces):
+    from ml.models.averaged import AveragedModel
+    from ml.train.protocol import train_full
+
+    model, summary = train_full(_records(subjects=2, per=5), _tiny_cfg(members=2, mirror_average=True))
+    assert isinstance(model, AveragedModel) and model.mirror and len(model.members) == 2
+    assert len(summary["member_histories"]) == 2 and summary["history"] == summary["member_histories"][0]
+    w0, w1 = (m.conv.weight for m in model.members)
+    assert not torch.equal(w0, w1)  # differently seeded copies
