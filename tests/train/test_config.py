@@ -38,3 +38,20 @@ def test_bad_config(tmp_path):
         TrainConfig(split="random")
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0)
+
+
+def test_train_cli_members_and_mirror_reach_the_config(tmp_path, monkeypatch):
+    import ml.train
+    from ml.cli import main
+    from ml.commands import train as train_cmd
+
+    seen = []
+    monkeypatch.setattr(train_cmd, "load_records", lambda args: [])
+    monkeypatch.setattr(ml.train, "run_protocol", lambda records, cfg, **kw: seen.append(cfg) or {})
+    config = tmp_path / "cfg.yaml"
+    config.write_text("model:\n  name: au_gcn_small\ntrain:\n  members: 3\n  mirror_average: true\n")
+    base = ["train", "--config", str(config), "--data", str(tmp_path), "--out", str(tmp_path / "o")]
+    assert main(base) == 0
+    assert main([*base, "--members", "2", "--no-mirror-average"]) == 0
+    assert (seen[0].members, seen[0].mirror_average) == (3, True)  # from the file
+    assert (seen[1].members, seen[1].mirror_average) == (2, False)  # the command line wins
