@@ -17,7 +17,7 @@ envelope exactly.
 
 :func:`refine_timing` does both: the network's timing is the prior, the fit moves each keyframe by at
 most ``window`` frames. On the synthetic data (``bench/loso_synthetic.py``, 26-fold LOSO) this cuts the
-mean keyframe error of the shipped model from the head's 4.0 frames to 2.9 at 200 fps. It assumes one
+mean keyframe error of the shipped model from the head's 3.7 frames to 2.7 at 200 fps. It assumes one
 expression in the clip, rising and falling once; with no motion at all (A would be <= 0 everywhere) the
 prior is returned unchanged.
 """
