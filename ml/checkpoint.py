@@ -31,6 +31,8 @@ from curves.atomic import atomic_path, check_can_write
 from ml.errors import CheckpointError
 
 if TYPE_CHECKING:
+    import torch
+
     from ml.models._base import MicroExprModel
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "read_sidecar",
     "save_checkpoint",
     "sidecar_path",
+    "stored_state",
     "weights_path",
 ]
 
@@ -122,6 +125,26 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def stored_state(model: MicroExprModel, dtype: str = "float32") -> dict[str, torch.Tensor]:
+    """``model``'s state dict as :func:`save_checkpoint` stores it: on the CPU, floats as ``dtype``.
+
+    ``model.load_state_dict(stored_state(model, "float16"))`` gives a model its stored values, e.g. to
+    check what a float16 checkpoint will predict before writing it.
+
+    Raises:
+        ValueError: ``dtype`` is neither ``"float32"`` nor ``"float16"``.
+    """
+    import torch
+
+    stored = {"float32": torch.float32, "float16": torch.float16}.get(dtype)
+    if stored is None:
+        raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
+    return {
+        k: (v.to(stored) if v.is_floating_point() else v).detach().to("cpu").contiguous()
+        for k, v in model.state_dict().items()
+    }
+
+
 def save_checkpoint(
     model: MicroExprModel,
     path: str | Path,
@@ -148,17 +171,13 @@ def save_checkpoint(
         ValueError: a pickle suffix was asked for, ``meta`` is not JSON-serialisable, or an unknown
             ``dtype``.
     """
-    import torch
     from safetensors.torch import save_file
     from torch import nn
 
     import ml
     from ml.models.averaged import AveragedModel
 
-    stored = {"float32": torch.float32, "float16": torch.float16}.get(dtype)
-    if stored is None:
-        raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
-
+    state = stored_state(model, dtype)
     wpath = weights_path(path)
     if wpath.suffix != ".safetensors":
         raise ValueError(
@@ -172,10 +191,6 @@ def save_checkpoint(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"meta must be JSON-serialisable: {exc}") from exc
     cfg = model.cfg
-    state = {
-        k: (v.to(stored) if v.is_floating_point() else v).detach().to("cpu").contiguous()
-        for k, v in model.state_dict().items()
-    }
     core: nn.Module = model.members[0] if isinstance(model, AveragedModel) else model
     adjacency = getattr(core, "adjacency", None)
     sidecar: dict[str, Any] = {

@@ -63,16 +63,6 @@ def _demo_check(model: Any) -> dict[str, Any]:
     }
 
 
-def _round_to_float16(model: Any) -> None:
-    """Round the model's floating-point tensors to float16 values (kept as float32), as stored."""
-    import torch
-
-    with torch.no_grad():
-        for tensor in model.state_dict().values():
-            if tensor.is_floating_point():
-                tensor.copy_(tensor.half().float())
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", default=str(ROOT / "configs" / "au_gcn_small.yaml"))
@@ -100,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     from curves.atomic import check_can_write
-    from ml.checkpoint import save_checkpoint
+    from ml.checkpoint import save_checkpoint, stored_state
     from ml.datasets import open_dataset
     from ml.train import load_config, merge_overrides, train_full
 
@@ -126,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         records = open_dataset(data)
         model, summary = train_full(records, cfg, cache_dir=args.cache or Path(tmp) / "cache", progress=True)
-        if args.dtype == "float16":
-            _round_to_float16(model)
+        model.load_state_dict(stored_state(model, args.dtype))  # the demo check sees the stored values
         demo = _demo_check(model)
         meta = {
             "command": "python tools/train_default_weights.py "

@@ -23,6 +23,7 @@ from torch import nn
 
 from ml.inputs import input_traits
 from ml.models._base import MicroExprModel
+from ml.models.averaged import mirror_clip
 from ml.train.config import TrainConfig
 from ml.train.data import PreparedData
 from ml.train.dist import DistEnv
@@ -134,10 +135,7 @@ def _augment(
     flip = torch.rand(b, generator=gen) < 0.5
     if bool(flip.any()):
         x = x.clone()
-        flipped = x[flip].flip(-1)
-        for channel in negate_on_flip:
-            flipped[:, channel] = -flipped[:, channel]
-        x[flip] = flipped
+        x[flip] = mirror_clip(x[flip], negate_on_flip)
     if not photometric:
         return x
     gain = (1.0 + 0.1 * (torch.rand(b, generator=gen) * 2 - 1)).view(b, 1, 1, 1, 1)

@@ -131,3 +131,15 @@ def test_mirror_average_of_a_mirror_symmetric_clip_changes_nothing():
         both = _probs(AveragedModel([a], mirror=True).eval()(x))
     for p, q in zip(plain, both, strict=True):
         np.testing.assert_allclose(p.numpy(), q.numpy(), atol=1e-5)
+
+
+def test_stored_state_is_what_a_float16_checkpoint_loads(tmp_path):
+    from ml.checkpoint import stored_state
+
+    avg = AveragedModel([_member(0), _member(1)], mirror=True).eval()
+    loaded = load_checkpoint(save_checkpoint(avg, tmp_path / "avg", dtype="float16"))
+    avg.load_state_dict(stored_state(avg, "float16"))  # what tools/train_default_weights.py checks
+    x = torch.randn(1, 3, 16, 24, 24)
+    with torch.no_grad():
+        for key, value in avg(x).items():
+            assert torch.equal(value, loaded(x)[key]), key
