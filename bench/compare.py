@@ -68,7 +68,7 @@ def _prep_ms(cfg: Any, n_frames: int = 60) -> float:
     """Milliseconds to build one clip's input from ``n_frames`` crops (keyframes not given)."""
     import numpy as np
 
-    from ml.inputs import build_input
+    from ml.stages.inputs import build_input
 
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 255, (n_frames, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from ml.models.flops import count_gflops
     from ml.train import run_protocol
     from ml.train.config import TrainConfig
-    from ml.train.protocol import build_model
+    from ml.train.folds import build_model
 
     if args.threads:
         torch.set_num_threads(args.threads)

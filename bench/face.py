@@ -6,7 +6,7 @@
 Cases (synthetic clips rendered at these sizes, so the figure needs no private data):
 - phone: 640x360 at 30 fps (detector checkpoints every 8 frames),
 - high-speed: 640x480 at 200 fps (detector checkpoints every 50 frames).
-Prints crops/s of ``ml.face.align_clip`` (detection, eye alignment, LK tracking, warps) and, for
+Prints crops/s of ``ml.stages.face.align_clip`` (detection, eye alignment, LK tracking, warps) and, for
 comparison, the cost of running the Haar detector alone on every frame.
 """
 
@@ -23,8 +23,8 @@ def _bench_case(name: str, size: tuple[int, int], fps: float, clips: int, seed: 
     import cv2
 
     from ml.datasets.synthetic import generate_clip
-    from ml.face import align_clip, detect_faces
-    from ml.video import Clip
+    from ml.stages.face import align_clip, detect_faces
+    from ml.stages.video import Clip
 
     frames_total = 0
     seconds = 0.0

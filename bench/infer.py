@@ -3,7 +3,7 @@
     python bench/infer.py --clips 8 --threads 2                # CPU, default weights
     python bench/infer.py --gpu-only --batch 64                # GPU: full au_gcn, bf16, batch 64
 
-CPU: synthetic clips are written as video files, then :func:`ml.infer.analyze` is timed on each
+CPU: synthetic clips are written as video files, then :func:`ml.analyze.analyze` is timed on each
 (after one warm-up call): clips/s and source frames/s, split into read+align and model time.
 GPU (CUDA present): the full Table 1 network (``au_gcn``, 16 x 112 x 112) in bf16 autocast at batch 64
 on random inputs: clips/s, and achieved TFLOP/s from the measured GFLOP/clip (Table 1 quotes 84).
@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:
 
 
 def bench_cpu(n_clips: int, weights: str | None) -> dict:
+    from ml.analyze import analyze
     from ml.datasets.synthetic import generate_clip
-    from ml.infer import analyze
-    from ml.video import write_video
+    from ml.stages.video import write_video
 
     with tempfile.TemporaryDirectory(prefix="microexpr-bench-infer-") as tmp:
         paths = []

@@ -5,7 +5,7 @@ Run: ``python3 bench/keys.py [--tolerance 0.01] [--tracks 12] [--seed 0]``
 For each 200 fps track it prints the keys and the max replay error (through the FRichCurve emulator, at
 every source frame) of:
 
-Tracks: analytic onset-apex-offset envelopes, the model's own AU envelope (``ml.envelope``), asymmetric
+Tracks: analytic onset-apex-offset envelopes, the model's own AU envelope (``ml.timing.envelope``), asymmetric
 envelopes, two overlapping movements with noise, and a noisy 30 fps tracker output held to 200 fps; all but
 the first are B-spline smoothed as the pipeline does.
 
@@ -29,7 +29,7 @@ import numpy as np
 from curves.keys import remove_redundant_auto_tangent_keys, select_keys
 from curves.richcurve import evaluate
 from curves.spline import smooth_track
-from ml.envelope import au_activations
+from ml.timing.envelope import au_activations
 
 FPS = 200.0
 

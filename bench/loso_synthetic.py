@@ -37,8 +37,8 @@ def emotion_ceiling(classes: list[str]) -> dict[str, float]:
     10 AU sets CASME II codes under more than one emotion, 2,304 of them, gives at most UF1 0.8817 against
     this rule's 0.8812.)
     """
-    from ml import metrics
     from ml.datasets.synthetic import CASME2_AU_COMBOS
+    from ml.train import metrics
 
     joint: dict[frozenset[str], dict[str, int]] = {}
     for emotion, combos in CASME2_AU_COMBOS.items():

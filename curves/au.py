@@ -15,7 +15,17 @@ __all__ = ["DEFAULT_AUS", "AUCode", "canonical_au", "parse_au", "parse_au_list"]
 
 #: The 11 AUs the default model predicts: those coded on at least 13 clips of CASME II.
 DEFAULT_AUS: tuple[str, ...] = (
-    "AU1", "AU2", "AU4", "AU6", "AU7", "AU9", "AU10", "AU12", "AU14", "AU15", "AU17",
+    "AU1",
+    "AU2",
+    "AU4",
+    "AU6",
+    "AU7",
+    "AU9",
+    "AU10",
+    "AU12",
+    "AU14",
+    "AU15",
+    "AU17",
 )
 
 _AU_RE = re.compile(

@@ -30,16 +30,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("--rig", default="metahuman", help="metahuman, arkit or a rig-table CSV")
     p.add_argument("--emotion", default=None, help="emotion profile (default: the tracks' own emotion)")
     p.add_argument("--intensity", type=float, default=1.0, help="intensity i_v in [0, 1] (default 1)")
-    p.add_argument("--random-intensity", action="store_true",
-                   help="sample every variant's intensity from the emotion profile instead of --intensity")
+    p.add_argument(
+        "--random-intensity",
+        action="store_true",
+        help="sample every variant's intensity from the emotion profile instead of --intensity",
+    )
     p.add_argument("--variants", type=int, default=1, help="number of seeded variants (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the variants (default 0)")
     p.add_argument("--tolerance", type=float, default=0.01, help="max replay error per frame (default 0.01)")
     p.add_argument("--smoothing", type=float, default=1.0, help="B-spline smoothing factor (0 interpolates)")
     p.add_argument("--fps", type=float, default=None, help="frame rate of CSV tracks without time columns")
     p.add_argument("--emotion-profiles", type=Path, default=None, help="your own emotion profile YAML")
-    p.add_argument("--skeleton-curves", type=Path, default=None,
-                   help="text file with the skeleton's curve names, one per line (others are skipped)")
+    p.add_argument(
+        "--skeleton-curves",
+        type=Path,
+        default=None,
+        help="text file with the skeleton's curve names, one per line (others are skipped)",
+    )
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
     p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
     p.add_argument("--out", type=Path, required=True, help="output folder (new unless --overwrite)")

@@ -90,8 +90,7 @@ class CurveKeys:
             "interp": self.interp,
             "tangent": self.tangent,
             "keys": [
-                [round(float(t), 9), round(float(v), 9)]
-                for t, v in zip(self.times, self.values, strict=True)
+                [round(float(t), 9), round(float(v), 9)] for t, v in zip(self.times, self.values, strict=True)
             ],
             "source_aus": list(self.source_aus),
             "mapping_rows": list(self.mapping_rows),

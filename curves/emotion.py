@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from curves.au import canonical_au, parse_au
+from curves.rules import check_intensity
 
 __all__ = [
     "DEFAULT_PROFILES_PATH",
@@ -171,9 +172,7 @@ def modulate(
     Returns:
         ``(frames, n_aus)`` float64 in [0, 1].
     """
-    i_v = float(intensity)
-    if not math.isfinite(i_v) or not 0.0 <= i_v <= 1.0:
-        raise ValueError(f"intensity must lie in [0, 1], got {intensity!r}")
+    i_v = check_intensity(intensity)
     act = np.asarray(activations, dtype=np.float64)
     if act.ndim != 2 or act.shape[1] != len(au_names):
         raise ValueError(f"activations must be (frames, {len(au_names)}), got {act.shape}")

@@ -74,8 +74,9 @@ class KeySelection:
         return int(self.times.size)
 
 
-def replay_error(key_times: np.ndarray, key_values: np.ndarray, frame_times: np.ndarray,
-                 target: np.ndarray) -> tuple[float, float]:
+def replay_error(
+    key_times: np.ndarray, key_values: np.ndarray, frame_times: np.ndarray, target: np.ndarray
+) -> tuple[float, float]:
     """``(max, rms)`` absolute difference between the auto-tangent replay and ``target`` at the frames."""
     err = np.abs(evaluate(key_times, key_values, frame_times) - target)
     return float(err.max()), float(math.sqrt(float(np.mean(err**2))))
@@ -265,8 +266,9 @@ def _prune_fixed(keys: list[int], t: np.ndarray, y: np.ndarray, tol: float) -> l
     return keys
 
 
-def _greedy_refit(t: np.ndarray, y: np.ndarray, tol: float, value_range: tuple[float, float]
-                  ) -> list[int] | None:
+def _greedy_refit(
+    t: np.ndarray, y: np.ndarray, tol: float, value_range: tuple[float, float]
+) -> list[int] | None:
     """Greedy insertion where key values are refitted after each insertion (None if it grows too big)."""
     lo, hi = value_range
     n = y.size
@@ -296,8 +298,10 @@ def _prune_refit(
     changed = True
     while changed and len(keys) > 2:
         changed = False
-        order = sorted(range(1, len(keys) - 1), key=lambda p: abs(values[p] - values[p - 1]) + abs(
-            values[p + 1] - values[p]))
+        order = sorted(
+            range(1, len(keys) - 1),
+            key=lambda p: abs(values[p] - values[p - 1]) + abs(values[p + 1] - values[p]),
+        )
         removed: set[int] = set()
         for p in order:
             frame = keys[p]

@@ -30,8 +30,9 @@ def blend_weight(t: np.ndarray, start: float, end: float, blend: float) -> np.nd
     return x * x * (3.0 - 2.0 * x)
 
 
-def _range(name: str, micro: CurveSet, base: CurveSet, ranges: Mapping[str, tuple[float, float]] | None
-           ) -> tuple[float, float]:
+def _range(
+    name: str, micro: CurveSet, base: CurveSet, ranges: Mapping[str, tuple[float, float]] | None
+) -> tuple[float, float]:
     for source in (ranges, micro.settings.get("curve_ranges"), base.settings.get("curve_ranges")):
         if isinstance(source, Mapping) and name in source:
             lo, hi = source[name]
@@ -95,8 +96,17 @@ def layer_curveset(
         sel = select_keys(track, base.fps, tolerance=tolerance, value_range=(lo, hi))
         sources = tuple(dict.fromkeys((*(prev.source_aus if prev else ()), *m.source_aus)))
         rows = tuple(dict.fromkeys((*(prev.mapping_rows if prev else ()), *m.mapping_rows)))
-        out.append(CurveKeys(m.name, sel.times, sel.values, source_aus=sources, mapping_rows=rows,
-                             max_error=sel.max_error, rms_error=sel.rms_error))
+        out.append(
+            CurveKeys(
+                m.name,
+                sel.times,
+                sel.values,
+                source_aus=sources,
+                mapping_rows=rows,
+                max_error=sel.max_error,
+                rms_error=sel.rms_error,
+            )
+        )
     settings = dict(base.settings)
     settings["layered"] = {
         "at_time": at,
@@ -105,5 +115,6 @@ def layer_curveset(
         "micro_settings": dict(micro.settings),
         "tolerance": float(tolerance),
     }
-    return CurveSet(fps=base.fps, n_frames=base.n_frames, curves=tuple(out), settings=settings,
-                    source=base.source)
+    return CurveSet(
+        fps=base.fps, n_frames=base.n_frames, curves=tuple(out), settings=settings, source=base.source
+    )

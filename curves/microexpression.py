@@ -18,6 +18,7 @@ import numpy as np
 
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
+from curves.rules import check_fps
 
 __all__ = ["FORMAT", "MicroExpression"]
 
@@ -55,10 +56,7 @@ class MicroExpression:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        fps = float(self.fps)
-        if not math.isfinite(fps) or fps <= 0:
-            raise ValueError(f"fps must be a positive number, got {self.fps!r}")
-        object.__setattr__(self, "fps", fps)
+        object.__setattr__(self, "fps", check_fps(self.fps))
         names = tuple(canonical_au(n) for n in self.au_names)
         if len(set(names)) != len(names):
             raise ValueError(f"au_names has duplicates: {list(self.au_names)}")
@@ -164,9 +162,7 @@ class MicroExpression:
             offset=data["offset"],
             emotion_probs=data.get("emotion_probs", {}),
             au_names=tuple(data["au_names"]),
-            activations=np.asarray(data["activations"], dtype=np.float64).reshape(
-                -1, len(data["au_names"])
-            ),
+            activations=np.asarray(data["activations"], dtype=np.float64).reshape(-1, len(data["au_names"])),
             model=data.get("model", "unknown"),
             model_version=data.get("model_version", ""),
             au_probs=data.get("au_probs", {}),

@@ -30,6 +30,7 @@ from curves.io import read_openface_csv, read_pyfeat_csv
 from curves.keys import DEFAULT_TOLERANCE, KeySelection, select_keys
 from curves.microexpression import MicroExpression
 from curves.rigmap import RigTable, load_rig_table, map_to_rig
+from curves.rules import check_intensity
 from curves.spline import smooth_activations, validate_activations
 
 __all__ = ["CurveBuild", "build_curveset", "detect_format", "load_tracks", "make_curvesets"]
@@ -100,8 +101,9 @@ class CurveBuild:
     variant: Variant
 
 
-def _profile_for(me: MicroExpression, emotion: str | None, profiles: Mapping[str, EmotionProfile]
-                 ) -> EmotionProfile | None:
+def _profile_for(
+    me: MicroExpression, emotion: str | None, profiles: Mapping[str, EmotionProfile]
+) -> EmotionProfile | None:
     if emotion is not None:
         return resolve_emotion(emotion, profiles)
     if me.emotion:
@@ -183,13 +185,14 @@ def build_curvesets(
 ) -> list[CurveBuild]:
     """Like :func:`make_curvesets`, returning the intermediate tracks too."""
     validate_activations(me.activations, me.fps, names=me.au_names)
-    if intensity is not None and not 0.0 <= float(intensity) <= 1.0:
-        raise ValueError(f"intensity must lie in [0, 1], got {intensity!r}")
+    if intensity is not None:
+        check_intensity(intensity)
     table = load_rig_table(rig)
     known = load_profiles(profiles)
     profile = _profile_for(me, emotion, known)
-    plan = sample_variants(variants, seed, profile=profile, intensity=intensity, fps=me.fps, onset=me.onset,
-                           offset=me.offset)
+    plan = sample_variants(
+        variants, seed, profile=profile, intensity=intensity, fps=me.fps, onset=me.onset, offset=me.offset
+    )
     skeleton = None if skeleton_curves is None else list(skeleton_curves)
     base_settings = {
         "rig": str(rig),
@@ -211,8 +214,17 @@ def build_curvesets(
         "au_names": list(me.au_names),
     }
     return [
-        build_curveset(me, table, v, profile=profile, tolerance=tolerance, smoothing=smoothing,
-                       skeleton_curves=skeleton, strict=strict, settings=base_settings)
+        build_curveset(
+            me,
+            table,
+            v,
+            profile=profile,
+            tolerance=tolerance,
+            smoothing=smoothing,
+            skeleton_curves=skeleton,
+            strict=strict,
+            settings=base_settings,
+        )
         for v in plan
     ]
 
@@ -247,7 +259,17 @@ def make_curvesets(
         skeleton_curves: curve names the target skeleton has (others are skipped with a warning).
         strict: raise instead of warning on skipped AUs/curves.
     """
-    builds = build_curvesets(me, rig=rig, emotion=emotion, intensity=intensity, variants=variants, seed=seed,
-                             tolerance=tolerance, smoothing=smoothing, profiles=profiles,
-                             skeleton_curves=skeleton_curves, strict=strict)
+    builds = build_curvesets(
+        me,
+        rig=rig,
+        emotion=emotion,
+        intensity=intensity,
+        variants=variants,
+        seed=seed,
+        tolerance=tolerance,
+        smoothing=smoothing,
+        profiles=profiles,
+        skeleton_curves=skeleton_curves,
+        strict=strict,
+    )
     return [b.curveset for b in builds]

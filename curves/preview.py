@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from curves.atomic import atomic_path
 from curves.curveset import CurveSet
@@ -48,8 +50,6 @@ def render_preview(
     Returns:
         The PNG path.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     curves = list(cs.curves)[:_MAX_PANELS]
     n = max(1, len(curves))
@@ -84,8 +84,13 @@ def render_preview(
                 ax.axvline(frame / me.fps, color="0.75", lw=0.8, ls=style)
         if targets is not None and c.name in targets:
             ax.plot(t, targets[c.name], color="tab:orange", lw=1.2, ls="--", label="target")
-        ax.plot(dense, evaluate(c.times, c.values, dense, interp=c.interp), color="tab:blue", lw=1.5,
-                label="Unreal curve")
+        ax.plot(
+            dense,
+            evaluate(c.times, c.values, dense, interp=c.interp),
+            color="tab:blue",
+            lw=1.5,
+            label="Unreal curve",
+        )
         ax.plot(c.times, c.values, "o", color="tab:red", ms=3.5, label=f"{c.n_keys} keys")
         short = c.name.replace("CTRL_expressions_", "")
         err = "" if math.isnan(c.max_error) else f"  max err {c.max_error:.3f}"
@@ -99,8 +104,9 @@ def render_preview(
         if i >= n - cols:
             ax.set_xlabel("time (s)", fontsize=8)
     height = 2.3 * rows + 0.8
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.5 / height, top=1.0 - 0.9 / height, hspace=0.55,
-                        wspace=0.22)
+    fig.subplots_adjust(
+        left=0.05, right=0.98, bottom=0.5 / height, top=1.0 - 0.9 / height, hspace=0.55, wspace=0.22
+    )
     with atomic_path(path, overwrite=overwrite) as tmp:
         fig.savefig(tmp, format="png")
     return Path(path)

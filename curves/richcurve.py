@@ -86,9 +86,9 @@ def _per_key(mode: str | Sequence[str], n: int, normalize: Callable[[str], str])
     return np.asarray(modes, dtype=object)
 
 
-def _check_keys(times: np.ndarray | Sequence[float], values: np.ndarray | Sequence[float]) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def _check_keys(
+    times: np.ndarray | Sequence[float], values: np.ndarray | Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(times, dtype=np.float64).reshape(-1)
     v = np.asarray(values, dtype=np.float64).reshape(-1)
     if t.shape != v.shape:

@@ -21,10 +21,10 @@ import warnings
 import numpy as np
 from scipy import interpolate
 
+from curves.rules import MIN_FRAMES, check_fps
+
 __all__ = ["MIN_FRAMES", "noise_sigma", "smooth_activations", "smooth_track", "validate_activations"]
 
-#: A cubic B-spline needs at least four samples.
-MIN_FRAMES = 4
 
 
 def validate_activations(activations: np.ndarray, fps: float, *, names: tuple[str, ...] = ()) -> np.ndarray:
@@ -33,12 +33,7 @@ def validate_activations(activations: np.ndarray, fps: float, *, names: tuple[st
     Raises:
         ValueError: fps not a positive finite number; fewer than 4 frames; NaN/inf; values outside [0, 1].
     """
-    try:
-        rate = float(fps)
-    except (TypeError, ValueError):
-        raise ValueError(f"fps must be a positive number, got {fps!r}") from None
-    if not math.isfinite(rate) or rate <= 0:
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
+    check_fps(fps)
     act = np.asarray(activations, dtype=np.float64)
     if act.ndim not in (1, 2):
         raise ValueError(f"activations must be (frames,) or (frames, AUs), got shape {act.shape}")
@@ -117,6 +112,8 @@ def smooth_activations(
     act = validate_activations(activations, fps, names=names)
     if act.ndim == 1:
         return smooth_track(act, fps, smoothing=smoothing)
-    return np.stack(
-        [smooth_track(act[:, j], fps, smoothing=smoothing) for j in range(act.shape[1])], axis=1
-    ) if act.shape[1] else act.copy()
+    return (
+        np.stack([smooth_track(act[:, j], fps, smoothing=smoothing) for j in range(act.shape[1])], axis=1)
+        if act.shape[1]
+        else act.copy()
+    )

@@ -25,15 +25,19 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+import ml
 from curves.atomic import atomic_path, check_can_write
 from ml.errors import CheckpointError
-
-if TYPE_CHECKING:
-    import torch
-
-    from ml.models._base import MicroExprModel
+from ml.models import ModelCfg, create_model
+from ml.models._base import MicroExprModel
+from ml.models.averaged import AveragedModel
 
 __all__ = [
     "FORMAT",
@@ -134,7 +138,6 @@ def stored_state(model: MicroExprModel, dtype: str = "float32") -> dict[str, tor
     Raises:
         ValueError: ``dtype`` is neither ``"float32"`` nor ``"float16"``.
     """
-    import torch
 
     stored = {"float32": torch.float32, "float16": torch.float16}.get(dtype)
     if stored is None:
@@ -171,11 +174,6 @@ def save_checkpoint(
         ValueError: a pickle suffix was asked for, ``meta`` is not JSON-serialisable, or an unknown
             ``dtype``.
     """
-    from safetensors.torch import save_file
-    from torch import nn
-
-    import ml
-    from ml.models.averaged import AveragedModel
 
     state = stored_state(model, dtype)
     wpath = weights_path(path)
@@ -233,8 +231,6 @@ def _check_names(side: dict[str, Any], key: str, expected: Sequence[str], where:
 
 
 def _load_state(model: MicroExprModel, wpath: Path) -> None:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
 
     try:
         state = load_file(str(wpath), device="cpu")
@@ -275,7 +271,6 @@ def load_weights_into(model: MicroExprModel, path: str | Path) -> MicroExprModel
     _refuse_unsafe(wpath)
     if sidecar_path(wpath).is_file():
         side = read_sidecar(wpath)
-        from ml.models.averaged import AveragedModel
 
         if side.get("members") is not None and not isinstance(model, AveragedModel):
             raise CheckpointError(
@@ -302,7 +297,6 @@ def load_checkpoint(
         CheckpointError: pickle file, missing sidecar or weights, unknown model, other AU list,
             weights that do not fit the configuration.
     """
-    from ml.models import ModelCfg, create_model
 
     wpath = weights_path(path)
     _refuse_unsafe(wpath)
@@ -326,8 +320,6 @@ def load_checkpoint(
         raise CheckpointError(f"{sidecar_path(wpath)}: cannot rebuild model {cfg.name!r}: {exc}") from exc
     model = members[0]
     if n_members is not None:
-        from ml.models.averaged import AveragedModel
-
         model = AveragedModel(members, mirror=bool(side.get("mirror", False)))
     _load_state(model, wpath)
     model.to(device)

@@ -39,10 +39,11 @@ if str(ROOT) not in sys.path:
 
 def _demo_check(model: Any) -> dict[str, Any]:
     """Predict the synthetic demo clip with the in-memory model; compare with its ground truth."""
-    from ml.datasets.synthetic import demo_clip
     from ml.face import align_clip
     from ml.infer import analyze_crops
     from ml.video import Clip
+
+    from ml.datasets.synthetic import demo_clip
 
     sc = demo_clip(seed=0)
     clip = Clip(frames=sc.frames, fps=sc.fps, source=Path("demo_clip"), frame_numbers=sc.frame_numbers)

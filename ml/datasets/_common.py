@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
 from curves.au import parse_au_list
 from ml.datasets.schema import ClipRecord
 
@@ -57,7 +59,6 @@ def read_xlsx_rows(path: Path, sheet: str | int | None = None) -> list[tuple[Any
         FileNotFoundError: no such file.
         SheetError: not a readable xlsx, or no such worksheet.
     """
-    import openpyxl  # light at import time for CLI start-up
 
     path = Path(path)
     if not path.is_file():

@@ -9,20 +9,17 @@ SMIC numbers are absolute within the session recording). :func:`keyframe_indices
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ml.datasets.schema import ClipRecord
-
-if TYPE_CHECKING:
-    from ml.video import Clip
+from ml.stages.video import Clip, read_clip
 
 __all__ = ["keyframe_indices", "read_record"]
 
 
 def read_record(record: ClipRecord, *, max_frames: int | None = None) -> Clip:
-    """Read a record's frame folder or video with :func:`ml.video.read_clip` at the record's fps.
+    """Read a record's frame folder or video with :func:`ml.stages.video.read_clip` at the record's fps.
 
     Args:
         record: a record with a media ``path``.
@@ -35,7 +32,6 @@ def read_record(record: ClipRecord, *, max_frames: int | None = None) -> Clip:
         ValueError: the record has no media path (the dataset was loaded without a media root).
         ml.errors.ClipReadError: the folder/video is missing or unreadable (raised by the reader).
     """
-    from ml.video import read_clip
 
     if record.path is None:
         raise ValueError(

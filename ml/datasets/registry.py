@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ml.datasets._common import check_on_missing
+from ml.datasets.casme2 import load_casme2
+from ml.datasets.casme3 import load_cas_me2, load_casme3
+from ml.datasets.composite import load_composite
+from ml.datasets.mmew import load_mmew
+from ml.datasets.samm import load_samm
 from ml.datasets.schema import ClipRecord
+from ml.datasets.smic import load_smic, scan_smic_folders
 
 __all__ = ["DATASET_NAMES", "detect_dataset", "load_dataset", "open_dataset"]
 
@@ -46,32 +52,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def _loader(name: str) -> Callable[..., list[ClipRecord]]:
     if name in ("casme2", "synthetic"):
-        from ml.datasets.casme2 import load_casme2
-
         return load_casme2
     if name == "samm":
-        from ml.datasets.samm import load_samm
-
         return load_samm
     if name == "smic":
-        from ml.datasets.smic import load_smic
-
         return load_smic
     if name == "mmew":
-        from ml.datasets.mmew import load_mmew
-
         return load_mmew
     if name == "cas_me2":
-        from ml.datasets.casme3 import load_cas_me2
-
         return load_cas_me2
     if name == "casme3":
-        from ml.datasets.casme3 import load_casme3
-
         return load_casme3
     if name == "composite":
-        from ml.datasets.composite import load_composite
-
         return load_composite
     raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)}")
 
@@ -221,8 +213,6 @@ def open_dataset(
                 and any(pattern.search(child.name) for kind, pattern in _PATTERNS if kind in kinds)
             ]
             if not candidates and key == "smic":
-                from ml.datasets.smic import scan_smic_folders
-
                 return scan_smic_folders(path)
             if not candidates:
                 raise FileNotFoundError(f"no {key} coding sheet found in {path}; pass the sheet file itself")
@@ -235,8 +225,6 @@ def open_dataset(
     else:
         key, sheet = detect_dataset(path)
         if sheet.is_dir():  # SMIC folder tree without CSV
-            from ml.datasets.smic import scan_smic_folders
-
             return scan_smic_folders(sheet)
     root = None if labels_only else Path(media_root) if media_root is not None else sheet.parent
     if key == "synthetic" and "synthetic" not in sheet.name.lower():

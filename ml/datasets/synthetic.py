@@ -23,17 +23,23 @@ On disk (CASME II layout, read by the same loader as the real corpus)::
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
+import openpyxl
+from tqdm import tqdm
 
+from curves.atomic import atomic_directory
 from curves.au import DEFAULT_AUS
 from ml.datasets.schema import ClipRecord
 
@@ -182,7 +188,7 @@ LABELS_FILE = "synthetic_labels.json"
 LABELS_FORMAT = "microexpr-synthetic-labels"
 
 DEFAULT_SIZE: tuple[int, int] = (320, 240)  # (width, height)
-_CROP_IOD = 0.36 * 112.0  # inter-ocular distance in an aligned 112 px crop (see ml.face)
+_CROP_IOD = 0.36 * 112.0  # inter-ocular distance in an aligned 112 px crop (see ml.stages.face)
 _JPEG_QUALITY = 90
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -381,7 +387,6 @@ def _mask_ellipse(
     angle: float = 0.0,
     blur: float = 0.0,
 ) -> np.ndarray:
-    import cv2
 
     m = np.zeros(shape, np.uint8)
     cv2.ellipse(
@@ -408,7 +413,6 @@ def _mask_poly(
     thickness: float = 0.0,
     blur: float = 0.0,
 ) -> np.ndarray:
-    import cv2
 
     m = np.zeros(shape, np.uint8)
     arr = np.array([_pt(x, y) for x, y in pts], np.int32).reshape(-1, 1, 2)
@@ -445,7 +449,6 @@ def _brow_points(lay: _Layout, look: _Look, side: int) -> list[tuple[float, floa
 
 def _render_neutral(look: _Look, lay: _Layout, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Draw the neutral face. Returns ``(image, closed_eyes)``, both ``(H, W, 3)`` float32 in 0..255."""
-    import cv2
 
     width, height = size
     shape = (height, width)
@@ -824,7 +827,6 @@ def _render_frames(
     noise_rng: np.random.Generator,
 ) -> np.ndarray:
     """Render ``len(activations)`` frames ``(N, H, W, 3)`` uint8 of one clip (see the module docstring)."""
-    import cv2
 
     width, height = size
     n = int(activations.shape[0])
@@ -1079,9 +1081,6 @@ def _au_cell(aus: tuple[str, ...]) -> int | str:
 
 def _deterministic_xlsx(rows: list[tuple[Any, ...]]) -> bytes:
     """The coding sheet as xlsx bytes that depend only on ``rows`` (fixed timestamps and zip dates)."""
-    import datetime
-
-    import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -1110,7 +1109,6 @@ def _deterministic_xlsx(rows: list[tuple[Any, ...]]) -> bytes:
 
 
 def _fix_core_dates(data: bytes) -> bytes:
-    import re
 
     text = data.decode("utf-8")
     text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", r"\g<1>2014-05-08T00:00:00Z\g<2>", text)
@@ -1148,10 +1146,6 @@ def write_dataset(
     Returns:
         The dataset folder.
     """
-    import cv2
-    from tqdm import tqdm
-
-    from curves.atomic import atomic_directory
 
     if subjects < 1 or clips < 1:
         raise ValueError(f"need at least one subject and one clip, got subjects={subjects}, clips={clips}")

@@ -1,4 +1,4 @@
-"""Layers of the GAMDSS network (seed 002): a small retention ViT (RMT) and the spatial position ViT.
+"""Layers of the GAMDSS network (Liu et al., arXiv 2603.04766): a small retention ViT (RMT), a position ViT.
 
 Re-implemented from the paper's description (the released code is AGPL and was not used). Tensors are
 channels-last ``(B, H, W, C)`` inside the RMT, like the paper's token maps.

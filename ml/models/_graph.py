@@ -1,4 +1,4 @@
-"""AU graph pieces of seed 000: co-occurrence adjacency, graph convolution, self-attention pooling.
+"""AU graph pieces of the AU-GCN paper: co-occurrence adjacency, graph convolution, self-attention pooling.
 
 Adjacency (section 3.2-3.3)::
 

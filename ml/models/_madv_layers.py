@@ -1,4 +1,4 @@
-"""Layers of MADV-Net (seed 001): 3D stem, CvT-style convolutional-projection attention, stages, AU coder.
+"""Layers of MADV-Net (Kong, You, Lv, Sensors 2025): 3D stem, CvT-style attention, stages, AU coder.
 
 Token maps are channels-last ``(B, T, H, W, C)`` inside the transformer stages.
 """

@@ -1,4 +1,4 @@
-"""Building blocks of the multi-scale 3D-ResNet (seed 003): backbone units, attention, RC1-3, AFFA.
+"""Building blocks of the multi-scale 3D-ResNet (Jin et al.): backbone units, attention, RC1-3, AFFA.
 
 Tensors are ``(B, C, T, H, W)``; kernels are written ``T x H x W`` as in the paper.
 """

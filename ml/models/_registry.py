@@ -27,46 +27,23 @@ def register_model(fn: F) -> F:
 
 def list_models(pattern: str = "*") -> list[str]:
     """Registered model names matching a shell-style pattern, sorted."""
-    _load_families()
     return sorted(n for n in _ENTRYPOINTS if fnmatch.fnmatch(n, pattern))
 
 
 def is_model(name: str) -> bool:
-    _load_families()
     return name in _ENTRYPOINTS
 
 
-def create_model(name: str, *, weights: str | None = None, **kwargs: Any) -> MicroExprModel:
+def create_model(name: str, **kwargs: Any) -> MicroExprModel:
     """Build a registered model; ``None``-valued kwargs are dropped so CLI defaults never override.
 
     Args:
         name: a name from :func:`list_models`.
-        weights: optional safetensors checkpoint to load (see :mod:`ml.checkpoint`).
         **kwargs: overrides of the family's defaults.
 
     Raises:
         ValueError: unknown model name (the message lists the known ones).
     """
-    _load_families()
     if name not in _ENTRYPOINTS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(_ENTRYPOINTS)}")
-    model = _ENTRYPOINTS[name](**{k: v for k, v in kwargs.items() if v is not None})
-    if weights is not None:
-        from ml.checkpoint import load_weights_into
-
-        load_weights_into(model, weights)
-    return model
-
-
-_FAMILIES = ("ml.models.au_gcn", "ml.models.ms3d_resnet50", "ml.models.gamdss", "ml.models.madv")
-
-
-def _load_families() -> None:
-    import importlib
-
-    for module_name in _FAMILIES:
-        try:
-            importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
+    return _ENTRYPOINTS[name](**{k: v for k, v in kwargs.items() if v is not None})

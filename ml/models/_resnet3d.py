@@ -1,4 +1,4 @@
-"""3D-ResNet-18 backbone (seed 000, Table 1) with a channel-width multiplier.
+"""3D-ResNet-18 backbone (the AU-GCN paper, Table 1) with a channel-width multiplier.
 
 Data flow for a ``(B, C, T, 112, 112)`` clip at width 1.0 (``T = 16``)::
 

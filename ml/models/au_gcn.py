@@ -1,4 +1,7 @@
-"""AU-GCN (seed 000): 3D-ResNet-18 clip features, an AU co-occurrence graph, timing and emotion heads.
+"""AU-GCN: 3D-ResNet-18 clip features, an AU co-occurrence graph, timing and emotion heads.
+
+Paper: "Graph-Driven Micro-Expression Rendering with Emotionally Diverse Expressions for Lifelike Digital
+Humans" (2025), called the AU-GCN paper throughout this package.
 
 Architecture::
 
@@ -54,7 +57,7 @@ from torch import nn
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._graph import GraphConv, SelfAttentionPool, default_cooccurrence, normalized_adjacency
 from ml.models._registry import register_model
-from ml.models._resnet3d import ResNet3d
+from ml.models._resnet3d import ResNet3d, stage_widths
 
 __all__ = ["AUGCN", "DEFAULT_LOSS_WEIGHTS", "au_gcn", "au_gcn_small"]
 
@@ -78,7 +81,7 @@ _DEFAULT_OPTIONS: dict[str, Any] = {
 
 
 class AUGCN(MicroExprModel):
-    """Seed 000's AU-GCN; build it with ``create_model("au_gcn")`` or ``create_model("au_gcn_small")``.
+    """The AU-GCN paper's network; build it with ``create_model("au_gcn")`` or ``"au_gcn_small"``.
 
     Args:
         cfg: model config; ``cfg.options`` holds the keys of ``_DEFAULT_OPTIONS`` (all filled in).
@@ -359,7 +362,6 @@ def _create_au_gcn(name: str, base: dict[str, Any], kwargs: dict[str, Any]) -> A
             f"unknown argument(s) {sorted(unknown)} for {name}; config fields: {sorted(_CFG_FIELDS)}, "
             f"options: {sorted(_DEFAULT_OPTIONS)}"
         )
-    from ml.models._resnet3d import stage_widths
 
     width = float(options["width"] if options.get("width") is not None else base["width"])
     opt = _resolve_options(base, options, stage_widths(width)[-1])
@@ -369,7 +371,7 @@ def _create_au_gcn(name: str, base: dict[str, Any], kwargs: dict[str, Any]) -> A
 
 @register_model
 def au_gcn(**kwargs: Any) -> AUGCN:
-    """Seed 000's full network: Table 1's 3D-ResNet-18 (width 1.0, 512-d feature, GCN 1024 -> 512)."""
+    """The AU-GCN paper's full network: Table 1's 3D-ResNet-18 (width 1.0, 512-d feature, GCN 1024 -> 512)."""
     return _create_au_gcn("au_gcn", {"width": 1.0}, kwargs)
 
 

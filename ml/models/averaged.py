@@ -7,9 +7,9 @@ data (5 folds by subject, ``configs/au_gcn_small.yaml``) two seeds alone gave AU
 26-fold leave-one-subject-out run the two members alone scored 0.836 and 0.846, their average with the
 mirror 0.859 (UF1 0.771 / 0.747 -> 0.797).
 
-The mirror is the same one the training augmentation applies (:func:`ml.train.loop._augment`): the clip
+The mirror is the same one the training augmentation applies (:func:`ml.stages.inputs.mirror_clip`): the clip
 flipped left to right, with the channels the input kind declares sign-changing under a mirror
-(:class:`ml.inputs.InputTraits.mirror_negate`, the horizontal flow component) negated. The AU list has
+(:class:`ml.stages.inputs.InputTraits.mirror_negate`, the horizontal flow component) negated. The AU list has
 no left/right AUs, so a face's mirror image carries the same labels.
 
 What is averaged: emotion and AU *probabilities* (returned as their logits, so ``softmax``/``sigmoid`` of
@@ -24,20 +24,11 @@ import torch
 from torch import nn
 
 from ml.models._base import MicroExprModel
+from ml.stages.inputs import input_traits, mirror_clip
 
-__all__ = ["AveragedModel", "mirror_clip"]
+__all__ = ["AveragedModel"]
 
 _EPS = 1e-7
-
-
-def mirror_clip(x: torch.Tensor, negate: Sequence[int] = ()) -> torch.Tensor:
-    """``(B, C, T, H, W)`` clips flipped left to right, channels ``negate`` changing sign."""
-    out = x.flip(-1)
-    if negate:
-        sign = torch.ones(x.shape[1], dtype=x.dtype, device=x.device)
-        sign[list(negate)] = -1
-        out = out * sign.view(1, -1, 1, 1, 1)
-    return out
 
 
 class AveragedModel(MicroExprModel):
@@ -64,8 +55,6 @@ class AveragedModel(MicroExprModel):
 
     @property
     def mirror_negate(self) -> tuple[int, ...]:
-        from ml.inputs import input_traits
-
         return input_traits(self.cfg.input_kind).mirror_negate
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["count_gflops", "count_gmacs"]
 
@@ -37,7 +38,6 @@ def count_gflops(model: nn.Module, input_size: Sequence[int] | None = None) -> f
     Returns:
         Giga floating-point operations per clip (the model is run once on a zero clip, in eval mode).
     """
-    from torch.utils.flop_counter import FlopCounterMode
 
     shape = _clip_shape(model, input_size)
     param = next(model.parameters(), None)

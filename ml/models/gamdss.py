@@ -1,13 +1,17 @@
-"""GAMDSS two-branch shared-parameter network (seed 002: Liu, Nan, Qian, Fu, arXiv 2603.04766).
+"""GAMDSS two-branch shared-parameter network.
 
-Keyframe re-selection itself lives in :mod:`ml.keyframes` (``select_keyframes(crops, "gamdss")``), usable
-in front of any model (``--keyframes gamdss``). This module is the paper's network, with our choices
+Paper: Liu, Nan, Qian, Fu, "Evaluating and Correcting Human Annotation Bias in Dynamic Micro-Expression
+Recognition", arXiv 2603.04766.
+
+Keyframe re-selection itself lives in :mod:`ml.timing.keyframes`
+(``select_keyframes(crops, "gamdss")``), usable in front of any model (``--keyframes gamdss``).
+This module is the paper's network, with our choices
 ([paper] / [choice]):
 
 Input (input kind ``"gamdss"``, :func:`gamdss_input`), ``(3, 3 + K, S, S)``:
     * frames 0, 1, 2: the onset, apex and offset face crops, resized to S and normalised by cfg.mean/std
       [paper: 224 x 224, ImageNet statistics]. Keyframes come from the caller (ground truth, or a
-      GAMDSS re-selection in training); when None, :func:`ml.keyframes.select_keyframes` picks them.
+      GAMDSS re-selection in training); when None, :func:`ml.timing.keyframes.select_keyframes` picks them.
     * frames 3 .. 3+K-1 [choice]: the whole clip TIM-resampled to K = ``context_frames`` (16) frames,
       used only by the timing head (the paper predicts no timing).
 
@@ -37,16 +41,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.inputs import register_input
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._gamdss_layers import RMT, SpatialViT
 from ml.models._registry import register_model
 from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
+from ml.stages.inputs import register_input
+from ml.stages.temporal import tim_interpolate
+from ml.timing.keyframes import select_keyframes
 
 __all__ = ["GAMDSSNet", "gamdss", "gamdss_input", "gamdss_small"]
 
@@ -63,27 +70,13 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def _resample(frames: np.ndarray, n: int) -> np.ndarray:
-    """``(N, ...)`` -> ``(n, ...)`` float32, TIM from ml.temporal when present, else linear interpolation."""
-    try:
-        from ml.temporal import tim_interpolate
-    except ImportError:
-        tim_interpolate = None  # type: ignore[assignment]
-    if tim_interpolate is not None:
-        return np.asarray(tim_interpolate(frames, n), dtype=np.float32)
-    src = np.linspace(0, frames.shape[0] - 1, n)
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, frames.shape[0] - 1)
-    w = (src - lo).reshape((-1,) + (1,) * (frames.ndim - 1)).astype(np.float32)
-    f = frames.astype(np.float32)
-    return (1 - w) * f[lo] + w * f[hi]
+    """``(N, ...)`` -> ``(n, ...)`` float32 by TIM (:func:`ml.stages.temporal.tim_interpolate`)."""
+    return np.asarray(tim_interpolate(frames, n), dtype=np.float32)
 
 
 @register_input("gamdss", keyframes=True)
 def gamdss_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """Onset, apex, offset crops then K context frames, normalised: ``(3, 3 + K, S, S)`` float32."""
-    import cv2
-
-    from ml.keyframes import select_keyframes
 
     n = crops.shape[0]
     k = int(cfg.options.get("context_frames", _DEFAULTS["context_frames"]))

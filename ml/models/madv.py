@@ -1,4 +1,4 @@
-"""MADV-Net, as far as the paper specifies it (seed 001: Kong, You, Lv, Sensors 2025, 25(10):3175).
+"""MADV-Net, as far as the paper specifies it (Kong, You, Lv, Sensors 2025, 25(10):3175).
 
 The paper gives the design only in prose: no widths, depths, kernel sizes, input size, loss weights or
 protocol. Choices ([paper] / [choice]):
@@ -52,16 +52,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.inputs import register_input
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._madv_layers import AUCoder, MADVStage, Stem3d
 from ml.models._registry import register_model
 from ml.models._seed_common import OrderedTimingHead, build_cfg, focal_loss, with_auxiliary_losses
+from ml.models.gamdss import _resample as resample
+from ml.stages.inputs import register_input
 
 __all__ = ["MADVNet", "madv", "madv_input", "madv_small", "set_depth_estimator"]
 
@@ -95,7 +97,6 @@ def set_depth_estimator(fn: DepthEstimator | None) -> None:
 
 
 def _resample(frames: np.ndarray, n: int) -> np.ndarray:
-    from ml.models.gamdss import _resample as resample
 
     return resample(frames, n)
 
@@ -103,7 +104,6 @@ def _resample(frames: np.ndarray, n: int) -> np.ndarray:
 @register_input("madv", keyframes=True)
 def madv_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """RGB + frame differences (+ depth and its difference): ``(6 or 8, T, S, S)`` float32."""
-    import cv2
 
     s = cfg.image_size
     if crops.shape[1:3] != (s, s):

@@ -1,11 +1,15 @@
-"""Multi-scale 3D-ResNet-50 on optical flow (seed 003: Jin, He, Li, Yang, AIMS Press).
+"""Multi-scale 3D-ResNet-50 on optical flow.
+
+Paper: Jin, He, Li, Yang, "Micro-expression recognition based on multi-scale 3D residual convolutional
+neural network" (AIMS Press).
 
 Pipeline and network, as far as the paper specifies them, with our choices where it does not
 ([paper] / [choice]):
 
 Input (input kind ``"flow"``, :func:`flow_input`):
     * [paper] optical-flow maps, 16 of them at 134 x 134 ("134x134x16"), TV-L1.
-    * [choice] flow from the onset frame (given keyframes, else :func:`ml.keyframes.select_keyframes`) to
+    * [choice] flow from the onset frame (given keyframes, else
+      :func:`ml.timing.keyframes.select_keyframes`) to
       16 frames sampled uniformly over the *whole* clip, so the model sees when motion starts and ends
       and can predict timing; channels u, v and optical-strain magnitude (3 channels, as STSTNet), so the
       3 x 7 x 7 stem of an RGB 3D-ResNet fits. Flow method from ``cfg.options["flow_method"]``
@@ -49,12 +53,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.inputs import register_input
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._ms3d_layers import (
     AFFA,
@@ -70,6 +74,9 @@ from ml.models._ms3d_layers import (
 )
 from ml.models._registry import register_model
 from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
+from ml.stages.inputs import register_input
+from ml.stages.temporal import optical_flow, optical_strain
+from ml.timing.keyframes import select_keyframes
 
 __all__ = ["MS3DResNet", "flow_input", "ms3d_resnet50", "ms3d_resnet50_small"]
 
@@ -94,10 +101,6 @@ def flow_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int]
 
     Channels: u / flow_scale, v / flow_scale, strain / strain_scale, clipped to [-4, 4].
     """
-    import cv2
-
-    from ml.keyframes import select_keyframes
-    from ml.temporal import optical_flow, optical_strain
 
     opts = {**_DEFAULTS, **cfg.options}
     n = crops.shape[0]

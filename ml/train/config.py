@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 __all__ = ["TrainConfig", "load_config", "merge_overrides"]
 
 
@@ -35,10 +37,10 @@ class TrainConfig:
             ``num_frames``, and family options such as ``width``).
         split: ``"loso"`` (leave one subject out) or ``"kfold"`` (k folds by subject).
         k: number of folds for ``kfold``.
-        classes: class protocol of :func:`ml.datasets.protocols.apply_protocol` (``"casme2_5"``,
+        classes: class protocol of :func:`ml.datasets.label_sets.apply_protocol` (``"casme2_5"``,
             ``"casme2_7"``, ``"composite3"``, ``"as_is"``).
         keyframes: ``"gt"`` (the sheet's onset/apex/offset feed the input builder) or ``"gamdss"``
-            (:func:`ml.keyframes.select_keyframes` picks them from the crops).
+            (:func:`ml.timing.keyframes.select_keyframes` picks them from the crops).
         epochs: fixed number of epochs per fold (no model selection on the test fold).
         val_fraction: if > 0, this fraction of the training *subjects* is held out and the epoch with
             the best validation loss is kept; the test fold is never looked at.
@@ -59,7 +61,7 @@ class TrainConfig:
         num_threads: torch CPU threads (None: torch's default).
         workers: processes that read and align clips into the cache (0: the main process).
         refine_timing: evaluate the onset/apex/offset that inference reports, the network's fitted to
-            each test clip's motion (:mod:`ml.motion_timing`); the timing head's own errors are
+            each test clip's motion (:mod:`ml.timing.motion_fit`); the timing head's own errors are
             reported beside them (``timing_error_frames_network``).
         members: copies of the network trained per fold (and for shipped weights) from different seeds,
             their probabilities averaged (:class:`ml.models.averaged.AveragedModel`); 1 trains one.
@@ -161,7 +163,6 @@ def load_config(path: str | Path | None) -> TrainConfig:
     """
     if path is None:
         return TrainConfig()
-    import yaml
 
     p = Path(path)
     if not p.is_file():

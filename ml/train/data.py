@@ -4,10 +4,10 @@ Reading a clip and aligning its faces is by far the slowest step, so its result 
 ``crop_size``) is stored as one ``.npz`` per clip under a cache folder, keyed by a hash of the clip's
 path, its modification time, the settings and the face alignment's version. Every later epoch, fold and
 run reads the cache.
-Model inputs are then built from the cached crops by :func:`ml.inputs.build_input` (the same function
+Model inputs are then built from the cached crops by :func:`ml.stages.inputs.build_input` (the same function
 inference uses), which resizes them to the model's ``image_size`` when its input kind asks for that.
 
-The input builders live in :mod:`ml.inputs`; ``clip_delta_input`` and ``resize_crops`` are re-exported
+The input builders live in :mod:`ml.stages.inputs`; ``clip_delta_input`` and ``resize_crops`` are re-exported
 here.
 """
 
@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
-from ml.inputs import clip_delta_input, resize_crops
-
-if TYPE_CHECKING:
-    from ml.datasets.schema import ClipRecord
-    from ml.models._base import ModelCfg
+from curves.atomic import atomic_path
+from ml.datasets.frames import keyframe_indices, read_record
+from ml.datasets.schema import ClipRecord
+from ml.models._base import ModelCfg
+from ml.stages import face as face_stage
+from ml.stages.face import align_clip
+from ml.stages.inputs import build_input, clip_delta_input, resize_crops
+from ml.timing.keyframes import select_keyframes
 
 __all__ = [
     "CACHE_VERSION",
@@ -44,7 +50,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the cached file's layout changes; changes of the crops themselves are caught by
-#: ``ml.face.ALIGNMENT_VERSION``, which is part of every key too.
+#: ``ml.stages.face.ALIGNMENT_VERSION``, which is part of every key too.
 CACHE_VERSION = "1"
 #: A clip needs at least this many frames (TIM and the temporal convolutions need a few).
 MIN_FRAMES = 4
@@ -58,7 +64,7 @@ class CachedClip:
         crops: ``(N, S, S, 3)`` uint8 RGB aligned faces.
         keyframes: 0-based (onset, apex, offset) indices into ``crops``, or None if the sheet has none.
         fps: frame rate of the clip.
-        missing: number of frames without a detected face (their crops are interpolated by ml.face).
+        missing: number of frames without a detected face (their crops are interpolated by ml.stages.face).
     """
 
     crops: np.ndarray
@@ -73,7 +79,7 @@ class CachedClip:
 
 def cache_key(record: ClipRecord, crop_size: int) -> str:
     """A file name stem unique to the clip's media (path + modification time), the crop settings and the
-    face alignment's version (:data:`ml.face.ALIGNMENT_VERSION`)."""
+    face alignment's version (:data:`ml.stages.face.ALIGNMENT_VERSION`)."""
     path = Path(record.path) if record.path is not None else None
     stamp = ""
     if path is not None and path.exists():
@@ -81,18 +87,15 @@ def cache_key(record: ClipRecord, crop_size: int) -> str:
         if path.is_dir():
             files = sorted(path.iterdir())
             stamp += f":{len(files)}:{max((f.stat().st_mtime_ns for f in files), default=0)}"
-    from ml.face import ALIGNMENT_VERSION
 
     source = path.resolve() if path else record.key
-    text = f"v{CACHE_VERSION}|a{ALIGNMENT_VERSION}|{source}|{stamp}|{crop_size}"
+    text = f"v{CACHE_VERSION}|a{face_stage.ALIGNMENT_VERSION}|{source}|{stamp}|{crop_size}"
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in record.key)[-60:]
     return f"{safe}-{digest}"
 
 
 def _read_and_align(record: ClipRecord, crop_size: int) -> CachedClip:
-    from ml.datasets.frames import keyframe_indices, read_record
-    from ml.face import align_clip
 
     clip = read_record(record)
     if clip.frames.shape[0] < MIN_FRAMES:
@@ -119,7 +122,6 @@ def load_crops(record: ClipRecord, cache_dir: str | Path | None, crop_size: int 
     """
     if cache_dir is None:
         return _read_and_align(record, crop_size)
-    from curves.atomic import atomic_path
 
     cache = Path(cache_dir)
     file = cache / f"{cache_key(record, crop_size)}.npz"
@@ -173,7 +175,6 @@ def timing_targets(keyframes: tuple[int, int, int] | None, n_frames: int) -> np.
 
 
 def _cache_one(args: tuple[ClipRecord, str | Path, int]) -> str:
-    import cv2
 
     cv2.setNumThreads(1)
     record, cache_dir, crop_size = args
@@ -185,10 +186,6 @@ def _fill_cache(
     records: Sequence[ClipRecord], cache_dir: str | Path, crop_size: int, workers: int, progress: bool
 ) -> None:
     """Read and align the clips missing from the cache with a pool of ``workers`` processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tqdm import tqdm
 
     todo = [r for r in records if not (Path(cache_dir) / f"{cache_key(r, crop_size)}.npz").is_file()]
     if not todo:
@@ -250,9 +247,6 @@ def prepare_data(
     Raises:
         ValueError: no records, or an emotion outside the model's classes.
     """
-    from tqdm import tqdm
-
-    from ml.inputs import build_input
 
     if not records:
         raise ValueError("no clips to prepare (empty split or dataset)")
@@ -271,8 +265,6 @@ def prepare_data(
     for rec in tqdm(records, desc="preparing clips", unit="clip", disable=not progress, leave=False):
         item = load_crops(rec, cache_dir, crop_size)
         if keyframes == "gamdss":
-            from ml.keyframes import select_keyframes
-
             # With annotated keyframes this is the paper's local re-selection around them; without,
             # the whole-clip search.
             kf: tuple[int, int, int] | None = tuple(  # type: ignore[assignment]

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import torch.distributed as dist
+
 __all__ = ["DistEnv", "cleanup", "detect", "init_distributed"]
 
 
@@ -59,7 +61,6 @@ def init_distributed(env: DistEnv, device: str) -> bool:
     Uses NCCL for CUDA devices and gloo otherwise; the rendezvous comes from the environment
     (``init_method="env://"``). Returns True if this call created the group.
     """
-    import torch.distributed as dist
 
     if not dist.is_available() or dist.is_initialized():
         return False
@@ -72,7 +73,6 @@ def init_distributed(env: DistEnv, device: str) -> bool:
 
 def cleanup(created: bool) -> None:
     """Destroy the process group if :func:`init_distributed` created it."""
-    import torch.distributed as dist
 
     if created and dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

@@ -8,7 +8,6 @@ is reproducible for a given seed, device and world size.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import math
@@ -19,16 +18,20 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as tdist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DistributedSampler
+from tqdm import tqdm
 
-from ml.inputs import input_traits
 from ml.models._base import MicroExprModel
-from ml.models.averaged import mirror_clip
+from ml.runtime import autocast
+from ml.stages.inputs import input_traits, mirror_clip
 from ml.train.config import TrainConfig
 from ml.train.data import PreparedData
 from ml.train.dist import DistEnv
 
-__all__ = ["FitResult", "Predictions", "fit", "predict", "resolve_device", "seed_everything"]
+__all__ = ["FitResult", "fit", "seed_everything"]
 
 log = logging.getLogger(__name__)
 
@@ -40,44 +43,12 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def resolve_device(device: str | None, env: DistEnv | None = None) -> str:
-    """``None`` -> ``"cuda"`` when available else ``"cpu"``; under DDP each rank takes its local GPU.
-
-    Raises:
-        ValueError: CUDA was asked for but is not available.
-    """
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError("--device cuda was requested but CUDA is not available; use --device cpu")
-        if env is not None and env.enabled and device == "cuda":
-            device = f"cuda:{env.local_rank}"
-    return device
-
-
-def _autocast(device: str, amp: str) -> contextlib.AbstractContextManager[object]:
-    if not device.startswith("cuda") or amp == "none":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if amp == "bf16" else torch.float16
-    return torch.autocast(device_type="cuda", dtype=dtype)
-
-
 @dataclass
 class FitResult:
     """What training produced: per-epoch mean losses and the epoch kept."""
 
     history: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = -1
-
-
-@dataclass(frozen=True)
-class Predictions:
-    """Model outputs for N clips: ``emotion_probs (N, E)``, ``au_probs (N, A)``, ``timing (N, 3)``."""
-
-    emotion_probs: np.ndarray
-    au_probs: np.ndarray
-    timing: np.ndarray
 
 
 def _tensors(data: PreparedData) -> dict[str, torch.Tensor]:
@@ -90,7 +61,6 @@ def _tensors(data: PreparedData) -> dict[str, torch.Tensor]:
 
 
 def _ddp_active() -> bool:
-    import torch.distributed as tdist
 
     return bool(tdist.is_available() and tdist.is_initialized())
 
@@ -98,8 +68,6 @@ def _ddp_active() -> bool:
 def _batches(n: int, batch_size: int, epoch: int, seed: int, env: DistEnv) -> Iterator[torch.Tensor]:
     """Shuffled index batches; under DDP each rank gets its DistributedSampler share."""
     if _ddp_active():
-        from torch.utils.data import DistributedSampler
-
         indices: Any = range(n)
         sampler: DistributedSampler[int] = DistributedSampler(
             indices, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=seed, drop_last=False
@@ -127,7 +95,7 @@ def _augment(
     Args:
         negate_on_flip: channels that change sign under a mirror (the horizontal component of an
             optical-flow input: ``cfg.options["hflip_negate_channels"]``, else the input kind's
-            :class:`ml.inputs.InputTraits`).
+            :class:`ml.stages.inputs.InputTraits`).
         photometric: apply the brightness/contrast jitter; only meaningful for pixel inputs (a
             difference or flow input would read a brightness shift as motion).
     """
@@ -174,7 +142,6 @@ def fit(
     Raises:
         ValueError: ``train`` is empty or has fewer than two clips.
     """
-    from tqdm import tqdm
 
     env = env or DistEnv()
     seed = cfg.seed if seed is None else seed
@@ -183,8 +150,6 @@ def fit(
     model.to(device)
     net: nn.Module = model
     if _ddp_active():
-        from torch.nn.parallel import DistributedDataParallel
-
         net = DistributedDataParallel(
             model, device_ids=[int(device.split(":")[1])] if device.startswith("cuda:") else None
         )
@@ -219,7 +184,7 @@ def fit(
             if cfg.augment:
                 x = _augment(x, aug_gen, negate_on_flip=negate_on_flip, photometric=photometric)
             target = {k: tensors[k][idx].to(device) for k in ("emotion", "aus", "timing")}
-            with _autocast(device, cfg.amp):
+            with autocast(device, cfg.amp):
                 out = net(x)
             out = {k: v.float() for k, v in out.items()}
             losses = _unwrap(net).loss(out, target)
@@ -261,7 +226,7 @@ def evaluate_loss(
     for start in range(0, len(data), batch_size):
         sl = slice(start, start + batch_size)
         x = tensors["x"][sl].to(device)
-        with _autocast(device, amp):
+        with autocast(device, amp):
             out = model(x)
         out = {k: v.float() for k, v in out.items()}
         target = {k: tensors[k][sl].to(device) for k in ("emotion", "aus", "timing")}
@@ -269,27 +234,3 @@ def evaluate_loss(
         total += float(model.loss(out, target)["total"]) * n
         count += n
     return total / max(count, 1)
-
-
-@torch.no_grad()
-def predict(
-    model: MicroExprModel, inputs: np.ndarray, *, device: str = "cpu", batch_size: int = 16, amp: str = "none"
-) -> Predictions:
-    """Run ``model`` on ``(N, C, T, H, W)`` inputs; returns probabilities and timing fractions."""
-    model.eval()
-    model.to(device)
-    emo: list[np.ndarray] = []
-    aus: list[np.ndarray] = []
-    tim: list[np.ndarray] = []
-    for start in range(0, inputs.shape[0], batch_size):
-        x = torch.from_numpy(np.ascontiguousarray(inputs[start : start + batch_size])).to(device)
-        with _autocast(device, amp):
-            out = model(x)
-        emo.append(torch.softmax(out["emotion_logits"].float(), dim=-1).cpu().numpy())
-        aus.append(torch.sigmoid(out["au_logits"].float()).cpu().numpy())
-        tim.append(out["timing"].float().clamp(0, 1).cpu().numpy())
-    return Predictions(
-        emotion_probs=np.concatenate(emo).astype(np.float64),
-        au_probs=np.concatenate(aus).astype(np.float64),
-        timing=np.concatenate(tim).astype(np.float64),
-    )

@@ -7,7 +7,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
+import yaml
 
 from curves.atomic import atomic_path, atomic_write_text, check_can_write
 
@@ -27,10 +30,8 @@ def write_confusion_png(
     cm: np.ndarray, classes: Sequence[str], path: str | Path, *, title: str = "", overwrite: bool = False
 ) -> Path:
     """Row-normalised confusion matrix with counts in each cell (true class down, predicted across)."""
-    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     cm = np.asarray(cm, dtype=np.int64)
     if cm.ndim != 2 or cm.shape != (len(classes), len(classes)):
@@ -84,7 +85,6 @@ def write_outputs(
     report: Mapping[str, Any], config: Mapping[str, Any], out: str | Path, *, overwrite: bool
 ) -> list[Path]:
     """Write ``report.json``, ``config.yaml`` and ``confusion.png`` into ``out``; returns the paths."""
-    import yaml
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,17 @@ from curves.emotion import (
 )
 
 REQUIRED = {
-    "happiness", "sadness", "surprise", "fear", "anger", "disgust", "contempt",
-    "others", "repression", "negative", "positive",
+    "happiness",
+    "sadness",
+    "surprise",
+    "fear",
+    "anger",
+    "disgust",
+    "contempt",
+    "others",
+    "repression",
+    "negative",
+    "positive",
 }
 
 

@@ -24,8 +24,18 @@ OF_C = [*OF_R[:-1], "28", "45"]
 
 
 def _openface_csv(path, n=12, fps=30.0, success=None):
-    header = ["frame", "face_id", "timestamp", "confidence", "success", "gaze_0_x", "gaze_0_y", "gaze_0_z",
-              "pose_Tx", "pose_Rx"]
+    header = [
+        "frame",
+        "face_id",
+        "timestamp",
+        "confidence",
+        "success",
+        "gaze_0_x",
+        "gaze_0_y",
+        "gaze_0_z",
+        "pose_Tx",
+        "pose_Rx",
+    ]
     header += [f"AU{a}_r" for a in OF_R] + [f"AU{a}_c" for a in OF_C]
     lines = [", ".join(header)]
     for i in range(n):
@@ -143,8 +153,11 @@ def test_live_link_face_csv():
 
 def test_writers_are_atomic_and_refuse_to_overwrite(tmp_path):
     cs = _cs()
-    for writer, name in ((write_curveset_json, "a.json"), (write_curve_table_csv, "a.csv"),
-                         (write_live_link_csv, "llf.csv")):
+    for writer, name in (
+        (write_curveset_json, "a.json"),
+        (write_curve_table_csv, "a.csv"),
+        (write_live_link_csv, "llf.csv"),
+    ):
         path = writer(cs, tmp_path / name)
         before = path.read_bytes()
         with pytest.raises(FileExistsError, match="overwrite"):

@@ -39,8 +39,11 @@ def test_make_curvesets_metahuman_and_settings():
     assert s["emotion"] == "fear" and s["intensity"] == 0.6 and s["seed"] == 4 and s["tolerance"] == 0.01
     assert s["variant"]["index"] == 0 and s["rig"] == "metahuman"
     # variant 0 is exactly c * m_e * i_v: AU1 peak 0.5 * 1.1 * 0.6 on browRaiseInL
-    peak = evaluate(cs.curve("CTRL_expressions_browRaiseInL").times,
-                    cs.curve("CTRL_expressions_browRaiseInL").values, np.arange(120) / 200.0).max()
+    peak = evaluate(
+        cs.curve("CTRL_expressions_browRaiseInL").times,
+        cs.curve("CTRL_expressions_browRaiseInL").values,
+        np.arange(120) / 200.0,
+    ).max()
     assert peak == pytest.approx(0.5 * 1.1 * 0.6, abs=0.012)
     again = make_curvesets(_me(), rig="metahuman", emotion="fear", intensity=0.6, variants=3, seed=4)
     assert [c.to_json() for c in again] == [c.to_json() for c in sets]
@@ -63,8 +66,20 @@ def _write_me(path, **kw):
 def test_cli_writes_everything(tmp_path, capsys):
     tracks = _write_me(tmp_path / "me.json")
     out = tmp_path / "out"
-    code = main(["curves", str(tracks), "--rig", "arkit", "--emotion", "fear", "--intensity", "0.6",
-                 "--out", str(out)])
+    code = main(
+        [
+            "curves",
+            str(tracks),
+            "--rig",
+            "arkit",
+            "--emotion",
+            "fear",
+            "--intensity",
+            "0.6",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["curve_table.csv", "curveset.json", "live_link_face.csv", "preview.png", "summary.json"]
@@ -74,10 +89,17 @@ def test_cli_writes_everything(tmp_path, capsys):
     assert "keys for 120 frames" in capsys.readouterr().out
     # a second run refuses to replace the folder, then replaces it with --overwrite
     assert main(["curves", str(tracks), "--out", str(out)]) == 2
-    assert main(["curves", str(tracks), "--out", str(out), "--overwrite", "--variants", "2",
-                 "--no-preview"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["curve_table_v00.csv", "curve_table_v01.csv",
-                                                     "curveset_v00.json", "curveset_v01.json", "summary.json"]
+    assert (
+        main(["curves", str(tracks), "--out", str(out), "--overwrite", "--variants", "2", "--no-preview"])
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "curve_table_v00.csv",
+        "curve_table_v01.csv",
+        "curveset_v00.json",
+        "curveset_v01.json",
+        "summary.json",
+    ]
 
 
 def test_cli_openface_csv_to_metahuman(tmp_path, capsys):
@@ -149,14 +171,23 @@ def test_cli_bad_input_clear_error_nothing_written(tmp_path, capsys, case, match
 
 def test_layering_adds_blends_and_clamps():
     fps = 50.0
-    base = CurveSet(fps=fps, n_frames=101, curves=(
-        CurveKeys("jawOpen", [0.0, 2.0], [0.9, 0.9]),
-        CurveKeys("browInnerUp", [0.0, 2.0], [0.1, 0.1]),
-    ))
-    micro = CurveSet(fps=fps, n_frames=26, curves=(
-        CurveKeys("jawOpen", [0.0, 0.25, 0.5], [0.0, 0.5, 0.0]),
-        CurveKeys("mouthSmileLeft", [0.0, 0.25, 0.5], [0.0, 0.4, 0.0]),
-    ), settings={"curve_ranges": {"jawOpen": [0, 1], "mouthSmileLeft": [0, 1]}})
+    base = CurveSet(
+        fps=fps,
+        n_frames=101,
+        curves=(
+            CurveKeys("jawOpen", [0.0, 2.0], [0.9, 0.9]),
+            CurveKeys("browInnerUp", [0.0, 2.0], [0.1, 0.1]),
+        ),
+    )
+    micro = CurveSet(
+        fps=fps,
+        n_frames=26,
+        curves=(
+            CurveKeys("jawOpen", [0.0, 0.25, 0.5], [0.0, 0.5, 0.0]),
+            CurveKeys("mouthSmileLeft", [0.0, 0.25, 0.5], [0.0, 0.4, 0.0]),
+        ),
+        settings={"curve_ranges": {"jawOpen": [0, 1], "mouthSmileLeft": [0, 1]}},
+    )
     out = layer_curveset(base, micro, at_time=1.0, blend=0.05)
     t = np.arange(101) / fps
     jaw = evaluate(out.curve("jawOpen").times, out.curve("jawOpen").values, t)
@@ -167,8 +198,9 @@ def test_layering_adds_blends_and_clamps():
     assert smile[62] == pytest.approx(0.4, abs=0.011)
     assert np.all(np.abs(smile[:49]) <= 0.011)
     assert out.curve("browInnerUp") is base.curve("browInnerUp")
-    np.testing.assert_allclose(blend_weight(np.array([1.0, 1.025, 1.05, 1.25]), 1.0, 1.5, 0.05),
-                               [0.0, 0.5, 1.0, 1.0])
+    np.testing.assert_allclose(
+        blend_weight(np.array([1.0, 1.025, 1.05, 1.25]), 1.0, 1.5, 0.05), [0.0, 0.5, 1.0, 1.0]
+    )
     with pytest.raises(ValueError, match="after the base performance's end"):
         layer_curveset(base, micro, at_time=1.8)
     with pytest.raises(ValueError, match="at_time"):

@@ -96,8 +96,9 @@ def micro_expression_from_json(text: str) -> MicroExpressionObj:
 
 
 def analyze(clip: Path, *, weights: str | None, device: str | None) -> MicroExpressionObj:
-    """``ml.infer.analyze`` (needs torch)."""
-    return cast(MicroExpressionObj, project_module("ml.infer").analyze(clip, weights=weights, device=device))
+    """``ml.analyze.analyze`` (needs torch)."""
+    analysis = project_module("ml.analyze")
+    return cast(MicroExpressionObj, analysis.analyze(clip, weights=weights, device=device))
 
 
 def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:

@@ -1,0 +1,42 @@
+"""Value rules shared by every entry point (curves, the ``ml`` analysis, the command line, the plugin).
+
+One place for each: a frame rate is a positive, finite number of frames per second within what a camera
+or an engine uses; an intensity ``i_v`` lies in [0, 1]; a track needs :data:`MIN_FRAMES` frames.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["MAX_FPS", "MIN_FPS", "MIN_FRAMES", "check_fps", "check_intensity"]
+
+#: The shortest track or clip: a cubic B-spline needs four samples.
+MIN_FRAMES = 4
+#: The slowest and fastest frame rates accepted (1 frame a minute; high-speed cameras reach 10,000).
+MIN_FPS = 1.0 / 60.0
+MAX_FPS = 10_000.0
+
+
+def check_fps(fps: object, *, what: str = "fps") -> float:
+    """``fps`` as a float, or a ValueError naming ``what`` (e.g. ``"--fps"``) and the accepted range."""
+    try:
+        rate = float(fps)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a positive number of frames per second, got {fps!r}") from None
+    if not math.isfinite(rate) or not MIN_FPS <= rate <= MAX_FPS:
+        raise ValueError(
+            f"{what} must be a positive number of frames per second between {MIN_FPS:.3g} and "
+            f"{MAX_FPS:g}, got {fps!r}"
+        )
+    return rate
+
+
+def check_intensity(intensity: object, *, what: str = "intensity") -> float:
+    """``intensity`` as a float in [0, 1], or a ValueError naming ``what``."""
+    try:
+        value = float(intensity)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number in [0, 1], got {intensity!r}") from None
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{what} must lie in [0, 1], got {intensity!r}")
+    return value

@@ -1,0 +1,135 @@
+"""``microexpr demo``: the whole job on one clip, with the shipped default weights.
+
+    microexpr demo --out demo_out                 # a synthetic clip made on the spot
+    microexpr demo my_clip.mp4 --out demo_out     # your own clip
+
+Steps: clip (the synthetic demo clip is first written to ``clip.avi`` so the file path is exercised) ->
+faces -> model -> ``micro_expression.json`` -> MetaHuman curves -> ``curveset.json`` (the plugin's input),
+``curve_table.csv`` (Unreal CurveTable import) and ``preview.png``. The output folder appears only once
+everything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_STEPS = ("clip", "faces + model", "curves", "files")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "demo",
+        help="clip -> micro-expression -> MetaHuman curves, preview and files (the main job)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "clip", nargs="?", default=None, help="video file or frame folder (default: a synthetic clip)"
+    )
+    p.add_argument(
+        "--out", required=True, help="output folder (must not exist or be empty, unless --overwrite)"
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument("--weights", default=None, help="safetensors checkpoint (default: the shipped weights)")
+    p.add_argument("--rig", default="metahuman", help="rig table: metahuman, arkit or a CSV path")
+    p.add_argument("--fps", type=float, default=None, help="frame rate for frame folders")
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None)
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic demo clip")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from curves.atomic import atomic_directory
+    from ml.analyze import analyze
+
+    out = Path(args.out)
+    truth: dict[str, Any] | None = None
+    bar = tqdm(total=len(_STEPS), desc="demo", unit="step", file=sys.stderr)
+    with atomic_directory(out, overwrite=args.overwrite) as tmp:
+        bar.set_postfix_str(_STEPS[0])
+        if args.clip is None:
+            clip_path, truth = _write_demo_clip(tmp, args.seed)
+            final_clip = out / clip_path.name
+        else:
+            clip_path = final_clip = Path(args.clip)
+            if not clip_path.exists():
+                raise FileNotFoundError(f"clip not found: {clip_path}")
+        bar.update(1)
+        bar.set_postfix_str(_STEPS[1])
+        me = analyze(clip_path, weights=args.weights, device=args.device, fps=args.fps)
+        me = dataclasses.replace(me, source=str(final_clip))
+        bar.update(1)
+        bar.set_postfix_str(_STEPS[2])
+        from curves.pipeline import build_curvesets
+
+        build = build_curvesets(me, rig=args.rig)[0]
+        cs = build.curveset
+        bar.update(1)
+        bar.set_postfix_str(_STEPS[3])
+        from curves.io import write_curve_table_csv, write_curveset_json
+        from curves.preview import render_preview
+
+        me.save(tmp / "micro_expression.json")
+        write_curveset_json(cs, tmp / "curveset.json")
+        write_curve_table_csv(cs, tmp / "curve_table.csv")
+        render_preview(me, cs, tmp / "preview.png", targets=build.targets)
+        if truth is not None:
+            import json
+
+            (tmp / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+        bar.update(1)
+    bar.close()
+    _summary(me, cs, out, truth)
+    return 0
+
+
+def _write_demo_clip(folder: Any, seed: int) -> tuple[Any, dict[str, Any]]:
+    """Write the synthetic demo clip as ``clip.avi``; return its path and its ground truth."""
+    from ml.datasets.synthetic import demo_clip
+    from ml.stages.video import write_video
+
+    sc = demo_clip(seed=seed)
+    path = write_video(sc.frames, sc.fps, folder / "clip.avi")
+    first = int(sc.frame_numbers[0])
+    rec = sc.record
+    truth = {
+        "emotion": rec.emotion,
+        "aus": list(rec.aus),
+        "onset": None if rec.onset is None else int(rec.onset) - first,
+        "apex": None if rec.apex is None else int(rec.apex) - first,
+        "offset": None if rec.offset is None else int(rec.offset) - first,
+        "fps": float(sc.fps),
+        "n_frames": int(sc.frames.shape[0]),
+        "note": "ground truth of the synthetic demo clip; frame indices are 0-based",
+    }
+    return path, truth
+
+
+def _summary(me: Any, cs: Any, out: Any, truth: dict[str, Any] | None) -> None:
+    lines = [
+        f"emotion: {me.emotion} ({me.emotion_probs.get(me.emotion, 0.0):.2f})"
+        + (f"   [truth: {truth['emotion']}]" if truth else ""),
+        f"onset / apex / offset: frames {me.onset} / {me.apex} / {me.offset} of {me.n_frames} "
+        f"at {me.fps:g} fps ({_ms(me.onset, me.fps)} / {_ms(me.apex, me.fps)} / {_ms(me.offset, me.fps)} ms)"
+        + (f"   [truth: {truth['onset']} / {truth['apex']} / {truth['offset']}]" if truth else ""),
+        "AUs: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(me.au_probs.items(), key=lambda kv: -kv[1]) if v >= 0.3)
+        + (f"   [truth: {', '.join(truth['aus']) or 'none'}]" if truth else ""),
+        f"curves ({len(cs.curves)}, keys per curve):",
+    ]
+    lines += [f"  {c.name}: {c.n_keys}" for c in cs.curves]
+    lines.append(f"wrote {out}/ micro_expression.json, curveset.json, curve_table.csv, preview.png")
+    print("\n".join(lines))
+
+
+def _ms(frame: int, fps: float) -> str:
+    return f"{frame / fps * 1000:.0f}"

@@ -1,0 +1,96 @@
+"""``microexpr infer``: one clip -> MicroExpression JSON (onset/apex/offset, emotion, per-frame AUs).
+
+    microexpr infer clip.mp4 --json result.json
+    python -m ml infer clip.mp4 --json -        # JSON on stdout, progress and messages on stderr only
+
+``--all`` reports every micro-expression of a long clip (a JSON list) instead of the strongest one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "infer",
+        help="find the micro-expression in a clip and write it as JSON",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("clip", help="video file (mp4/avi/mov) or folder of numbered frames")
+    p.add_argument("--weights", default=None, help="safetensors checkpoint (default: the shipped weights)")
+    p.add_argument(
+        "--json", dest="json_out", default=None, metavar="OUT|-", help="write JSON to OUT, or '-' for stdout"
+    )
+    p.add_argument(
+        "--fps", type=float, default=None, help="frame rate (needed for frame folders; default 200)"
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: CUDA when available")
+    p.add_argument("--window", type=float, default=None, help="longest span analysed in one pass, seconds")
+    p.add_argument(
+        "--all",
+        dest="all_events",
+        action="store_true",
+        help="report every micro-expression above --threshold",
+    )
+    p.add_argument("--threshold", type=float, default=0.5, help="strength threshold for --all")
+    p.add_argument(
+        "--network-timing",
+        action="store_true",
+        help="keep the network's onset/apex/offset instead of fitting them to the clip's motion",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from curves.atomic import atomic_write_text, check_can_write
+    from ml.analyze import DEFAULT_WINDOW_S, analyze, analyze_all
+
+    to_stdout = args.json_out == "-"
+    if args.json_out and not to_stdout:
+        check_can_write(args.json_out, overwrite=args.overwrite)
+    window = args.window if args.window is not None else DEFAULT_WINDOW_S
+    progress = not to_stdout and sys.stderr.isatty()
+    common = {
+        "weights": args.weights,
+        "device": args.device,
+        "fps": args.fps,
+        "progress": progress,
+        "refine_timing": not args.network_timing,
+    }
+    if args.all_events:
+        events = analyze_all(args.clip, **common, window_s=window, threshold=args.threshold)
+        text = json.dumps([e.to_dict() for e in events], indent=1)
+        summary = [f"{len(events)} micro-expression(s) in {args.clip}"] + [_line(e) for e in events]
+    else:
+        me = analyze(args.clip, **common, window_s=window)
+        text = me.to_json(indent=1)
+        summary = [_line(me)]
+    if to_stdout:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return 0
+    if args.json_out:
+        atomic_write_text(args.json_out, text + "\n", overwrite=args.overwrite)
+        summary.append(f"wrote {args.json_out}")
+    print("\n".join(summary))
+    return 0
+
+
+def _line(me: object) -> str:
+    from curves.microexpression import MicroExpression
+
+    assert isinstance(me, MicroExpression)  # internal: always built by ml.analyze
+    top = sorted(me.au_probs.items(), key=lambda kv: -kv[1])[:3]
+    return (
+        f"{me.emotion} ({me.emotion_probs.get(me.emotion, 0.0):.2f})  onset {me.onset}  apex {me.apex}  "
+        f"offset {me.offset} of {me.n_frames} frames at {me.fps:g} fps  AUs "
+        + ", ".join(f"{k} {v:.2f}" for k, v in top)
+    )

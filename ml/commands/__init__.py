@@ -1,1 +1,0 @@
-"""Subcommands of ``microexpr``; see :mod:`ml.cli` for the contract each module follows."""

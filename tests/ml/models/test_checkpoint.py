@@ -1,0 +1,166 @@
+"""Checkpoints: safetensors round trip, sidecar contents, refusals (pickle, AU list, shapes, overwrite)."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from ml.checkpoint import load_checkpoint, load_weights_into, read_sidecar, save_checkpoint
+from ml.errors import CheckpointError
+from ml.models import create_model
+
+AUS3 = ("AU1", "AU2", "AU4")
+COUNTS = np.array([[4, 2, 0], [2, 2, 1], [0, 1, 3]])
+
+
+def _model(**kw):
+    torch.manual_seed(0)
+    m = create_model("au_gcn", width=0.125, au_names=AUS3, **kw)
+    m.set_cooccurrence(COUNTS)
+    # perturb BN statistics so running buffers are part of what must round-trip
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm3d):
+                mod.running_mean.uniform_(-0.1, 0.1)
+                mod.running_var.uniform_(0.9, 1.1)
+                mod.weight.uniform_(0.5, 1.5)
+    return m.eval()
+
+
+def test_round_trip_gives_identical_outputs(tmp_path):
+    model = _model()
+    path = save_checkpoint(model, tmp_path / "w", meta={"data": "synthetic", "epochs": 2})
+    assert path == tmp_path / "w.safetensors" and (tmp_path / "w.json").is_file()
+    loaded = load_checkpoint(path)
+    x = torch.randn(1, 3, 8, 32, 32)
+    with torch.no_grad():
+        a, b = model(x), loaded(x)
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert torch.equal(loaded.adjacency, model.adjacency)
+    assert not loaded.training and loaded.cfg == model.cfg
+    # also into a freshly built model, and by the sidecar's name
+    again = create_model("au_gcn", width=0.125, au_names=AUS3)
+    load_weights_into(again, path)
+    again.eval()
+    with torch.no_grad():
+        assert torch.equal(again(x)["au_logits"], a["au_logits"])
+    assert torch.equal(load_checkpoint(tmp_path / "w.json").adjacency, model.adjacency)
+
+
+def test_sidecar_contents(tmp_path):
+    model = _model()
+    save_checkpoint(model, tmp_path / "w.safetensors", meta={"epochs": 3})
+    side = json.loads((tmp_path / "w.json").read_text())
+    assert side["model"] == "au_gcn"
+    assert side["au_names"] == list(AUS3)
+    assert side["emotion_names"] == list(model.cfg.emotion_names)
+    assert side["input_size"] == [3, 16, 112, 112]
+    assert side["cfg"]["options"]["width"] == 0.125
+    assert side["training"] == {"epochs": 3}
+    assert side["version"] == model.cfg.version
+    np.testing.assert_allclose(side["adjacency"][0], [0.5, 0.5222330, 0.0], atol=1e-6)
+    assert read_sidecar(tmp_path / "w")["num_params"] == model.num_params
+
+
+def test_refuses_to_overwrite(tmp_path):
+    model = _model()
+    save_checkpoint(model, tmp_path / "w")
+    before = (tmp_path / "w.safetensors").read_bytes()
+    with pytest.raises(FileExistsError, match="already exists"):
+        save_checkpoint(create_model("au_gcn_small", au_names=AUS3), tmp_path / "w")
+    assert (tmp_path / "w.safetensors").read_bytes() == before
+    save_checkpoint(model, tmp_path / "w", overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.safetensors"]  # no temp files left
+
+
+def test_refuses_pickle_formats_and_bad_meta(tmp_path):
+    with pytest.raises(ValueError, match="safetensors"):
+        save_checkpoint(_model(), tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="JSON"):
+        save_checkpoint(_model(), tmp_path / "w", meta={"bad": object()})
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Trap:
+    """Unpickling this creates a marker file: proves the loader never unpickles."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_refuses_pickle_checkpoints(tmp_path):
+    marker = tmp_path / "unpickled.txt"
+    pt = tmp_path / "model.pt"
+    torch.save({"w": torch.zeros(2)}, pt)
+    with pytest.raises(CheckpointError, match=r"model\.pt.*pickle.*safetensors"):
+        load_checkpoint(pt)
+    with pytest.raises(CheckpointError, match="Convert it once"):
+        load_weights_into(_model(), pt)
+    # a pickle disguised with the right suffix is refused by content
+    disguised = tmp_path / "evil.safetensors"
+    disguised.write_bytes(pickle.dumps(_Trap(marker)))
+    with pytest.raises(CheckpointError, match=r"evil\.safetensors.*pickle"):
+        load_checkpoint(disguised)
+    # a torch zip file renamed too
+    zipped = tmp_path / "zip.safetensors"
+    zipped.write_bytes(pt.read_bytes())
+    with pytest.raises(CheckpointError, match="pickle / zip"):
+        load_weights_into(_model(), zipped)
+    assert not marker.exists()
+
+
+def test_wrong_au_list_is_refused(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    with pytest.raises(CheckpointError, match=r"w\.safetensors.*AU list \['AU1', 'AU2', 'AU4'\].*'AU12'"):
+        load_checkpoint(path, expect_aus=("AU1", "AU2", "AU12"))
+    other = create_model("au_gcn", width=0.125, au_names=("AU1", "AU2", "AU12"))
+    with pytest.raises(CheckpointError, match="AU list"):
+        load_weights_into(other, path)
+    assert load_checkpoint(path, expect_aus=list(AUS3)).cfg.au_names == AUS3
+
+
+def test_mismatched_shapes_are_refused(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    wider = create_model("au_gcn", width=0.25, au_names=AUS3)
+    with pytest.raises(CheckpointError, match=r"w\.safetensors.*do not fit.*mismatched shapes"):
+        load_weights_into(wider, path)
+
+
+def test_missing_files(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nothing.safetensors")
+    path = save_checkpoint(_model(), tmp_path / "w")
+    (tmp_path / "w.json").unlink()
+    with pytest.raises(CheckpointError, match=r"w\.json.*sidecar not found"):
+        load_checkpoint(path)
+    truncated = tmp_path / "t.safetensors"
+    truncated.write_bytes(b"\x10\x00")
+    with pytest.raises(CheckpointError, match="not a safetensors"):
+        load_weights_into(_model(), truncated)
+
+
+def test_bare_weights_load_without_sidecar(tmp_path):
+    model = _model()
+    path = save_checkpoint(model, tmp_path / "w")
+    (tmp_path / "w.json").unlink()
+    fresh = create_model("au_gcn", width=0.125, au_names=AUS3).eval()
+    load_weights_into(fresh, path)
+    torch.testing.assert_close(fresh.adjacency, model.adjacency)
+
+
+def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    import ml.checkpoint
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ml.checkpoint, "save_file", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(_model(), tmp_path / "w")
+    assert list(tmp_path.iterdir()) == []
