@@ -1,0 +1,1 @@
+"""Processing stages of the clip-to-expression pipeline."""
