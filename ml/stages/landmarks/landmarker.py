@@ -71,6 +71,10 @@ class Landmarker:
     def __init__(
         self, *, num_threads: int = 1, min_detection_score: float = 0.5, bundle_path: Path = BUNDLE_PATH
     ) -> None:
+        if num_threads < 1:
+            raise ValueError(f"num_threads must be at least 1, got {num_threads}")
+        if not 0.0 < min_detection_score < 1.0:
+            raise ValueError(f"min_detection_score must be between 0 and 1, got {min_detection_score}")
         bundle = load_bundle(bundle_path)
         self.detector = BlazeFace(
             TfliteModel(bundle.detector, num_threads=num_threads), min_score=min_detection_score

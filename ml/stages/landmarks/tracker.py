@@ -88,6 +88,8 @@ class FaceTracker:
             raise ValueError(f"Face index must be 0 or more (0 = leftmost face), got {index}")
         if confirm_frames < 1:
             raise ValueError(f"confirm_frames must be at least 1, got {confirm_frames}")
+        if not 0.0 < min_presence < 1.0:
+            raise ValueError(f"min_presence must be between 0 and 1, got {min_presence}")
         self.landmarker = landmarker
         self.choose: Choice = choose
         self.index = index

@@ -134,3 +134,15 @@ def test_head_turn_signs_on_the_landmark_cloud(
 def test_frames_other_than_rgb_uint8_are_refused(landmarker: Landmarker, frame: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         landmarker.detect_faces(frame)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"num_threads": 0}, "num_threads must be at least 1, got 0"),
+        ({"min_detection_score": 0.0}, "min_detection_score must be between 0 and 1, got 0.0"),
+    ],
+)
+def test_bad_landmarker_options_are_refused(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Landmarker(**options)

@@ -112,6 +112,7 @@ def test_step_reports_the_agreement_window_when_it_accepts(
         ({"choose": "biggest"}, "Unknown face choice 'biggest'; use one of: largest, center, index"),
         ({"choose": "index", "index": -1}, "Face index must be 0 or more"),
         ({"confirm_frames": 0}, "confirm_frames must be at least 1, got 0"),
+        ({"min_presence": 1.5}, "min_presence must be between 0 and 1, got 1.5"),
     ],
 )
 def test_bad_tracker_options_are_refused(landmarker: Landmarker, options: dict, message: str) -> None:
