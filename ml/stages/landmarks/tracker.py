@@ -3,7 +3,9 @@
 Each frame: the subject's landmarks are read from the region of its previous landmarks; if the model no
 longer sees a face there, the subject is lost and the detector looks for it again. A face is accepted
 (first time or after a loss) only once it has been found in ``confirm_frames`` consecutive frames at
-agreeing positions and sizes, which rejects one-frame false faces. The detector also runs every frame to
+agreeing positions and sizes, which rejects one-frame false faces. A subject that moves too fast for its
+region is picked up again in the same frame when the detector finds it within one face size of where it
+was. The detector also runs every frame to
 count the other faces present.
 
 Subject choice among several detected faces (``choose``):
@@ -40,10 +42,10 @@ def _inside(point: np.ndarray, box: np.ndarray) -> bool:
     return bool(np.all(point >= box[:2]) and np.all(point <= box[2:]))
 
 
-def _agree(a: FaceLandmarks, b: FaceLandmarks) -> bool:
-    """Same face in consecutive frames: centres within half a face size, sizes within a factor 1.5."""
+def _agree(a: FaceLandmarks, b: FaceLandmarks, reach: float) -> bool:
+    """Same face in consecutive frames: centres within ``reach`` face sizes, sizes within a factor 1.5."""
     ratio = b.size / max(a.size, 1e-6)
-    return bool(np.linalg.norm(b.center - a.center) < 0.5 * a.size and 1 / 1.5 < ratio < 1.5)
+    return bool(np.linalg.norm(b.center - a.center) < reach * a.size and 1 / 1.5 < ratio < 1.5)
 
 
 def choose_detection(
@@ -108,8 +110,9 @@ class FaceTracker:
         """
         self.just_confirmed = []
         detections = self.landmarker.detect_faces(rgb)
-        if self.subject is not None:
-            face = self.landmarker.landmarks(rgb, self.subject)
+        lost = self.subject
+        if lost is not None:
+            face = self.landmarker.landmarks(rgb, lost)
             if face.presence >= self.min_presence:
                 self.subject = self.last_seen = face
                 return FrameFace(face, self._count_others(detections, face))
@@ -118,7 +121,13 @@ class FaceTracker:
         if candidate is None:
             self.pending = []
             return None
-        if self.pending and not _agree(self.pending[-1].face, candidate):
+        if lost is not None and _agree(lost, candidate, reach=1.0):
+            # The subject moved out of last frame's region and the detector found it right beside it:
+            # the same accepted face, so no new agreement window.
+            self.pending = []
+            self.subject = self.last_seen = candidate
+            return FrameFace(candidate, self._count_others(detections, candidate))
+        if self.pending and not _agree(self.pending[-1].face, candidate, reach=0.5):
             self.pending = []
         self.pending.append(FrameFace(candidate, self._count_others(detections, candidate)))
         if len(self.pending) < self.confirm_frames:

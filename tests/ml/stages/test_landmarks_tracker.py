@@ -95,6 +95,17 @@ def test_tracking_follows_shifts_and_reacquires_after_the_face_vanishes(
     assert np.allclose(moves, (6, 2), atol=1.0)
 
 
+def test_a_subject_moving_faster_than_its_region_is_kept(
+    landmarker: Landmarker, astronaut: np.ndarray
+) -> None:
+    patch = face_patch(astronaut, 1.0)  # the face is about 90 px across
+    frames = [paste(blank(), patch, 100, 60)] * 3 + [paste(blank(), patch, 190, 60)] * 2
+    found = FaceTracker(landmarker, confirm_frames=3).track(frames)
+    assert all(f is not None for f in found)
+    moved = found[-1].face.points[1, :2] - found[0].face.points[1, :2]  # type: ignore[union-attr]
+    assert np.allclose(moved, (90, 0), atol=1.5)
+
+
 def test_step_reports_the_agreement_window_when_it_accepts(
     landmarker: Landmarker, astronaut: np.ndarray
 ) -> None:
