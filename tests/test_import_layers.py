@@ -6,6 +6,7 @@ Layers, lowest first; a module may import its own layer and the layers below it,
     ml, ml.errors, ml.rules         version, error types, shared rules and constants
     ml.stages                       clip file -> frames -> face track -> aligned crops -> TIM/flow -> input
     ml.timing                       onset/apex/offset: keyframe selection, envelope, motion fit
+    ml.tracks                       per-frame AU intensities measured on the face, expression events
     ml.models                       networks and their registry (builds models, never loads weights)
     ml.runtime, ml.checkpoint       device/autocast/predict; weights files
     ml.analyze                      clip -> MicroExpression (the product's analysis)
@@ -30,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ml", "ml.errors", "ml.rules"),
     ("ml.stages",),
     ("ml.timing",),
+    ("ml.tracks",),
     ("ml.models",),
     ("ml.runtime", "ml.checkpoint"),
     ("ml.analyze",),
