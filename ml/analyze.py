@@ -34,24 +34,27 @@ import numpy as np
 
 from curves.microexpression import MicroExpression
 from ml.checkpoint import load_checkpoint
-from ml.errors import CheckpointError
+from ml.errors import CheckpointError, ClipReadError, NoFaceError
 from ml.models._base import MicroExprModel
 from ml.runtime import predict, resolve_device
-from ml.stages.face import align_clip
+from ml.stages.face import FaceTrack, align_clip, no_face_message, track_faces
 from ml.stages.inputs import build_input, input_traits
-from ml.stages.video import Clip, read_clip
+from ml.stages.video import Clip, open_clip
 from ml.timing.envelope import au_activations, timing_to_frames
 from ml.timing.keyframes import select_keyframes
 from ml.timing.motion_fit import refine_fractions
 
 __all__ = [
     "DEFAULT_WEIGHTS_NAME",
+    "FaceOptions",
     "Window",
     "analyze",
     "analyze_all",
     "analyze_crops",
     "default_weights_path",
+    "face_report",
     "load_model",
+    "read_face_track",
 ]
 
 log = logging.getLogger(__name__)
@@ -235,46 +238,126 @@ def analyze_crops(
     batch_size: int = 16,
     extra: dict[str, Any] | None = None,
     refine_timing: bool = True,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> tuple[list[Window], int]:
     """Predict every analysis window of aligned ``(N, S, S, 3)`` uint8 crops; returns (windows, N).
 
-    With ``refine_timing`` the network's onset/apex/offset are moved onto the crops' own motion
-    (:func:`ml.timing.motion_fit.refine_timing`, within 12 % of the window); without, they are the
-    timing head's.
+    ``spans`` are the ``[start, stop)`` runs of frames with the face (:meth:`FaceTrack.spans`); windows
+    never leave a span, so no window uses a frame without the face or crosses a cut. None: the whole
+    clip is one span. With ``refine_timing`` the network's onset/apex/offset are moved onto the crops'
+    own motion (:func:`ml.timing.motion_fit.refine_timing`, within 12 % of the window); without, they
+    are the timing head's.
 
     Raises:
-        ValueError: fewer than 4 frames, or a bad ``window_s``.
+        ValueError: no span of at least 4 frames, or a bad ``window_s``.
     """
     crops = np.asarray(crops)
     if crops.ndim != 4 or crops.dtype != np.uint8:
         raise ValueError(f"crops must be (N, H, W, 3) uint8, got {crops.shape} {crops.dtype}")
     n = int(crops.shape[0])
-    if n < 4:
-        raise ValueError(
-            f"{source or 'clip'}: has {n} frame(s); at least 4 are needed for a micro-expression"
-        )
     if not window_s > 0:
         raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
-    length = max(4, round(window_s * fps))
-    spans = _windows(n, length)
-    windows = _predict_windows(
-        model, crops, spans, device=device, batch_size=batch_size, refine_timing=refine_timing
-    )
-    return windows, n
-
-
-def _read_and_align(
-    clip: str | Path | Clip, fps: float | None, progress: bool
-) -> tuple[np.ndarray, float, str, list[int]]:
-
-    c = clip if isinstance(clip, Clip) else read_clip(Path(clip), fps=fps)  # existence checked by _run
-    if c.frames.shape[0] < 4:
+    usable = [(a, b) for a, b in (spans if spans is not None else [(0, n)]) if b - a >= 4]
+    if not usable:
         raise ValueError(
-            f"{c.source}: has {c.frames.shape[0]} frame(s); at least 4 are needed for a micro-expression"
+            f"{source or 'clip'}: has no run of at least 4 frames with the face ({n} frames); at least 4 "
+            "are needed for a micro-expression"
         )
-    rate = float(fps) if fps is not None else float(c.fps)
-    track = align_clip(c, size=112, progress=progress)
-    return track.crops, rate, str(c.source), list(track.missing_frames)
+    length = max(4, round(window_s * fps))
+    windows = [(a + s, a + e) for a, b in usable for s, e in _windows(b - a, length)]
+    predicted = _predict_windows(
+        model, crops, windows, device=device, batch_size=batch_size, refine_timing=refine_timing
+    )
+    return predicted, n
+
+
+def _runs(mask: np.ndarray) -> list[list[int]]:
+    """``[start, stop)`` runs of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """How the face is found and which part of the clip is read (the ``faces``/``infer`` options).
+
+    Attributes:
+        detector: ``"landmarks"`` (default) or ``"haar"`` (see :mod:`ml.stages.face`).
+        choose, index: which face is the subject when several are seen (``largest``, ``center``,
+            ``index`` counting from the left).
+        start_s, end_s, max_frames: the span of the clip to read.
+        allow_truncated: go on with the frames that decode when a video is truncated.
+    """
+
+    detector: str = "landmarks"
+    choose: str = "largest"
+    index: int = 0
+    start_s: float | None = None
+    end_s: float | None = None
+    max_frames: int | None = None
+    allow_truncated: bool = False
+
+
+def read_face_track(
+    clip: str | Path | Clip,
+    *,
+    fps: float | None = None,
+    progress: bool = False,
+    face: FaceOptions | None = None,
+) -> FaceTrack:
+    """Read a clip (streaming from a file) and follow its face: the front end of every analysis.
+
+    Raises:
+        NoFaceError: no frame has the face.
+        ml.errors.ClipReadError: unreadable, truncated (unless allowed) or empty clip.
+    """
+    opts = face or FaceOptions()
+    if isinstance(clip, Clip):
+        return align_clip(
+            clip, progress=progress, detector=opts.detector, choose=opts.choose, index=opts.index
+        )
+    with open_clip(
+        Path(clip),
+        fps,
+        start_s=opts.start_s,
+        end_s=opts.end_s,
+        max_frames=opts.max_frames,
+        allow_truncated=opts.allow_truncated,
+    ) as stream:
+        chunks = list(
+            track_faces(
+                ((f.number, f.rgb) for f in stream),
+                stream.fps,
+                source=stream.source,
+                detector=opts.detector,
+                choose=opts.choose,
+                index=opts.index,
+                progress=progress,
+                total=stream.info.declared_frames,
+            )
+        )
+    track = FaceTrack.concatenate(chunks)
+    if track.num_frames == 0:
+        raise ClipReadError(f"{stream.source}: no readable frame in the selected span (empty or corrupt)")
+    if not track.present.any():
+        raise NoFaceError(no_face_message(stream.source, track.num_frames, track.detector))
+    return track
+
+
+def face_report(track: FaceTrack) -> dict[str, Any]:
+    """What the analysis says about the face: the spans analysed, the frames without it, other faces."""
+    report: dict[str, Any] = {
+        "detector": track.detector,
+        "analysed_spans": [list(s) for s in track.spans(4)],
+        "faceless_spans": _runs(~track.present),
+        "cuts": list(track.cuts),
+        "other_faces_present": int(track.other_faces.max(initial=0)),
+    }
+    if track.detector == "landmarks":
+        report["head_pose_deg"] = [
+            None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose
+        ]
+    return report
 
 
 def _run(
@@ -285,26 +368,38 @@ def _run(
     progress: bool,
     window_s: float,
     refine_timing: bool = True,
+    face: FaceOptions | None = None,
 ) -> tuple[list[Window], MicroExprModel, int, float, str, dict[str, Any]]:
-
     t0 = time.perf_counter()
     if isinstance(clip, (str, Path)) and not Path(clip).exists():
         raise FileNotFoundError(f"clip not found: {clip}")
     dev = resolve_device(device)
     model = load_model(weights, device=dev)
-    crops, rate, source, missing = _read_and_align(clip, fps, progress)
+    track = read_face_track(clip, fps=fps, progress=progress, face=face)
+    rate = float(fps) if fps is not None else track.fps
+    source = str(track.source)
     t1 = time.perf_counter()
     windows, n = analyze_crops(
-        crops, rate, model, source=source, window_s=window_s, device=dev, refine_timing=refine_timing
+        track.crops,
+        rate,
+        model,
+        source=source,
+        window_s=window_s,
+        device=dev,
+        refine_timing=refine_timing,
+        spans=track.spans(4),
     )
     t2 = time.perf_counter()
+    missing = track.missing_frames
     extra: dict[str, Any] = {
         "frames_without_face": len(missing),
+        "face": face_report(track),
+        "first_frame_number": int(track.frame_numbers[0]),
         "seconds": {"read_align": round(t1 - t0, 4), "model": round(t2 - t1, 4)},
         "weights": str(Path(weights) if weights is not None else default_weights_path().name),
     }
     if missing:
-        log.warning("%s: no face found on %d of %d frames (interpolated)", source, len(missing), n)
+        log.warning("%s: no face on %d of %d frames; those frames are not analysed", source, len(missing), n)
     return windows, model, n, rate, source, extra
 
 
@@ -317,6 +412,7 @@ def analyze(
     progress: bool = False,
     window_s: float = DEFAULT_WINDOW_S,
     refine_timing: bool = True,
+    face: FaceOptions | None = None,
 ) -> MicroExpression:
     """Find the strongest micro-expression in a clip.
 
@@ -331,6 +427,7 @@ def analyze(
         window_s: longest span analysed in one pass, seconds; longer clips are scanned.
         refine_timing: move the network's onset/apex/offset onto the clip's own motion
             (:mod:`ml.timing.motion_fit`); False keeps the timing head's.
+        face: how the face is found and which span is read (:class:`FaceOptions`).
 
     Returns:
         The micro-expression, with per-frame activations over all source frames.
@@ -341,7 +438,7 @@ def analyze(
         ValueError: fewer than 4 frames.
     """
     windows, model, n, rate, source, extra = _run(
-        clip, weights, device, fps, progress, window_s, refine_timing
+        clip, weights, device, fps, progress, window_s, refine_timing, face
     )
     best = max(windows, key=lambda w: w.strength)
     extra["windows"] = len(windows)
@@ -358,6 +455,7 @@ def analyze_all(
     window_s: float = DEFAULT_WINDOW_S,
     threshold: float = 0.5,
     refine_timing: bool = True,
+    face: FaceOptions | None = None,
 ) -> list[MicroExpression]:
     """Every micro-expression in a (long) clip whose window strength is at least ``threshold``.
 
@@ -367,7 +465,7 @@ def analyze_all(
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
     windows, model, n, rate, source, extra = _run(
-        clip, weights, device, fps, progress, window_s, refine_timing
+        clip, weights, device, fps, progress, window_s, refine_timing, face
     )
     extra["windows"] = len(windows)
     kept = _suppress([w for w in windows if w.strength >= threshold])

@@ -1,49 +1,79 @@
-"""Faces: detect, align on the eyes, stabilise across frames, crop to ``size x size`` RGB.
+"""The face stage: find the subject's face in every frame, stabilise it, crop it, and say where it is not.
 
-Pipeline (all OpenCV, nothing downloaded):
+Per frame, streaming (nothing holds more than a few source frames):
 
-1. **Detect sparsely.** Haar frontal-face detection (``cv2.data.haarcascades``) runs on a downscaled
-   grey frame at checkpoints every ~0.25 s (every frame only while the face is lost). A detection must be
-   confirmed by a second cascade (``frontalface_alt2``) on the same region, which removes the false
-   positives that texture and noise produce.
-2. **Align on the eyes.** On the reference frame, Haar eye detection inside the upper face box gives
-   the two eye centres (falling back to their usual place in the box when the eyes are not found); a
-   similarity transform puts them at fixed points of the crop, removing roll and scale.
-3. **Stabilise.** Corner features of the reference face are tracked into every frame with pyramidal
-   Lucas-Kanade (initialised from the previous frame's motion) and a similarity is fitted with RANSAC.
-   Expression motion is local and a few pixels, so it falls out as outliers: the crop follows the head,
-   not the expression. Every frame is fitted to the reference directly (no drift accumulates); when too
-   few features survive the reference is renewed from the current frame, keeping the same alignment.
-4. **Crop** with one affine warp per frame (from a pyramid level near the crop scale, so downscaling
-   does not alias).
+1. **Find the face** (``detector="landmarks"``, the default): the LiteRT Face Landmarker
+   (:mod:`ml.stages.landmarks`) detects faces, follows the chosen subject (``choose``: largest, nearest
+   the centre, or by index from the left), rejects false faces (a new face counts only after agreeing
+   over consecutive frames) and gives 478 landmarks, the head pose and 52 blendshapes, with no smoothing
+   that would lag motion. ``detector="haar"`` uses OpenCV's Haar cascades instead (frontal faces only, no
+   landmarks); it is also what runs when the landmark runtime (``ai-edge-litert``) is not installed.
+2. **Align** the first frame of each stabilisation segment on the eyes (a similarity putting the eye
+   centres at fixed points of the crop).
+3. **Stabilise** every later frame with LK + RANSAC (:mod:`ml.stages.stabilise`) on corner features
+   chosen off the expressive regions (brows, eyes, cheeks, nose wrinkle, mouth, chin), so the crop
+   follows the head and not the expression.
+4. **Segments.** A shot change, a jump of the face (the stabilised crop and the landmarks disagree on
+   where the eyes are), or a gap without the face starts a new segment with a new reference. Later
+   stages analyse each segment on its own: no window ever spans a cut or a faceless frame.
 
-Frames where the face is lost are reported in :attr:`FaceTrack.detected` (their crop reuses the nearest
-good frame's transform). A clip with no face anywhere raises :class:`ml.errors.NoFaceError`.
+Frames without the subject are marked (:attr:`FaceTrack.present` False, landmarks NaN, segment -1);
+their crop repeats the last known placement so arrays stay aligned with the source frames.
+
+Everything kept is at the analysis size (crops, landmarks in crop coordinates), never the source size;
+long takes come out in chunks (:func:`track_faces` with ``chunk_frames``) so memory stays bounded.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Literal
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ml.errors import NoFaceError
+from ml.stages import haar
+from ml.stages.stabilise import (
+    EYE_LEFT,
+    EYE_RIGHT,
+    Reference,
+    as3,
+    eye_transform,
+    is_cut,
+    make_reference,
+    thumbnail,
+    to_gray,
+    track,
+    warp_crop,
+)
 from ml.stages.video import Clip
+
+try:  # the landmark runtime is a dependency, but a broken or missing install must not stop analysis
+    from ml.stages.landmarks import BLENDSHAPE_NAMES, FaceTracker, FrameFace, Landmarker, region_masks
+
+    LANDMARKS_AVAILABLE = True
+except ImportError:  # pragma: no cover - exercised only on installs without ai-edge-litert
+    LANDMARKS_AVAILABLE = False
+    BLENDSHAPE_NAMES: tuple[str, ...] = ()  # type: ignore[no-redef]
 
 __all__ = [
     "ALIGNMENT_VERSION",
+    "BLENDSHAPE_NAMES",
+    "DETECTORS",
     "EYE_LEFT",
     "EYE_RIGHT",
+    "LANDMARKS_AVAILABLE",
     "FaceTrack",
     "align_clip",
-    "detect_faces",
-    "eye_centres",
+    "no_face_message",
+    "track_faces",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,417 +81,534 @@ log = logging.getLogger(__name__)
 #: Changes whenever the crops :func:`align_clip` returns for the same clip change (detection, alignment,
 #: stabilisation, warping). Caches of aligned crops (``ml.train.data``) are keyed on it, so crops made by
 #: an older version are never reused.
-ALIGNMENT_VERSION = "2"
+ALIGNMENT_VERSION = "3"
 
-#: Where the eye centres land in the crop, as fractions of its size (image left eye, image right eye).
-EYE_LEFT: tuple[float, float] = (0.32, 0.38)
-EYE_RIGHT: tuple[float, float] = (0.68, 0.38)
-# Eye centres inside a Haar frontal-face box (fractions of its width/height) when eye detection fails.
-_BOX_EYE_LEFT = (0.32, 0.385)
-_BOX_EYE_RIGHT = (0.675, 0.385)
-_DETECT_LONG_SIDE = 320  # detection runs on frames downscaled to this long side
-_MIN_INLIERS = 12
+Detector = Literal["landmarks", "haar"]
+DETECTORS: tuple[str, ...] = ("landmarks", "haar")
+NUM_LANDMARKS = 478
+NUM_BLENDSHAPES = 52
+#: The crop and the landmarks may disagree on the eyes by this fraction of the crop before it is a jump.
+_JUMP_FRACTION = 0.08
+#: Regions whose skin moves with expressions: no stabilisation feature is taken there.
+_EXPRESSIVE = (
+    "inner_brow_right",
+    "inner_brow_left",
+    "outer_brow_right",
+    "outer_brow_left",
+    "glabella",
+    "upper_eyelid_right",
+    "upper_eyelid_left",
+    "lower_eyelid_right",
+    "lower_eyelid_left",
+    "cheek_right",
+    "cheek_left",
+    "nasolabial_right",
+    "nasolabial_left",
+    "nose_wrinkle",
+    "lip_corner_right",
+    "lip_corner_left",
+    "upper_lip",
+    "lower_lip",
+    "chin",
+    "jaw",
+)
+_IRIS_CENTRES = (468, 473)
 
 
 @dataclass(frozen=True)
 class FaceTrack:
-    """Aligned, stabilised face crops of a clip.
+    """The face of one clip (or one chunk of a long take), frame by frame, at the analysis size.
 
     Attributes:
-        crops: ``(N, S, S, 3)`` uint8 RGB.
-        detected: ``(N,)`` bool, whether the face was found (detected or tracked) on that frame.
-        source: the clip's file or folder.
+        crops: ``(N, S, S, 3)`` uint8 RGB, stabilised.
+        present: ``(N,)`` bool, the subject's face is in the frame.
         transforms: ``(N, 2, 3)`` float64 affine maps from frame pixels to crop pixels.
-        boxes: ``(N, 4)`` float64 face box ``(x, y, w, h)`` in frame pixels (the crop square mapped back).
-        eyes_detected: whether the eye cascade found both eyes on the reference frame (else the eyes
-            were placed from the face box).
-        fps: the clip's frame rate.
-        frame_numbers: ``(N,)`` the clip's frame numbers.
+        landmarks: ``(N, 478, 3)`` float32, x and y in crop pixels, z relative depth in crop pixels;
+            NaN where absent (and always with the Haar detector).
+        presence: ``(N,)`` float32 landmark-model face presence (1.0 for a Haar-tracked frame, 0 absent).
+        pose: ``(N, 3)`` float32 head yaw, pitch, roll in degrees (:mod:`ml.stages.landmarks.pose`); NaN
+            where unknown.
+        blendshapes: ``(N, 52)`` float32 ARKit coefficients in :data:`BLENDSHAPE_NAMES` order; NaN where
+            unknown.
+        other_faces: ``(N,)`` int16, faces seen beside the subject.
+        segments: ``(N,)`` int32 stabilisation segment of each frame (-1 absent); a new segment starts
+            at a cut, a jump of the face or after a gap.
+        cuts: indices where a shot change or a jump restarted stabilisation.
+        source: the clip's file or folder; fps: its frame rate; frame_numbers: ``(N,)`` its numbers.
+        first_index: index of the first frame in the whole stream (chunks after the first start later).
+        detector: ``"landmarks"`` or ``"haar"``.
     """
 
     crops: np.ndarray
-    detected: np.ndarray
-    source: Path
+    present: np.ndarray
     transforms: np.ndarray
-    boxes: np.ndarray
-    eyes_detected: bool
+    landmarks: np.ndarray
+    presence: np.ndarray
+    pose: np.ndarray
+    blendshapes: np.ndarray
+    other_faces: np.ndarray
+    segments: np.ndarray
+    cuts: tuple[int, ...]
+    source: Path
     fps: float
     frame_numbers: np.ndarray
+    first_index: int = 0
+    detector: str = "landmarks"
 
     @property
-    def missing_frames(self) -> list[int]:
-        """0-based indices of frames where no face was found."""
-        return [int(i) for i in np.flatnonzero(~self.detected)]
+    def num_frames(self) -> int:
+        return int(self.crops.shape[0])
 
     @property
     def size(self) -> int:
         """Crop side S in pixels."""
         return int(self.crops.shape[1])
 
+    @property
+    def missing_frames(self) -> list[int]:
+        """0-based indices (within this track) of frames without the subject's face."""
+        return [int(i) for i in np.flatnonzero(~self.present)]
 
-class _Cascades:
-    """The Haar cascades, loaded once per process."""
-
-    _cache: ClassVar[dict[str, Any]] = {}
-
-    @classmethod
-    def get(cls, name: str) -> Any:
-
-        if name not in cls._cache:
-            path = Path(cv2.data.haarcascades) / name  # type: ignore[attr-defined]
-            cascade = cv2.CascadeClassifier(str(path))
-            if cascade.empty():
-                raise RuntimeError(f"OpenCV Haar cascade {path} is missing; install opencv-python-headless<5")
-            cls._cache[name] = cascade
-        return cls._cache[name]
-
-
-def _to_gray(frame: np.ndarray) -> np.ndarray:
-
-    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
-
-
-def detect_faces(gray: np.ndarray, *, confirm: bool = True) -> list[tuple[float, float, float, float]]:
-    """Frontal faces in a grey frame, largest first.
-
-    Args:
-        gray: ``(H, W)`` uint8.
-        confirm: keep only faces that a second cascade (``frontalface_alt2``) also finds.
-
-    Returns:
-        Boxes ``(x, y, w, h)`` in pixels of ``gray``.
-    """
-
-    height, width = gray.shape[:2]
-    scale = min(1.0, _DETECT_LONG_SIDE / max(height, width))
-    small = (
-        cv2.resize(gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        if scale < 1.0
-        else gray
-    )
-    small = cv2.equalizeHist(small)
-    min_side = max(24, int(0.12 * min(small.shape[:2])))
-    primary = _Cascades.get("haarcascade_frontalface_default.xml")
-    found = primary.detectMultiScale(
-        small,
-        scaleFactor=1.1,
-        minNeighbors=4,
-        minSize=(min_side, min_side),
-    )
-    boxes: list[tuple[float, float, float, float]] = []
-    for x, y, w, h in found if len(found) else []:
-        if confirm:
-            pad = int(0.25 * w)
-            x0, y0 = max(0, x - pad), max(0, y - pad)
-            roi = small[y0 : y + h + pad, x0 : x + w + pad]
-            second = _Cascades.get("haarcascade_frontalface_alt2.xml")
-            again = second.detectMultiScale(
-                roi,
-                scaleFactor=1.1,
-                minNeighbors=2,
-                minSize=(int(0.6 * w), int(0.6 * w)),
-            )
-            if len(again) == 0:
+    def spans(self, min_frames: int = 1) -> list[tuple[int, int]]:
+        """``[start, stop)`` runs of consecutive frames with the face, within one segment each."""
+        out: list[tuple[int, int]] = []
+        n = self.num_frames
+        i = 0
+        while i < n:
+            if not self.present[i]:
+                i += 1
                 continue
-        boxes.append((x / scale, y / scale, w / scale, h / scale))
-    boxes.sort(key=lambda b: -b[2] * b[3])
-    return boxes
+            j = i + 1
+            while j < n and self.present[j] and self.segments[j] == self.segments[i]:
+                j += 1
+            if j - i >= min_frames:
+                out.append((i, j))
+            i = j
+        return out
 
+    def landmarks_in_frame(self, i: int) -> np.ndarray:
+        """Frame ``i``'s landmarks mapped back to source pixels ``(478, 3)`` (NaN when absent)."""
+        inv = np.linalg.inv(as3(self.transforms[i]))
+        pts = self.landmarks[i].astype(np.float64)
+        xy = pts[:, :2] @ inv[:2, :2].T + inv[:2, 2]
+        scale = math.sqrt(abs(np.linalg.det(inv[:2, :2])))
+        return np.concatenate([xy, pts[:, 2:3] * scale], axis=1).astype(np.float32)
 
-def eye_centres(
-    gray: np.ndarray, box: tuple[float, float, float, float]
-) -> tuple[tuple[float, float], tuple[float, float], bool]:
-    """Eye centres (image-left, image-right) in a face box, and whether they were detected.
-
-    Falls back to the eyes' usual place in a Haar face box when the eye cascade does not find a
-    plausible pair (two eyes in the upper half, one each side, level within 20 degrees).
-    """
-
-    x, y, w, h = box
-    fallback = (
-        (x + _BOX_EYE_LEFT[0] * w, y + _BOX_EYE_LEFT[1] * h),
-        (x + _BOX_EYE_RIGHT[0] * w, y + _BOX_EYE_RIGHT[1] * h),
-    )
-    x0, y0 = max(0, int(x)), max(0, int(y + 0.15 * h))
-    roi = gray[y0 : int(y + 0.6 * h), x0 : int(x + w)]
-    if roi.size == 0:
-        return fallback[0], fallback[1], False
-    scale = min(1.0, 160.0 / max(1, roi.shape[1]))
-    if scale < 1.0:
-        roi = cv2.resize(
-            roi, (round(roi.shape[1] * scale), round(roi.shape[0] * scale)), interpolation=cv2.INTER_AREA
+    @staticmethod
+    def concatenate(tracks: list[FaceTrack]) -> FaceTrack:
+        """One track from consecutive chunks of the same stream."""
+        if not tracks:
+            raise ValueError("no face-track chunk to join")
+        first = tracks[0]
+        return FaceTrack(
+            crops=np.concatenate([t.crops for t in tracks]),
+            present=np.concatenate([t.present for t in tracks]),
+            transforms=np.concatenate([t.transforms for t in tracks]),
+            landmarks=np.concatenate([t.landmarks for t in tracks]),
+            presence=np.concatenate([t.presence for t in tracks]),
+            pose=np.concatenate([t.pose for t in tracks]),
+            blendshapes=np.concatenate([t.blendshapes for t in tracks]),
+            other_faces=np.concatenate([t.other_faces for t in tracks]),
+            segments=np.concatenate([t.segments for t in tracks]),
+            cuts=tuple(c for t in tracks for c in t.cuts),
+            source=first.source,
+            fps=first.fps,
+            frame_numbers=np.concatenate([t.frame_numbers for t in tracks]),
+            first_index=first.first_index,
+            detector=first.detector,
         )
-    eyes = _Cascades.get("haarcascade_eye.xml").detectMultiScale(
-        roi,
-        scaleFactor=1.1,
-        minNeighbors=3,
-        minSize=(int(0.12 * w * scale), int(0.12 * w * scale)),
-        maxSize=(int(0.4 * w * scale), int(0.4 * w * scale)),
-    )
-    centres = [((ex + ew / 2) / scale + x0, (ey + eh / 2) / scale + y0) for ex, ey, ew, eh in eyes]
-    mid = x + w / 2
-    left = [c for c in centres if c[0] < mid]
-    right = [c for c in centres if c[0] >= mid]
-    if not left or not right:
-        return fallback[0], fallback[1], False
-    # the pair closest to the expected places
-    el = min(left, key=lambda c: math.dist(c, fallback[0]))
-    er = min(right, key=lambda c: math.dist(c, fallback[1]))
-    dx, dy = er[0] - el[0], er[1] - el[1]
-    if not 0.25 * w <= dx <= 0.75 * w or abs(math.degrees(math.atan2(dy, dx))) > 20:
-        return fallback[0], fallback[1], False
-    return el, er, True
-
-
-def _eye_transform(left: tuple[float, float], right: tuple[float, float], size: int) -> np.ndarray:
-    """Similarity (2, 3) mapping the two eye centres onto the crop's eye points."""
-    src = np.array([left, right], np.float64)
-    dst = np.array([EYE_LEFT, EYE_RIGHT], np.float64) * size
-    sv, dv = src[1] - src[0], dst[1] - dst[0]
-    scale = np.hypot(*dv) / max(1e-6, np.hypot(*sv))
-    angle = math.atan2(dv[1], dv[0]) - math.atan2(sv[1], sv[0])
-    c, s = scale * math.cos(angle), scale * math.sin(angle)
-    rot = np.array([[c, -s], [s, c]])
-    t = dst[0] - rot @ src[0]
-    return np.hstack([rot, t[:, None]])
-
-
-def _as3(m: np.ndarray) -> np.ndarray:
-    return np.vstack([m, [0.0, 0.0, 1.0]])
-
-
-def _crop_box(transform: np.ndarray, size: int) -> tuple[float, float, float, float]:
-    inv = np.linalg.inv(_as3(transform))
-    corners = np.array([[0, 0, 1], [size, 0, 1], [size, size, 1], [0, size, 1]], np.float64).T
-    pts = (inv @ corners)[:2]
-    x0, y0 = pts.min(axis=1)
-    x1, y1 = pts.max(axis=1)
-    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
-
-
-def _warp_crop(frame: np.ndarray, transform: np.ndarray, size: int) -> np.ndarray:
-    """Crop with ``transform`` (frame -> crop); downscale through pyrDown first to avoid aliasing."""
-
-    m = transform.astype(np.float64)
-    scale = math.sqrt(abs(np.linalg.det(m[:, :2])))
-    levels = 0
-    while scale * (2**levels) < 0.5 and levels < 5:
-        levels += 1
-    if levels == 0:
-        return cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    x, y, w, h = _crop_box(m, size)
-    height, width = frame.shape[:2]
-    pad = 2 ** (levels + 1)
-    x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
-    x1, y1 = min(width, int(x + w) + pad + 1), min(height, int(y + h) + pad + 1)
-    if x1 - x0 < 2**levels or y1 - y0 < 2**levels:
-        return cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    roi = frame[y0:y1, x0:x1]
-    for _ in range(levels):
-        roi = cv2.pyrDown(roi)
-    f = 2.0**levels
-    # crop = M @ frame_pt, frame_pt = (roi_pt + 0.5) * f - 0.5 + origin (pyrDown pixel centres)
-    shift = np.array([[f, 0, x0 + 0.5 * f - 0.5], [0, f, y0 + 0.5 * f - 0.5], [0, 0, 1]])
-    m2 = (_as3(m) @ shift)[:2]
-    return cv2.warpAffine(roi, m2, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclass
-class _Reference:
+class _Row:
+    """One frame's result while a chunk is being built."""
+
     index: int
+    number: int
+    crop: np.ndarray
+    transform: np.ndarray
+    present: bool
+    landmarks: np.ndarray | None = None
+    presence: float = 0.0
+    pose: tuple[float, float, float] | None = None
+    blendshapes: np.ndarray | None = None
+    other_faces: int = 0
+    segment: int = -1
+
+
+@dataclass
+class _Pending:
+    """A frame held back while the landmark tracker decides whether a new face is real."""
+
+    index: int
+    number: int
+    rgb: np.ndarray
     gray: np.ndarray
-    points: np.ndarray  # (P, 1, 2) float32
-    transform: np.ndarray  # (2, 3) frame -> crop on the reference frame
+    cut: bool
 
 
-def _features(gray: np.ndarray, transform: np.ndarray, size: int) -> np.ndarray:
-    """Corner features inside the face (the crop square mapped back into the frame)."""
+@dataclass
+class _Stabiliser:
+    """The LK reference of the current segment, and where the last frames were placed."""
 
-    inv = np.linalg.inv(_as3(transform))
-    # face region: crop square shrunk a little (keeps background and hair edges out)
-    corners = np.array([[0.12, 0.12, 1], [0.88, 0.12, 1], [0.88, 0.98, 1], [0.12, 0.98, 1]]).T * np.array(
-        [[size], [size], [1]]
-    )
-    poly = (inv @ corners)[:2].T.astype(np.int32)
-    mask = np.zeros(gray.shape[:2], np.uint8)
-    cv2.fillConvexPoly(mask, poly, 255)
-    face_side = size / math.sqrt(abs(np.linalg.det(transform[:, :2])))
-    pts = None
-    for quality in (0.001, 0.0002):  # eyes dominate the corner response; skin corners are far weaker
-        pts = cv2.goodFeaturesToTrack(
-            gray,
-            maxCorners=150,
-            qualityLevel=quality,
-            minDistance=max(3.0, face_side / 25),
-            mask=mask,
-            blockSize=5,
+    size: int
+    reference: Reference | None = None
+    guess: np.ndarray | None = None
+    segment: int = -1
+    last_transform: np.ndarray | None = None
+    cuts: list[int] = field(default_factory=list)
+
+    @property
+    def face_side(self) -> float:
+        assert self.reference is not None
+        return self.size / math.sqrt(abs(np.linalg.det(self.reference.transform[:, :2])))
+
+    def restart(self, index: int, gray: np.ndarray, transform: np.ndarray, mask: np.ndarray | None) -> None:
+        self.reference = make_reference(index, gray, transform, self.size, mask)
+        self.guess = None
+        self.segment += 1
+
+    def follow(self, index: int, gray: np.ndarray) -> np.ndarray | None:
+        """Frame -> crop transform by LK from the reference, or None when lost."""
+        ref = self.reference
+        if ref is None:
+            return None
+        if index == ref.index:
+            return ref.transform.copy()
+        model, count = track(ref, gray, self.guess, self.face_side)
+        if model is None:
+            return None
+        transform = (as3(ref.transform) @ np.linalg.inv(as3(model)))[:2]
+        self.guess = model
+        if count < 0.5 * len(ref.points):  # renew the features on this frame, same alignment and segment
+            self.reference = make_reference(index, gray, transform.copy(), self.size, None)
+            self.guess = None
+        return transform
+
+
+def _eyes(points: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Iris centres, image-left first."""
+    a, b = (points[i, :2].astype(np.float64) for i in _IRIS_CENTRES)
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    return (float(left[0]), float(left[1])), (float(right[0]), float(right[1]))
+
+
+def _rigid_mask(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool: the face (landmark hull) less its expressive regions, grown a little."""
+    hull = cv2.convexHull(points[:, :2].astype(np.float32)).astype(np.int32)
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, hull, 1)
+    expressive = np.zeros(shape, bool)
+    for region in region_masks(points, shape, names=_EXPRESSIVE).values():
+        expressive |= region
+    # the eye and mouth openings lie between the bands; fill them as well
+    for ring in ((33, 133, 159, 145), (263, 362, 386, 374), (61, 291, 13, 14, 0, 17)):
+        cv2.fillConvexPoly(
+            mask, cv2.convexHull(points[list(ring), :2].astype(np.float32)).astype(np.int32), 0
         )
-        if pts is not None and len(pts) >= 4 * _MIN_INLIERS:
-            break
-    return np.zeros((0, 1, 2), np.float32) if pts is None else pts.astype(np.float32)
+    grow = max(1, int(0.03 * float(np.ptp(points[:, 0]))))
+    expressive = cv2.dilate(expressive.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
+    return (mask > 0) & ~expressive
 
 
-def _make_reference(index: int, gray: np.ndarray, transform: np.ndarray, size: int) -> _Reference:
-    return _Reference(index=index, gray=gray, points=_features(gray, transform, size), transform=transform)
+def _resolve_detector(detector: str) -> Detector:
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown face detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+    if detector == "landmarks" and not LANDMARKS_AVAILABLE:
+        log.warning(
+            "the dense-landmark runtime (ai-edge-litert) is not installed: using the Haar face detector, "
+            "which finds frontal faces only and gives no landmarks, pose or blendshapes; install it with "
+            "`pip install ai-edge-litert`"
+        )
+        return "haar"
+    return "landmarks" if detector == "landmarks" else "haar"
 
 
-def _track(
-    ref: _Reference, gray: np.ndarray, guess: np.ndarray | None, face_side: float
-) -> tuple[np.ndarray | None, int]:
-    """Similarity (2, 3) from the reference frame to ``gray`` and its inlier count (None if lost)."""
+def track_faces(
+    frames: Iterable[tuple[int, np.ndarray]],
+    fps: float,
+    *,
+    source: Path | str = "",
+    size: int = 112,
+    detector: str = "landmarks",
+    choose: str = "largest",
+    index: int = 0,
+    chunk_frames: int | None = None,
+    progress: bool = False,
+    total: int | None = None,
+    landmarker: Landmarker | None = None,
+) -> Iterator[FaceTrack]:
+    """Follow, stabilise and crop the subject's face through a stream of frames.
 
-    if len(ref.points) < _MIN_INLIERS:
-        return None, 0
-    init = ref.points.copy()
-    flags = 0
-    if guess is not None:
-        init = cv2.transform(ref.points, guess).astype(np.float32)
-        flags = cv2.OPTFLOW_USE_INITIAL_FLOW
-    win = int(np.clip(face_side / 12, 11, 31)) | 1
-    nxt, status, _err = cv2.calcOpticalFlowPyrLK(
-        ref.gray,
-        gray,
-        ref.points,
-        init.copy(),
-        winSize=(win, win),
-        maxLevel=3,
-        flags=flags,
-        criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03),
+    Args:
+        frames: ``(frame number, RGB uint8 (H, W, 3))`` pairs in order (e.g. from
+            :func:`ml.stages.video.open_clip`: ``((f.number, f.rgb) for f in stream)``).
+        fps: the clip's frame rate.
+        source: the clip's file or folder, for messages and the track.
+        size: crop side S in pixels (16 to 1024).
+        detector: ``"landmarks"`` (default) or ``"haar"`` (see the module docstring).
+        choose: which face is the subject when several are seen: ``"largest"``, ``"center"`` or
+            ``"index"`` (``index``-th from the left).
+        chunk_frames: yield a :class:`FaceTrack` every this many frames (None: one track at the end).
+        progress: show a tqdm bar (``total`` frames when known).
+        landmarker: a loaded :class:`Landmarker` to reuse.
+
+    Yields:
+        :class:`FaceTrack` chunks covering every frame, in order.
+    """
+    if not 16 <= size <= 1024:
+        raise ValueError(f"crop size must be between 16 and 1024 pixels, got {size}")
+    if chunk_frames is not None and chunk_frames < 1:
+        raise ValueError(f"chunk_frames must be >= 1, got {chunk_frames}")
+    method = _resolve_detector(detector)
+    src = Path(source)
+    stab = _Stabiliser(size)
+    rows: list[_Row] = []
+    first_index = 0
+    bar = tqdm(total=total, disable=not progress, desc="faces", unit="frame")
+    state = _LandmarkState(landmarker, choose, index) if method == "landmarks" else _HaarState(fps)
+    previous_thumb: np.ndarray | None = None
+
+    def flush() -> FaceTrack:
+        nonlocal rows, first_index
+        chunk = _to_track(rows, stab.cuts, src, fps, size, first_index, method)
+        first_index += len(rows)
+        rows = []
+        stab.cuts = []
+        return chunk
+
+    for count, (number, rgb) in enumerate(frames):
+        gray = to_gray(rgb)
+        thumb = thumbnail(gray)
+        cut = previous_thumb is not None and is_cut(previous_thumb, thumb)
+        previous_thumb = thumb
+        rows.extend(state.step(count, int(number), rgb, gray, cut, stab))
+        bar.update(1)
+        if chunk_frames is not None and len(rows) >= chunk_frames:
+            yield flush()
+    rows.extend(state.finish(stab))
+    bar.close()
+    if rows or first_index == 0:
+        yield flush()
+
+
+class _LandmarkState:
+    """Per-frame landmark tracking, holding back frames while a new face is being confirmed."""
+
+    def __init__(self, landmarker: Landmarker | None, choose: str, index: int) -> None:
+        self.tracker = FaceTracker(landmarker or Landmarker(), choose=choose, index=index)  # type: ignore[arg-type]
+        self.held: deque[_Pending] = deque()
+        self.previous_present = False
+
+    def step(
+        self, i: int, number: int, rgb: np.ndarray, gray: np.ndarray, cut: bool, stab: _Stabiliser
+    ) -> list[_Row]:
+        found = self.tracker.step(rgb)
+        out: list[_Row] = []
+        if found is None:
+            self.held.append(_Pending(i, number, rgb, gray, cut))
+            if not self.tracker.pending:  # nothing being confirmed: the held frames have no face
+                while self.held:
+                    p = self.held.popleft()
+                    out.append(self._absent(p, stab))
+            return out
+        confirmed = list(self.tracker.just_confirmed)
+        # the held frames that the confirmation covers are the last len(confirmed) ones
+        while len(self.held) > len(confirmed):
+            out.append(self._absent(self.held.popleft(), stab))
+        for p, ff in zip(list(self.held), confirmed, strict=True):
+            out.append(self._present(p.index, p.number, p.rgb, p.gray, p.cut, ff, stab))
+        self.held.clear()
+        out.append(self._present(i, number, rgb, gray, cut, found, stab))
+        return out
+
+    def finish(self, stab: _Stabiliser) -> list[_Row]:
+        out = [self._absent(p, stab) for p in self.held]
+        self.held.clear()
+        return out
+
+    def _absent(self, p: _Pending, stab: _Stabiliser) -> _Row:
+        self.previous_present = False
+        transform = (
+            stab.last_transform if stab.last_transform is not None else _centre_transform(p.rgb, stab.size)
+        )
+        return _Row(p.index, p.number, warp_crop(p.rgb, transform, stab.size), transform, False)
+
+    def _present(
+        self,
+        i: int,
+        number: int,
+        rgb: np.ndarray,
+        gray: np.ndarray,
+        cut: bool,
+        found: FrameFace,
+        stab: _Stabiliser,
+    ) -> _Row:
+        face = found.face
+        points = face.points
+        aligned = eye_transform(*_eyes(points), stab.size)
+        transform = None if (cut or not self.previous_present) else stab.follow(i, gray)
+        if transform is not None:
+            # the crop and the landmarks must agree on the eyes, else the face jumped
+            eyes = np.array(_eyes(points), np.float64)
+            placed = eyes @ transform[:, :2].T + transform[:, 2]
+            target = np.array([EYE_LEFT, EYE_RIGHT]) * stab.size
+            if float(np.abs(placed - target).max()) > _JUMP_FRACTION * stab.size:
+                transform = None
+                cut = True
+        if transform is None:
+            if cut and stab.segment >= 0:
+                stab.cuts.append(i)
+            stab.restart(i, gray, aligned, _rigid_mask(points, gray.shape[:2]))
+            transform = aligned
+        stab.last_transform = transform
+        self.previous_present = True
+        m = transform
+        xy = points[:, :2].astype(np.float64) @ m[:2, :2].T + m[:, 2]
+        scale = math.sqrt(abs(np.linalg.det(m[:, :2])))
+        crop_points = np.concatenate([xy, points[:, 2:3] * scale], axis=1).astype(np.float32)
+        return _Row(
+            index=i,
+            number=number,
+            crop=warp_crop(rgb, transform, stab.size),
+            transform=transform,
+            present=True,
+            landmarks=crop_points,
+            presence=float(face.presence),
+            pose=(float(face.pose.yaw), float(face.pose.pitch), float(face.pose.roll)),
+            blendshapes=np.asarray(face.blendshapes, np.float32),
+            other_faces=int(found.other_faces),
+            segment=stab.segment,
+        )
+
+
+class _HaarState:
+    """The Haar fallback: look for a frontal face every ~0.25 s (every few frames while lost), then LK."""
+
+    def __init__(self, fps: float) -> None:
+        self.stride = max(1, round(fps * 0.25))
+        self.lost_since = 0
+
+    def step(
+        self, i: int, number: int, rgb: np.ndarray, gray: np.ndarray, cut: bool, stab: _Stabiliser
+    ) -> list[_Row]:
+        transform = None if cut else stab.follow(i, gray)
+        if transform is None:
+            if cut and stab.reference is not None:
+                stab.cuts.append(i)
+            stab.reference = None
+            acquired = (
+                haar.acquire(gray, stab.size)
+                if (i - self.lost_since) % max(1, self.stride // 4) == 0
+                else None
+            )
+            if acquired is None:
+                fallback = (
+                    stab.last_transform
+                    if stab.last_transform is not None
+                    else _centre_transform(rgb, stab.size)
+                )
+                return [_Row(i, number, warp_crop(rgb, fallback, stab.size), fallback, False)]
+            stab.restart(i, gray, acquired[0], None)
+            transform = acquired[0]
+        self.lost_since = i + 1
+        stab.last_transform = transform
+        return [
+            _Row(
+                i,
+                number,
+                warp_crop(rgb, transform, stab.size),
+                transform,
+                True,
+                presence=1.0,
+                segment=stab.segment,
+            )
+        ]
+
+    def finish(self, stab: _Stabiliser) -> list[_Row]:
+        return []
+
+
+def _centre_transform(rgb: np.ndarray, size: int) -> np.ndarray:
+    """The frame's central square scaled to the crop (placement for frames before any face)."""
+    h, w = rgb.shape[:2]
+    side = min(h, w)
+    s = size / side
+    return np.array([[s, 0.0, -(w - side) / 2 * s], [0.0, s, -(h - side) / 2 * s]])
+
+
+def _to_track(
+    rows: list[_Row], cuts: list[int], source: Path, fps: float, size: int, first_index: int, detector: str
+) -> FaceTrack:
+    n = len(rows)
+    landmarks = np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32)
+    pose = np.full((n, 3), np.nan, np.float32)
+    blend = np.full((n, NUM_BLENDSHAPES), np.nan, np.float32)
+    for k, r in enumerate(rows):
+        if r.landmarks is not None:
+            landmarks[k] = r.landmarks
+        if r.pose is not None:
+            pose[k] = r.pose
+        if r.blendshapes is not None:
+            blend[k] = r.blendshapes
+    return FaceTrack(
+        crops=np.stack([r.crop for r in rows]) if rows else np.zeros((0, size, size, 3), np.uint8),
+        present=np.array([r.present for r in rows], bool),
+        transforms=np.stack([r.transform for r in rows]) if rows else np.zeros((0, 2, 3)),
+        landmarks=landmarks,
+        presence=np.array([r.presence for r in rows], np.float32),
+        pose=pose,
+        blendshapes=blend,
+        other_faces=np.array([r.other_faces for r in rows], np.int16),
+        segments=np.array([r.segment for r in rows], np.int32),
+        cuts=tuple(c - first_index for c in cuts),
+        source=source,
+        fps=float(fps),
+        frame_numbers=np.array([r.number for r in rows], np.int64),
+        first_index=first_index,
+        detector=detector,
     )
-    ok = status.reshape(-1).astype(bool)
-    if ok.sum() < _MIN_INLIERS:
-        return None, int(ok.sum())
-    src, dst = ref.points[ok], nxt[ok]
-    thresh = max(0.8, 0.006 * face_side)
-    model, inliers = cv2.estimateAffinePartial2D(
-        src,
-        dst,
-        method=cv2.RANSAC,
-        ransacReprojThreshold=thresh,
-        maxIters=500,
-        confidence=0.99,
-        refineIters=10,
-    )
-    if model is None or inliers is None:
-        return None, 0
-    count = int(inliers.sum())
-    if count < _MIN_INLIERS:
-        return None, count
-    return model.astype(np.float64), count
-
-
-def _acquire(gray: np.ndarray, size: int) -> tuple[np.ndarray, bool] | None:
-    faces = detect_faces(gray)
-    if not faces:
-        return None
-    left, right, found = eye_centres(gray, faces[0])
-    return _eye_transform(left, right, size), found
 
 
 def align_clip(
-    clip: Clip, size: int = 112, *, progress: bool = False, detect_every: float = 0.25
+    clip: Clip,
+    size: int = 112,
+    *,
+    progress: bool = False,
+    detector: str = "landmarks",
+    choose: str = "largest",
+    index: int = 0,
 ) -> FaceTrack:
-    """Detect, align, stabilise and crop the face in every frame of a clip.
-
-    Args:
-        clip: the clip (``frames`` ``(N, H, W, 3)`` uint8 RGB).
-        size: crop side S in pixels.
-        progress: show a tqdm bar.
-        detect_every: seconds between detector checkpoints while searching for the face.
-
-    Returns:
-        The :class:`FaceTrack`; crops are ``(N, S, S, 3)`` uint8 RGB.
+    """:func:`track_faces` over an in-memory clip, as one :class:`FaceTrack`.
 
     Raises:
-        NoFaceError: no frame has a face.
+        NoFaceError: no frame has the face.
     """
-
-    frames = clip.frames
-    n = int(frames.shape[0])
-    if size < 16:
-        raise ValueError(f"crop size must be at least 16 pixels, got {size}")
-    stride = max(1, round(clip.fps * detect_every))
-    checkpoints = sorted(set(range(0, n, stride)) | {n - 1, n // 2})
-    ref: _Reference | None = None
-    eyes_found = False
-    for i in checkpoints:
-        gray = _to_gray(frames[i])
-        acquired = _acquire(gray, size)
-        if acquired is not None:
-            ref = _make_reference(i, gray, acquired[0], size)
-            eyes_found = acquired[1]
-            break
-    if ref is None:
-        raise NoFaceError(
-            f"no face found in {clip.source} ({len(checkpoints)} of {n} frames checked with OpenCV's Haar "
-            "frontal-face detector); use a clip with a frontal, well-lit face"
+    chunks = list(
+        track_faces(
+            zip(clip.frame_numbers.tolist(), clip.frames, strict=True),
+            clip.fps,
+            source=clip.source,
+            size=size,
+            detector=detector,
+            choose=choose,
+            index=index,
+            progress=progress,
+            total=clip.num_frames,
         )
-    first_ref = ref
-    transforms = np.full((n, 2, 3), np.nan)
-    detected = np.zeros(n, bool)
-    bar = tqdm(total=n, disable=not progress, desc="faces", unit="frame")
+    )
+    result = FaceTrack.concatenate(chunks)
+    if not result.present.any():
+        raise NoFaceError(no_face_message(clip.source, clip.num_frames, result.detector))
+    if (~result.present).any():
+        log.info("%s: no face on %d of %d frames", clip.source, int((~result.present).sum()), clip.num_frames)
+    return result
 
-    def run(order: range, start: _Reference) -> None:
-        reference = start
-        face_side = size / math.sqrt(abs(np.linalg.det(reference.transform[:, :2])))
-        guess: np.ndarray | None = None  # similarity ref -> previous frame
-        lost_since = -1
-        for i in order:
-            gray = _to_gray(frames[i])
-            if i == reference.index:
-                model: np.ndarray | None = np.array([[1.0, 0, 0], [0, 1.0, 0]])
-                count = len(reference.points)
-            else:
-                model, count = _track(reference, gray, guess, face_side)
-            if model is None:
-                # lost: look for the face again (every frame while lost; cheap relative to a lost clip)
-                if lost_since < 0:
-                    lost_since = i
-                acquired = _acquire(gray, size) if (i - lost_since) % max(1, stride // 4) == 0 else None
-                if acquired is not None:
-                    reference = _make_reference(i, gray, acquired[0], size)
-                    face_side = size / math.sqrt(abs(np.linalg.det(reference.transform[:, :2])))
-                    transforms[i] = reference.transform
-                    detected[i] = True
-                    guess = None
-                    lost_since = -1
-                bar.update(1)
-                continue
-            lost_since = -1
-            # frame -> crop = (ref frame -> crop) o (current frame -> ref frame)
-            inv = np.linalg.inv(_as3(model))
-            transforms[i] = (_as3(reference.transform) @ inv)[:2]
-            detected[i] = True
-            guess = model
-            if count < 0.5 * len(reference.points) and i != reference.index:
-                # renew the reference on this frame with the same alignment, so stabilisation continues
-                reference = _make_reference(i, gray, transforms[i].copy(), size)
-                guess = None
-            bar.update(1)
 
-    run(range(first_ref.index, n), first_ref)
-    if first_ref.index > 0:
-        run(range(first_ref.index - 1, -1, -1), first_ref)
-    bar.close()
-
-    # frames without a face reuse the nearest good transform
-    good = np.flatnonzero(detected)
-    for j in np.flatnonzero(~detected):
-        transforms[j] = transforms[good[np.argmin(np.abs(good - j))]]
-    crops = np.empty((n, size, size, 3), np.uint8)
-    boxes = np.empty((n, 4))
-    for i in range(n):
-        crops[i] = _warp_crop(frames[i], transforms[i], size)
-        boxes[i] = _crop_box(transforms[i], size)
-    if (~detected).any():
-        log.info("%s: no face on %d of %d frames", clip.source, int((~detected).sum()), n)
-    return FaceTrack(
-        crops=crops,
-        detected=detected,
-        source=clip.source,
-        transforms=transforms,
-        boxes=boxes,
-        eyes_detected=eyes_found,
-        fps=clip.fps,
-        frame_numbers=clip.frame_numbers,
+def no_face_message(source: Path | str, frames: int, detector: str) -> str:
+    """The one sentence a user reads when a clip has no usable face."""
+    how = "the dense face landmarker" if detector == "landmarks" else "OpenCV's Haar frontal-face detector"
+    return (
+        f"no face found in {source} ({frames} frames checked with {how}); use a clip with a visible, "
+        "well-lit face (frontal or turned up to about 60 degrees)"
     )

@@ -51,7 +51,14 @@ def test_faces_on_a_video(demo, demo_video, tmp_path, capsys):
     assert len(crops) == n and crops[0].name == "frame_000000.png"
     assert cv2.imread(str(crops[0])).shape == (112, 112, 3)
     sheet = cv2.imread(str(out / "contact_sheet.png"))
-    assert sheet is not None and sheet.shape[1] == 8 * 112
+    assert sheet is not None and sheet.shape[1] == 8 * 160
+    frames = report["per_frame"]
+    assert len(frames) == n and all(f["present"] for f in frames)
+    first = frames[0]
+    assert len(first["landmarks_crop"]) == 478 and len(first["landmarks_source"]) == 478
+    assert len(first["blendshapes"]) == len(report["blendshape_names"]) == 52
+    assert set(first["pose"]) == {"yaw", "pitch", "roll"}
+    assert report["analysed_spans"] == [[0, n]] and report["faceless_spans"] == []
 
 
 def test_faces_on_a_frame_folder(tmp_path):

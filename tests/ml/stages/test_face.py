@@ -41,8 +41,10 @@ def test_crops_shape_and_no_missing(moving):
     sc, track = moving
     n = sc.frames.shape[0]
     assert track.crops.shape == (n, 112, 112, 3) and track.crops.dtype == np.uint8
-    assert track.detected.all() and track.missing_frames == []
-    assert track.eyes_detected
+    assert track.present.all() and track.missing_frames == []
+    assert track.detector == "landmarks"
+    assert np.isfinite(track.landmarks).all() and np.isfinite(track.blendshapes).all()
+    assert track.spans() == [(0, n)] and track.cuts == ()
 
 
 def test_eyes_land_on_the_crop_eye_points(moving):
@@ -65,14 +67,19 @@ def test_head_motion_is_removed(moving):
     assert stabilised < 0.2  # ... and the crops did not
 
 
-def test_frames_without_a_face_are_reported():
+@pytest.mark.parametrize("detector", ["landmarks", "haar"])
+def test_frames_without_a_face_are_reported(detector):
     sc = syn.generate_clip(4, 2, size=(320, 240))
     frames = sc.frames.copy()
     frames[30:45] = 128  # the face disappears for 15 frames
-    track = align_clip(Clip(frames=frames, fps=200.0, source=Path("gap"), frame_numbers=sc.frame_numbers))
+    clip = Clip(frames=frames, fps=200.0, source=Path("gap"), frame_numbers=sc.frame_numbers)
+    track = align_clip(clip, detector=detector)
     assert set(range(30, 45)) <= set(track.missing_frames)
     assert len(track.missing_frames) <= 15 + 10  # found again soon after it comes back
-    assert track.detected[:30].all()
+    assert track.present[:30].all()
+    spans = track.spans()
+    assert spans[0] == (0, 30) and spans[1][0] >= 45  # no span runs through the gap
+    assert track.segments[spans[0][0]] != track.segments[spans[1][0]]
 
 
 def test_no_face_anywhere_is_an_error():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ml.errors import ClipReadError
-from ml.stages.video import read_clip, write_video
+from ml.stages.video import TruncatedClipError, open_clip, read_clip, write_video
 
 
 def _write_frames(folder, numbers, size=(40, 30)):
@@ -100,3 +100,55 @@ def test_write_video_refuses_overwrite(tmp_path):
         write_video(frames + 50, 10, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.avi"]  # no temporary left behind
+
+
+def _video(path, n, size=(48, 32), fps=25.0):
+    frames = np.random.default_rng(n).integers(0, 256, (n, size[1], size[0], 3), dtype=np.uint8)
+    return write_video(frames, fps, path)
+
+
+def test_truncated_video_is_reported_with_counts(tmp_path):
+    full = _video(tmp_path / "full.avi", 66)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 5])  # the header still declares 66 frames
+    with pytest.raises(TruncatedClipError, match=r"cut\.avi: the file declares 66 frames but only \d+ could"):
+        read_clip(cut)
+    clip = read_clip(cut, allow_truncated=True)  # the user chose to go on
+    assert 0 < clip.num_frames < 66
+    assert read_clip(full).num_frames == 66  # an intact file is not flagged
+
+
+def test_stream_span_and_early_close(tmp_path):
+    path = _video(tmp_path / "clip.avi", 50, fps=25.0)
+    with open_clip(path, start_s=0.4, end_s=1.2) as stream:
+        numbers = [f.number for f in stream]
+    assert numbers == list(range(10, 30))  # 0.4 s .. 1.2 s at 25 fps
+    stream = open_clip(path)
+    it = iter(stream)
+    first = next(it)
+    assert first.index == 0 and first.rgb.shape == (32, 48, 3)
+    stream.close()  # stopping early releases the decoder thread and the file
+    with pytest.raises(ClipReadError, match=r"--end .* must come after --start"):
+        open_clip(path, start_s=2.0, end_s=1.0)
+
+
+def test_stream_memory_does_not_grow_with_length(tmp_path):
+    """Streaming a clip keeps a bounded number of frames alive, whatever its length."""
+    import tracemalloc
+
+    short, long = (
+        _video(tmp_path / "s.avi", 20, size=(320, 240)),
+        _video(tmp_path / "l.avi", 200, size=(320, 240)),
+    )
+    peaks = []
+    for path in (short, long):
+        tracemalloc.start()
+        with open_clip(path, prefetch=4) as stream:
+            count = sum(1 for _ in stream)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count in (20, 200)
+    frame_bytes = 320 * 240 * 3
+    assert peaks[1] < peaks[0] + 4 * frame_bytes  # ten times the frames, not ten times the memory
+    assert peaks[1] < 12 * frame_bytes
