@@ -72,8 +72,9 @@ def test_shipped_table_imported_on_first_use(fake, mx) -> None:
         == rigtables.shipped_csv_path("metahuman").read_text().splitlines()[1].split(",")[0]
     )
     assert rigtables.ensure_rig_datatable("metahuman") is table  # second use: no re-import
-    rows = rigtables.read_datatable_rows(table)
-    assert all(r.curve.startswith("CTRL_expressions_") for r in rows)
+    parsed = rigtables.read_datatable(table)
+    assert all(r.curve.startswith("CTRL_expressions_") for r in parsed.rows)
+    assert parsed.source == "DataTable /Game/MicroExprAnim/RigTables/DT_MicroExpr_MetaHuman"
     fake._get_state().row_struct_loaded = False
     with pytest.raises(mx.RigTableError, match="build the MicroExprAnim C\\+\\+ module"):
         rigtables.ensure_rig_datatable("arkit")
