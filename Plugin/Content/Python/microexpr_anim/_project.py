@@ -107,7 +107,7 @@ def project_module(name: str) -> ModuleType:
         if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
             raise MicroExprPluginError(
                 f"the Python package {exc.name!r} (microexpr-anim) is not importable in Unreal's Python; "
-                "install it as described in Plugin/README.md ('Getting ml and curves onto sys.path')"
+                "install it into the plugin as Plugin/README.md says ('Install', step 2)"
             ) from exc
         raise
 

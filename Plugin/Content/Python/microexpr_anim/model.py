@@ -25,7 +25,7 @@ LOG = logging.getLogger(__name__)
 TRACK_SUFFIXES = (".json", ".csv")
 
 _INSTALL_HINT = (
-    "Either install torch into Unreal's Python (see Plugin/README.md, 'Installing torch') or set an "
+    "Either install torch into the plugin (Plugin/README.md, 'Install', step 2) or set an "
     "external Python with microexpr-anim installed: "
     "microexpr_anim.settings.set_model('external', python='C:/path/to/python.exe')"
 )
