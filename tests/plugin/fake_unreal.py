@@ -400,6 +400,31 @@ class AnimationDataController:
         self._check_open()
         self._seq._curves.clear()
 
+    def remove_curve_key(
+        self, curve_id: AnimationCurveIdentifier, time: float, should_transact: bool = True
+    ) -> bool:
+        """Removes the key at ``time`` (FRichCurve::FindKey tolerance); False when there is none."""
+        self._check_open()
+        found = self._seq._find_curve(curve_id.get_name())
+        if found is None:
+            return False
+        keys = self._seq._curves[found]
+        kept = [k for k in keys if abs(k.time - time) > 1e-4]
+        self._seq._curves[found] = kept
+        return len(kept) < len(keys)
+
+    def set_curve_key(
+        self, curve_id: AnimationCurveIdentifier, key: RichCurveKey, should_transact: bool = True
+    ) -> bool:
+        """Replaces the key at the same time, or adds it in time order."""
+        self._check_open()
+        found = self._seq._find_curve(curve_id.get_name())
+        if found is None:
+            return False
+        keys = [k for k in self._seq._curves[found] if abs(k.time - key.time) > 1e-4]
+        self._seq._curves[found] = sorted([*keys, key], key=lambda k: k.time)
+        return True
+
     def set_curve_keys(
         self, curve_id: AnimationCurveIdentifier, curve_keys: Any, should_transact: bool = True
     ) -> bool:

@@ -339,3 +339,62 @@ def test_external_model_gets_the_frame_rate(fake, mx, tmp_path: Path, monkeypatc
     monkeypatch.setattr(subprocess, "run", run)
     analyze_clip(tmp_path, Settings(model_mode="external", external_python="py"), fps=100.0)
     assert calls[0][-2:] == ["--fps", "100.0"]
+
+
+# ------------------------------------------------------------------ layering
+
+
+def test_layering_keeps_the_base_keys_outside_the_window(fake, mx, stand_in, tmp_path: Path) -> None:
+    """Through the real curves.layering: keys outside [at, at + duration] are the base's own (their linear
+    mode included); inside, the sum; the markers are offset by at_time."""
+    from curves.richcurve import evaluate
+
+    skel, table = make_skeleton(fake), make_table(fake)
+    base = fake.AnimSequence()
+    base._skeleton = skel
+    base._frame_rate, base._num_frames = (30, 1), 90  # 3 s
+    linear = fake.RichCurveInterpMode.RCIM_LINEAR
+    base_keys = [fake.RichCurveKey(interp_mode=linear, time=t, value=0.2) for t in (0.0, 0.5, 1.05, 2.5, 3.0)]
+    base._curves = {"CTRL_expressions_browDownL": base_keys}
+    fake._register(base, "/Game/Anims/AS_Talk")
+    clip = write_micro_json(tmp_path / "clip.json", fps=30.0, n=16)  # 0.5 s, AU4 flat at 0.25
+    made = mx.apply_to(base, clip, table, at_time=1.0)
+    keys = made._curves["CTRL_expressions_browDownL"]
+    outside = [k for k in keys if not 1.0 <= k.time <= 1.5]
+    assert [k.time for k in outside] == [0.0, 0.5, 2.5, 3.0] and all(k.interp_mode is linear for k in outside)
+    assert all(any(k is b for b in base_keys) for k in outside)
+    assert [k.time for k in base._curves["CTRL_expressions_browDownL"]] == [0.0, 0.5, 1.05, 2.5, 3.0]
+    inside = [k for k in keys if 1.0 <= k.time <= 1.5]
+    assert inside[0].time == 1.0 and inside[-1].time == 1.5
+    assert inside[0].value == pytest.approx(0.2) and inside[-1].value == pytest.approx(0.2)  # seams at base
+    middle = evaluate([k.time for k in inside], [k.value for k in inside], 1.25)
+    assert float(middle) == pytest.approx(0.2 + 0.25, abs=0.02)  # base + AU4 (weight 1, intensity 1)
+    assert "CTRL_expressions_mouthCornerPullL" in made._curves  # new curves are added whole
+    assert [m[:2] for m in made._markers] == [
+        ("MicroExpr_Onset", 1.0),
+        ("MicroExpr_Apex", 1.233333),
+        ("MicroExpr_Offset", 1.5),
+    ]
+
+
+def test_window_edit_hand_cases(mx) -> None:
+    from microexpr_anim.layerkeys import window_edit
+
+    base = [(0.0, 0.1), (1.0, 0.3), (1.2, 0.4), (2.0, 0.1)]
+    layered = [(0.0, 0.1), (1.1, 0.9), (1.3, 0.8), (2.0, 0.1)]
+    edit = window_edit("c", base, layered, (1.0, 1.5), (0.3, 0.35))
+    assert edit.remove == (1.0, 1.2)  # a base key on the window's edge is replaced by the edge key
+    assert edit.add == ((1.0, 0.3), (1.1, 0.9), (1.3, 0.8), (1.5, 0.35))
+    assert edit.merged == ((0.0, 0.1), (1.0, 0.3), (1.1, 0.9), (1.3, 0.8), (1.5, 0.35), (2.0, 0.1))
+    with pytest.raises(ValueError, match=r"curve c: the layering window \[1.0, 1.0\] is empty"):
+        window_edit("c", base, layered, (1.0, 1.0), (0.0, 0.0))
+
+
+def test_doctests_of_the_pure_modules(mx) -> None:
+    import doctest
+    import importlib
+
+    for name in ("layerkeys", "provenance", "cmdargs", "writer"):
+        module = importlib.import_module(f"microexpr_anim.{name}")
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, name

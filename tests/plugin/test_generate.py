@@ -188,7 +188,10 @@ def test_layering_onto_a_copy_leaves_the_original(fake, mx, stand_in, tmp_path: 
     assert made._frame_rate == (30, 1) and made._num_frames == 60  # the copy keeps the base timing
     assert made._curves["CTRL_expressions_jawOpen"][0].value == pytest.approx(0.3)  # untouched curve kept
     keys = made._curves["CTRL_expressions_browDownL"]
-    assert keys[0].time == pytest.approx(1.0) and keys[-1].time == pytest.approx(1.2)
+    # only the window [1.0, 1.2] s changes; the base keys at 0 and 2 s are the base's own
+    assert keys[0] is base._curves["CTRL_expressions_browDownL"][0]
+    assert keys[-1] is base._curves["CTRL_expressions_browDownL"][1]
+    assert [k.time for k in keys[1:-1]] == pytest.approx([1.0 + i / 30 for i in range(7)])
     with pytest.raises(ValueError, match="outside"):
         mx.apply_to(base, clip, table, at_time=5.0, name="X")
 

@@ -168,6 +168,12 @@ class AnimationDataController:
     def remove_all_curves_of_type(
         self, supported_curve_type: RawCurveTrackTypes, should_transact: bool = True
     ) -> None: ...
+    def remove_curve_key(
+        self, curve_id: AnimationCurveIdentifier, time: float, should_transact: bool = True
+    ) -> bool: ...
+    def set_curve_key(
+        self, curve_id: AnimationCurveIdentifier, key: RichCurveKey, should_transact: bool = True
+    ) -> bool: ...
     def set_curve_keys(
         self,
         curve_id: AnimationCurveIdentifier,

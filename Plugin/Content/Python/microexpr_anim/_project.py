@@ -9,7 +9,7 @@ protocols the plugin relies on.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, cast
@@ -17,12 +17,14 @@ from typing import Any, Protocol, cast
 from microexpr_anim.errors import MicroExprPluginError
 
 __all__ = [
+    "CurveKeysObj",
     "CurveSetObj",
     "MicroExpressionObj",
     "RigRowObj",
     "RigTableObj",
     "atomic_write_text",
     "curve_set",
+    "evaluate_keys",
     "layer_curveset",
     "load_rig_table",
     "load_tracks",
@@ -148,6 +150,12 @@ def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:
 def layer_curveset(base: CurveSetObj, micro: CurveSetObj, at_time: float) -> CurveSetObj:
     """``curves.layering.layer_curveset``."""
     return cast(CurveSetObj, project_module("curves.layering").layer_curveset(base, micro, at_time))
+
+
+def evaluate_keys(times: Sequence[float], values: Sequence[float], at: Sequence[float]) -> list[float]:
+    """``curves.richcurve.evaluate``: the curve Unreal builds from cubic/auto keys, sampled at ``at``."""
+    out = project_module("curves.richcurve").evaluate(list(times), list(values), list(at))
+    return [float(v) for v in out]
 
 
 def curve_set(

@@ -16,13 +16,14 @@ from pathlib import Path
 import unreal
 
 from microexpr_anim import _project
-from microexpr_anim._project import CurveSetObj, MicroExpressionObj
+from microexpr_anim._project import CurveKeysObj, CurveSetObj, MicroExpressionObj
 from microexpr_anim.errors import (
     AssetExistsError,
     AssetPathError,
     GenerationCancelledError,
     MicroExprPluginError,
 )
+from microexpr_anim.layerkeys import WindowEdit, window_edit
 from microexpr_anim.model import load_micro_expression
 from microexpr_anim.naming import (
     asset_name_for_clip,
@@ -299,12 +300,31 @@ def _layer_onto_copy(
             f"at_time {at_time} s is outside {base.get_path_name()} (0 to {base_cs.duration:.3f} s)"
         )
     layered = _project.layer_curveset(base_cs, micro, at_time)
-    touched = {n.casefold() for n in micro.names}
-    changed = [c for c in layered.curves if c.name.casefold() in touched]
+    window = (at_time, at_time + micro.duration)
+    base_by_name = {c.name.casefold(): c for c in base_cs.curves}
+    edits: list[WindowEdit] = []
+    added: list[CurveKeysObj] = []
+    for name in micro.names:
+        result = next(c for c in layered.curves if c.name.casefold() == name.casefold())
+        base_curve = base_by_name.get(name.casefold())
+        if base_curve is None:
+            added.append(result)
+            continue
+        ends = _project.evaluate_keys(list(result.times), list(result.values), list(window))
+        edits.append(
+            window_edit(
+                base_curve.name,
+                zip(base_curve.times, base_curve.values, strict=True),
+                zip(result.times, result.values, strict=True),
+                window,
+                (ends[0], ends[1]),
+            )
+        )
     return write_layered_copy(
         base,
         base_cs.curves,
-        changed,
+        edits,
+        added,
         folder,
         asset_name,
         _provenance(micro, clip, resolved, at_time),

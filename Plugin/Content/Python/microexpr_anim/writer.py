@@ -36,6 +36,7 @@ from typing import Protocol
 import unreal
 
 from microexpr_anim.errors import AssetExistsError, AssetWriteError
+from microexpr_anim.layerkeys import WindowEdit
 from microexpr_anim.provenance import GENERATOR_TAG, MARKER_TRACK, TAG_PREFIX, Provenance
 
 __all__ = [
@@ -445,42 +446,81 @@ def write_new_anim_sequence(
     return _write(path, skeleton, overwrite, make, fill, fill)
 
 
+def _cubic_key(time: float, value: float) -> unreal.RichCurveKey:
+    return unreal.RichCurveKey(
+        interp_mode=unreal.RichCurveInterpMode.RCIM_CUBIC,
+        tangent_mode=unreal.RichCurveTangentMode.RCTM_AUTO,
+        time=float(time),
+        value=float(value),
+    )
+
+
+def _edit_windows(seq: unreal.AnimSequence, edits: Sequence[WindowEdit], title: str) -> None:
+    """In one bracket: in each edited curve, remove the base keys of the window and add the window's."""
+    controller = seq.controller
+    controller.open_bracket(title, True)
+    try:
+        for edit in edits:
+            cid = _curve_id(edit.name)
+            for time in edit.remove:
+                if not controller.remove_curve_key(cid, time, True):
+                    raise AssetWriteError(
+                        f"the animation controller found no key of {edit.name!r} at {time} s"
+                    )
+            for time, value in edit.add:
+                if not controller.set_curve_key(cid, _cubic_key(time, value), True):
+                    raise AssetWriteError(f"the animation controller refused a key of curve {edit.name!r}")
+    finally:
+        controller.close_bracket(True)
+
+
 def write_layered_copy(
     base: unreal.AnimSequence,
     base_curves: Sequence[CurveKeysLike],
-    changed: Sequence[CurveKeysLike],
+    edits: Sequence[WindowEdit],
+    added: Sequence[CurveKeysLike],
     package_path: str,
     asset_name: str,
     provenance: Provenance,
     *,
     overwrite: bool = False,
 ) -> unreal.AnimSequence:
-    """Write a copy of ``base`` with the ``changed`` curves replaced (layering).
+    """Write a copy of ``base`` with the micro-expression layered in (``apply_to``).
 
-    A new copy is made with ``duplicate_loaded_asset``, so every curve the micro-expression does not
-    touch keeps the base's own keys (modes included). Overwriting an earlier copy in place writes the
-    base's untouched curves from ``base_curves`` (times and values; Python cannot read key modes).
+    Args:
+        base: the base animation (never modified).
+        base_curves: its float curves as read back (times and values).
+        edits: per base curve the micro-expression adds to, the keys of its window
+            (:func:`microexpr_anim.layerkeys.window_edit`).
+        added: curves the base does not have (written whole).
+
+    A new copy is made with ``duplicate_loaded_asset`` and only the window keys of the edited curves
+    change: every other key keeps the base's own interpolation and tangent modes. Overwriting an earlier
+    copy in place rewrites it from ``base_curves`` (times and values; Python cannot read key modes).
     """
     path = f"{package_path}/{asset_name}"
     info = anim_info(base)
-    changed_names = {c.name.casefold() for c in changed}
+    title = f"MicroExprAnim: {asset_name}"
 
     def make() -> unreal.Object | None:
         return unreal.EditorAssetLibrary.duplicate_loaded_asset(base, path)
 
     def fill_copy(seq: unreal.AnimSequence) -> None:
-        write_curves_into(seq, changed, replace="named", title=f"MicroExprAnim: {asset_name}")
+        _edit_windows(seq, edits, title)
+        write_curves_into(seq, added, title=title)
         _write_provenance(seq, provenance)
 
     def fill_existing(seq: unreal.AnimSequence) -> None:
-        kept = [c for c in base_curves if c.name.casefold() not in changed_names]
-        write_curves_into(
-            seq,
-            [*kept, *changed],
-            timing=(info.rate, info.frames),
-            replace="all",
-            title=f"MicroExprAnim: {asset_name}",
-        )
+        merged = {e.name.casefold(): e for e in edits}
+        curves: list[CurveKeysLike] = []
+        for c in base_curves:
+            edit = merged.get(c.name.casefold())
+            if edit is None:
+                curves.append(c)
+            else:
+                times, values = zip(*edit.merged, strict=True)
+                curves.append(_Curve(c.name, tuple(times), tuple(values)))
+        write_curves_into(seq, [*curves, *added], timing=(info.rate, info.frames), replace="all", title=title)
         _write_provenance(seq, provenance)
 
     return _write(path, base.get_skeleton(), overwrite, make, fill_copy, fill_existing)
