@@ -44,6 +44,7 @@ class _State:
     fail_curve: str = ""  # set_curve_keys refuses this curve name once
     fail_save: bool = False  # save_loaded_asset returns False
     fail_rename: bool = False  # rename_loaded_asset returns False
+    fail_table_fill: bool = False  # DataTable.fill_from_csv_string empties the table and fails
     row_struct_loaded: bool = True
     open_transactions: int = 0  # ScopedEditorTransaction scopes and transacting controller brackets
     references: dict[str, Any] = field(default_factory=dict)  # referencer ("/Game/AM_X") -> asset object
@@ -593,7 +594,14 @@ class DataTable(Object):
         return self._json
 
     def fill_from_csv_string(self, csv_string: str, import_row_struct: Any = None) -> bool:
+        if _state.fail_table_fill:  # the engine empties the table, then fails
+            self._json = "[]"
+            return False
         self._json = _csv_to_json(csv_string)
+        return True
+
+    def fill_from_json_string(self, json_string: str, import_row_struct: Any = None) -> bool:
+        self._json = json_string
         return True
 
     def get_row_names(self) -> list[str]:

@@ -151,7 +151,7 @@ def test_overwrite_refuses_an_asset_it_did_not_make(fake, mx, stand_in, tmp_path
     theirs._skeleton = skel
     theirs._curves = {"CTRL_expressions_jawOpen": [fake.RichCurveKey(time=0.0, value=0.4)]}
     fake._register(theirs, f"{ROOT}/AS_Hand_Made")
-    clip = write_micro_json(tmp_path / "clip.json")
+    clip = tmp_path / "not_read.mp4"  # refused before the clip is read or the model runs
     with pytest.raises(mx.AssetExistsError, match="AS_Hand_Made exists and was not made by MicroExprAnim"):
         mx.generate(clip, skel, table, dest=ROOT, name="AS_Hand_Made", overwrite=True)
     assert list(theirs._curves) == ["CTRL_expressions_jawOpen"] and fake._get_state().saved == []

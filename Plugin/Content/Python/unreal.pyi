@@ -252,6 +252,9 @@ class DataTable(Object):
     def fill_from_csv_string(
         self, csv_string: str, import_row_struct: ScriptStruct | None = None
     ) -> bool: ...
+    def fill_from_json_string(
+        self, json_string: str, import_row_struct: ScriptStruct | None = None
+    ) -> bool: ...
     def get_row_names(self) -> Array[str]: ...
 
 class DataTableFactory(Factory):

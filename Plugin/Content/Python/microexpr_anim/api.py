@@ -34,7 +34,7 @@ from microexpr_anim.naming import (
 from microexpr_anim.provenance import Provenance, describe
 from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table
 from microexpr_anim.settings import Settings, load_settings
-from microexpr_anim.writer import write_layered_copy, write_new_anim_sequence
+from microexpr_anim.writer import overwritable_anim, write_layered_copy, write_new_anim_sequence
 
 __all__ = [
     "DEFAULT_DEST",
@@ -215,6 +215,8 @@ def generate(
             f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
             "(or choose another name)"
         )
+    for asset_name in existing:  # refused before the model runs, not after
+        overwritable_anim(f"{folder}/{asset_name}", skel if base_seq is None else base_seq.get_skeleton())
     total = 3 + variants
 
     def step(done: int, message: str) -> None:

@@ -16,6 +16,7 @@ from microexpr_anim.api import DEFAULT_DEST, ProgressFn, default_skeleton, gener
 from microexpr_anim.batch import find_clips, generate_batch
 from microexpr_anim.errors import GenerationCancelledError, MicroExprPluginError
 from microexpr_anim.rigtables import ensure_rig_datatable
+from microexpr_anim.writer import anim_info
 
 __all__ = ["MicroExprBatchOptions", "MicroExprGenerateOptions", "show_batch_dialog", "show_generate_dialog"]
 
@@ -193,7 +194,7 @@ def show_generate_dialog() -> None:
             )
         paths = [m.get_path_name() for m in made]
         unreal.EditorAssetLibrary.sync_browser_to_objects(paths)
-        unreal.log(f"MicroExprAnim: created {', '.join(paths)}")
+        unreal.log("MicroExprAnim: wrote " + "; ".join(str(anim_info(m)) for m in made))
 
     _run_reporting(run)
 

@@ -93,8 +93,10 @@ def ensure_rig_datatable(
     text = csv_path.read_text(encoding="utf-8")
     table_from_csv(str(csv_path))  # refuse a broken CSV before creating anything
     struct = _row_struct()
+    previous: str | None = None
     if lib.does_asset_exist(asset_path):
         table = unreal.DataTable.cast(lib.load_asset(asset_path))
+        previous = table.export_to_json_string() or "[]"
     else:
         factory = unreal.DataTableFactory()
         factory.struct = struct
@@ -105,9 +107,15 @@ def ensure_rig_datatable(
             raise RigTableError(f"could not create the DataTable {asset_path}")
         table = unreal.DataTable.cast(created)
     if not table.fill_from_csv_string(text, struct):
-        lib.delete_loaded_asset(table)
-        raise RigTableError(f"importing {csv_path} into {asset_path} failed; see the Output Log")
-    lib.save_loaded_asset(table, False)
+        if previous is None:  # made just now: nothing of the user's is lost
+            lib.delete_loaded_asset(table)
+            outcome = "the new DataTable was deleted"
+        else:
+            table.fill_from_json_string(previous, struct)
+            outcome = f"{asset_path} keeps its rows"
+        raise RigTableError(f"importing {csv_path} into {asset_path} failed ({outcome}); see the Output Log")
+    if not lib.save_loaded_asset(table, False):
+        raise RigTableError(f"could not save {asset_path} (read-only, or checked out in source control?)")
     LOG.info("imported %s into %s", csv_path, asset_path)
     return table
 

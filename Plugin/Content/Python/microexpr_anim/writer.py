@@ -47,6 +47,7 @@ __all__ = [
     "frame_rate_fraction",
     "frame_rate_path",
     "make_rich_curve_keys",
+    "overwritable_anim",
     "write_curves_into",
     "write_layered_copy",
     "write_new_anim_sequence",
@@ -309,10 +310,9 @@ def _snapshot(seq: unreal.AnimSequence) -> _Snapshot:
 
 
 def _restore(seq: unreal.AnimSequence, snap: _Snapshot) -> None:
-    curves = [c for c in snap.curves if c.times]
     write_curves_into(
         seq,
-        curves,
+        snap.curves,
         timing=(snap.rate, snap.frames),
         replace="all",
         title="MicroExprAnim: restore after a failure",
@@ -328,8 +328,13 @@ def _save(seq: unreal.AnimSequence, path: str) -> None:
         )
 
 
-def _existing_anim(path: str, skeleton: unreal.Skeleton | None) -> unreal.AnimSequence:
-    """The asset at ``path`` if this plugin may overwrite it: an AnimSequence it made, same skeleton."""
+def overwritable_anim(path: str, skeleton: unreal.Skeleton | None) -> unreal.AnimSequence:
+    """The asset at ``path`` if this plugin may overwrite it: an AnimSequence it made, same skeleton.
+
+    Raises:
+        AssetExistsError: it is another kind of asset, was not made by MicroExprAnim, or uses another
+            skeleton (say which, and what to do).
+    """
     asset = unreal.EditorAssetLibrary.load_asset(path)
     if not isinstance(asset, unreal.AnimSequence):
         raise AssetExistsError(f"{path} exists and is not an AnimSequence; choose another name")
@@ -403,7 +408,7 @@ def _write(
     if unreal.EditorAssetLibrary.does_asset_exist(path):
         if not overwrite:
             raise AssetExistsError(f"{path} already exists; pass overwrite=True to replace it")
-        seq = _existing_anim(path, skeleton)
+        seq = overwritable_anim(path, skeleton)
         _replace_in_place(seq, path, fill_existing)
     else:
         seq = _create_and_fill(path, make, fill_new)
