@@ -316,7 +316,7 @@ def test_frame_folder_needs_a_frame_rate_and_gets_it_from_the_api(
     assert "fps" not in seen and not any(p.startswith(ROOT) for p in fake._get_state().assets)
     seq = mx.generate(folder, skel, table, dest=ROOT, fps=200)[0]
     assert seen["fps"] == 200 and seq._frame_rate == (200, 1)
-    mx.settings.set_frame_folder_fps(100)  # a saved default for folders
+    mx.set_frame_folder_fps(100)  # a saved default for folders
     mx.generate(folder, skel, table, dest=ROOT, name="B")
     assert seen["fps"] == 100
     with pytest.raises(ValueError, match="fps must be a frame rate"):

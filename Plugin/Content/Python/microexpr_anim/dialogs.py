@@ -116,6 +116,7 @@ def _generate_options() -> MicroExprGenerateOptions:
         return opts
     opts = MicroExprGenerateOptions()
     _fill_defaults(opts)
+    opts.frame_folder = unreal.DirectoryPath("")
     opts.variants = 1
     _last["generate"] = opts
     return opts
