@@ -536,6 +536,10 @@ class AnimationLibrary(Object):
         if not animation_sequence._has_track(notify_track_name):  # the engine logs a warning, adds nothing
             _state.logs.append(("warning", f"Animation Notify Track {notify_track_name} does not exist"))
             return
+        num, den = animation_sequence._frame_rate
+        if not 0.0 <= time <= animation_sequence._num_frames * den / num:  # IsValidTime: likewise
+            _state.logs.append(("warning", f"Invalid time value {time} for Animation Sequence"))
+            return
         animation_sequence._markers.append((str(marker_name), float(time), str(notify_track_name)))
 
     @classmethod

@@ -52,6 +52,8 @@ def test_any_source_rate_is_written_exactly(
     info = anim_info(seq)
     assert (info.rate, info.frames, info.seconds) == (rate, n - 1, pytest.approx(length))
     assert str(info).startswith(f"{ROOT}/AS_MicroExpr_clip: {n - 1} frames at {rate[0]}")
+    assert [m[0] for m in seq._markers] == ["MicroExpr_Onset", "MicroExpr_Apex", "MicroExpr_Offset"]
+    assert all(0.0 <= m[1] <= length for m in seq._markers)  # the engine drops markers past the end
 
 
 def test_frame_rate_path_steps_are_always_accepted(mx) -> None:

@@ -87,12 +87,12 @@ ENGINE_SWITCHES = (
     "tracehost",
     "tracefile",
 )
-#: Prefixes of engine switches that carry their own syntax (``-ini:Engine:[Core.Log]:LogPython=Verbose``).
-_ENGINE_PREFIXES = ("ini:", "dpcvars", "execcmds", "logcmds")
+#: Engine switches with their own syntax (``-ini:Engine:[Core.Log]:LogPython=Verbose``) start with this.
+_INI_PREFIX = "ini:"
 
 
 def _is_engine_switch(key: str) -> bool:
-    return key in ENGINE_SWITCHES or key.startswith(_ENGINE_PREFIXES)
+    return key in ENGINE_SWITCHES or key.startswith(_INI_PREFIX)
 
 
 def _unknown_switch(token: str, key: str) -> ValueError:

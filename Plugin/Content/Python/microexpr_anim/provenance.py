@@ -97,13 +97,15 @@ def describe(
     apex = frames["apex"]
     markers: list[tuple[str, float]] = []
     seconds: dict[str, float] = {}
+    # the engine drops a marker after the play length; rounding must not push the last one past it
+    last = math.floor(duration_s * 1e6) / 1e6
     if isinstance(apex, int | float) and source_fps > 0:
         apex_s = float(apex) / source_fps
         for key, marker in _MARKERS:
             frame = frames[key]
             if isinstance(frame, int | float) and math.isfinite(float(frame)):
                 t = variant_time(float(frame) / source_fps, apex_s, scale, shift)
-                t = min(max(t, 0.0), duration_s) + at_time
+                t = min(max(round(t, 6), 0.0), last) + at_time
                 seconds[key] = round(t, 6)
                 markers.append((marker, round(t, 6)))
     tags = {
