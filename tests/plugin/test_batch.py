@@ -61,11 +61,11 @@ def test_batch_refuses_existing_report_and_bad_folder(fake, mx, stand_in, tmp_pa
     root = _clips(tmp_path)
     (tmp_path / "r.json").write_text("{}", encoding="utf-8")
     skel, table = make_skeleton(fake), make_table(fake)
-    with pytest.raises(
-        FileExistsError, match=r"report .*r\.json exists but is not a MicroExprAnim batch report"
-    ):
-        mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "r.json")
-    assert (tmp_path / "r.json").read_text(encoding="utf-8") == "{}"
+    report = tmp_path / "r.json"
+    for overwrite in (False, True):  # a file that is not this batch's report is never replaced
+        with pytest.raises(FileExistsError, match=r"r\.json exists but is not a MicroExprAnim batch report"):
+            mx.generate_batch(root, skel, table, "/Game/Batch", report=report, overwrite=overwrite)
+    assert report.read_text(encoding="utf-8") == "{}"
     mx.generate_batch(root, skel, table, "/Game/Batch", report=tmp_path / "mine.json")
     before = (tmp_path / "mine.json").read_text(encoding="utf-8")
     with pytest.raises(FileExistsError, match=r"mine\.json belongs to another batch \(dest '/Game/Batch'"):

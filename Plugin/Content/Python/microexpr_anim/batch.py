@@ -234,7 +234,9 @@ def generate_batch(
         "seed": seed,
         "fps": fps,
     }
-    earlier = {} if overwrite else _earlier_run(json_path, header)
+    earlier = _earlier_run(json_path, header)  # refuses a file that is not this batch's report
+    if overwrite:
+        earlier = {}  # redo every clip; the report is rewritten
     run_settings = settings or load_settings()
     clips = find_clips(root)
     names = _clip_asset_names(clips, root)
