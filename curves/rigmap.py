@@ -38,15 +38,19 @@ import numpy as np
 from curves.au import parse_au
 
 __all__ = [
+    "FORBIDDEN_NAME_CHARACTERS",
     "HEADER",
+    "MAX_CURVE_NAME_LENGTH",
     "RIG_NAMES",
     "RigMapping",
     "RigRow",
     "RigTable",
     "combine_contributions",
+    "curve_name_problem",
     "load_rig_table",
     "map_to_rig",
     "parse_rig_csv",
+    "parse_rig_records",
     "rig_table_path",
     "rig_table_to_csv",
 ]
@@ -56,8 +60,22 @@ logger = logging.getLogger(__name__)
 HEADER = ("Name", "AU", "Curve", "Weight", "Side", "RangeMin", "RangeMax", "Notes")
 _DATA_DIR = Path(__file__).with_name("data")
 RIG_NAMES = ("metahuman", "arkit")
-_SIDES = {"": "", "l": "L", "left": "L", "r": "R", "right": "R", "c": "", "center": "", "centre": "",
-          "m": "", "mid": "", "midline": "", "none": "", "both": "", "b": ""}
+_SIDES = {
+    "": "",
+    "l": "L",
+    "left": "L",
+    "r": "R",
+    "right": "R",
+    "c": "",
+    "center": "",
+    "centre": "",
+    "m": "",
+    "mid": "",
+    "midline": "",
+    "none": "",
+    "both": "",
+    "b": "",
+}
 #: Weight applied to a midline curve driven by a unilateral AU.
 MIDLINE_UNILATERAL_WEIGHT = 0.5
 
@@ -87,6 +105,16 @@ class RigTable:
 
     rows: tuple[RigRow, ...]
     source: str = ""
+
+    def __str__(self) -> str:
+        return self.source or "<rig table>"
+
+    def with_curve_names(self, spelling: Mapping[str, str]) -> RigTable:
+        """The same table with curves renamed (``old -> new``; names not in ``spelling`` are kept).
+
+        Used to write a skeleton's own spelling of a curve the table spells in another case.
+        """
+        return replace(self, rows=tuple(replace(r, curve=spelling.get(r.curve, r.curve)) for r in self.rows))
 
     @property
     def curves(self) -> list[str]:
@@ -131,23 +159,145 @@ def rig_table_path(name: str) -> Path:
     return _DATA_DIR / f"rig_{key}.csv"
 
 
-def _float(text: str, column: str, row: str, where: str) -> float:
+#: Characters Unreal refuses in object and asset names (``INVALID_OBJECTNAME_CHARACTERS``, plus the
+#: backslash of package paths); a curve name with one of them cannot be relied on in the editor (the
+#: curve picker, Sequencer and Control Rig look curves up by name), so a rig table refuses it. Control
+#: characters (tab, newline) are refused too.
+FORBIDDEN_NAME_CHARACTERS = "\"' ,/.:|&!~@#(){}[]=;^%$`\\"
+#: Longest FName Unreal stores (``NAME_SIZE`` 1024, with the terminating zero).
+MAX_CURVE_NAME_LENGTH = 1023
+_NONE_NAMES = ("", "none")  # an empty FName exports from a DataTable as "None"
+
+
+def curve_name_problem(name: str) -> str | None:
+    """Why Unreal cannot use ``name`` as a curve name, or None when it can.
+
+    >>> curve_name_problem("CTRL_expressions_browDownL") is None
+    True
+    >>> curve_name_problem("jaw/open")[:16]
+    "it contains '/';"
+    """
+    if len(name) > MAX_CURVE_NAME_LENGTH:
+        return f"it is {len(name)} characters long; Unreal names have at most {MAX_CURVE_NAME_LENGTH}"
+    bad = [c for c in dict.fromkeys(name) if c in FORBIDDEN_NAME_CHARACTERS or not c.isprintable()]
+    if not bad:
+        return None
+    shown = ", ".join(
+        "' ' (space)" if c == " " else repr(c) if c.isprintable() else f"control character {ord(c):#04x}"
+        for c in bad
+    )
+    visible = FORBIDDEN_NAME_CHARACTERS.replace(" ", "")
+    return f"it contains {shown}; Unreal names may not contain spaces or any of {visible}"
+
+
+def _cell(record: Mapping[str, object], column: str) -> str:
+    value = record.get(column)
+    return "" if value is None else str(value).strip()
+
+
+def _number(record: Mapping[str, object], column: str, where: str, default: float | None) -> float:
+    raw = record.get(column)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if default is None:
+            raise ValueError(f"{where}: {column} is empty; give a number")
+        return default
+    if isinstance(raw, bool):
+        raise ValueError(f"{where}: {column} must be a number, got {raw!r}")
     try:
-        value = float(text)
+        value = float(raw) if isinstance(raw, int | float) else float(str(raw).strip())
     except ValueError:
-        raise ValueError(f"{where}: row {row!r}: {column} must be a number, got {text!r}") from None
+        raise ValueError(f"{where}: {column} must be a number, got {raw!r}") from None
     if not math.isfinite(value):
-        raise ValueError(f"{where}: row {row!r}: {column} must be finite, got {text!r}")
+        raise ValueError(f"{where}: {column} must be finite, got {raw!r}")
     return value
 
 
-def parse_rig_csv(text: str, source: str = "<string>") -> RigTable:
-    """Parse the DataTable CSV text of a rig table.
+def parse_rig_records(
+    records: Iterable[Mapping[str, object]], source: str, *, lines: Sequence[int] | None = None
+) -> RigTable:
+    """Validate rig-table rows given as records (column name -> cell) and return the table.
+
+    The one rule for every rig table, whether it comes from a CSV file or from an Unreal DataTable's
+    ``export_to_json_string()`` (whose cells are numbers and strings, an empty FName being ``"None"``).
+
+    Args:
+        records: one mapping per row, keyed by the :data:`HEADER` names (``Name`` is the row name).
+        source: what the user calls the table: the CSV file, or the DataTable asset path.
+        lines: the file line of each record (CSV); without it errors count rows from 1.
 
     Raises:
-        ValueError: wrong header, a row with the wrong number of cells, an empty or duplicate row name, a
-            non-numeric weight/range, an unreadable AU code or side, RangeMin >= RangeMax, or one curve
-            given different ranges; the message names the file, line and row.
+        ValueError: naming ``source``, the line or row number and the row name, for an empty or duplicate
+            row name; a missing or unreadable AU code; a missing curve or one Unreal cannot name (spaces,
+            ``/``, ``.`` ...: the message says which character); a Weight that is not a finite number
+            (RangeMin/RangeMax default to 0 and 1 when empty); a Side other than L, R or empty, or one
+            the AU contradicts; RangeMin >= RangeMax; one curve given two ranges, or two spellings that
+            differ only in case (Unreal's names ignore case); or no rows at all.
+    """
+    rows: list[RigRow] = []
+    seen: dict[str, str] = {}
+    ranges: dict[str, tuple[float, float, str]] = {}
+    spellings: dict[str, tuple[str, str]] = {}
+    for index, record in enumerate(records):
+        place = f"line {lines[index]}" if lines is not None else f"row {index + 1}"
+        where = f"{source}, {place}"
+        name = _cell(record, "Name")
+        if not name:
+            raise ValueError(f"{where}: empty row name")
+        if name.casefold() in seen:
+            raise ValueError(f"{where}: duplicate row name {name!r} (first on {seen[name.casefold()]})")
+        seen[name.casefold()] = place
+        where = f"{where}: row {name!r}"
+        au_text = _cell(record, "AU")
+        if au_text.lower() in _NONE_NAMES:
+            raise ValueError(f"{where} has no AU; fill the AU column (e.g. AU12, AU12L)")
+        try:
+            code = parse_au(au_text)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        curve = _cell(record, "Curve")
+        if curve.lower() in _NONE_NAMES:
+            raise ValueError(f"{where} has no Curve; give the rig curve it drives")
+        problem = curve_name_problem(curve)
+        if problem:
+            raise ValueError(f"{where}: curve {curve!r} cannot be an Unreal curve name: {problem}")
+        first = spellings.setdefault(curve.casefold(), (curve, name))
+        if first[0] != curve:
+            raise ValueError(
+                f"{where} spells curve {curve!r} but row {first[1]!r} spells it {first[0]!r}; Unreal "
+                "treats them as one curve (names ignore case): spell it one way"
+            )
+        side = _cell(record, "Side")
+        side_key = side.lower()
+        if side_key not in _SIDES:
+            raise ValueError(f"{where}: Side must be L, R or empty, got {side!r}")
+        side_norm = _SIDES[side_key]
+        if code.side:
+            if side_norm and side_norm != code.side:
+                raise ValueError(f"{where}: AU {au_text!r} contradicts Side {side!r}")
+            side_norm = code.side
+        w = _number(record, "Weight", where, None)
+        lo = _number(record, "RangeMin", where, 0.0)
+        hi = _number(record, "RangeMax", where, 1.0)
+        if lo >= hi:
+            raise ValueError(f"{where}: RangeMin {lo:g} must be below RangeMax {hi:g}")
+        if curve in ranges and ranges[curve][:2] != (lo, hi):
+            raise ValueError(
+                f"{where} gives curve {curve} range [{lo:g}, {hi:g}] but row {ranges[curve][2]!r} "
+                f"gave [{ranges[curve][0]:g}, {ranges[curve][1]:g}]; one curve has one range"
+            )
+        ranges.setdefault(curve, (lo, hi, name))
+        rows.append(RigRow(name, code.bilateral_name, curve, w, side_norm, lo, hi, _cell(record, "Notes")))
+    if not rows:
+        raise ValueError(f"{source}: the rig table has a header but no rows")
+    return RigTable(rows=tuple(rows), source=source)
+
+
+def parse_rig_csv(text: str, source: str = "<string>") -> RigTable:
+    """Parse the DataTable CSV text of a rig table (the rules of :func:`parse_rig_records`).
+
+    Raises:
+        ValueError: wrong header, a row with the wrong number of cells, or a bad row; the message names
+            the file, line and row.
     """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     lines = [(i + 1, row) for i, row in enumerate(reader) if any(cell.strip() for cell in row)]
@@ -159,59 +309,26 @@ def parse_rig_csv(text: str, source: str = "<string>") -> RigTable:
         cells[0] = "Name"
     if tuple(cells) != HEADER:
         raise ValueError(f"{source}: header must be exactly {','.join(HEADER)}; got {','.join(header)}")
-    rows: list[RigRow] = []
-    seen: dict[str, int] = {}
-    ranges: dict[str, tuple[float, float, str]] = {}
     for lineno, row in lines[1:]:
-        where = f"{source}, line {lineno}"
         if len(row) != len(HEADER):
             raise ValueError(
-                f"{where}: expected {len(HEADER)} cells ({','.join(HEADER)}), got {len(row)}: {','.join(row)}"
+                f"{source}, line {lineno}: expected {len(HEADER)} cells ({','.join(HEADER)}), got "
+                f"{len(row)}: {','.join(row)}"
             )
-        name, au_text, curve, weight, side, rmin, rmax, notes = (c.strip() for c in row)
-        if not name:
-            raise ValueError(f"{where}: empty row name")
-        if name in seen:
-            raise ValueError(f"{where}: duplicate row name {name!r} (first on line {seen[name]})")
-        seen[name] = lineno
-        if not curve:
-            raise ValueError(f"{where}: row {name!r} has no Curve")
-        try:
-            code = parse_au(au_text)
-        except ValueError as exc:
-            raise ValueError(f"{where}: row {name!r}: {exc}") from None
-        side_key = side.lower()
-        if side_key not in _SIDES:
-            raise ValueError(f"{where}: row {name!r}: Side must be L, R or empty, got {side!r}")
-        side_norm = _SIDES[side_key]
-        if code.side:
-            if side_norm and side_norm != code.side:
-                raise ValueError(f"{where}: row {name!r}: AU {au_text!r} contradicts Side {side!r}")
-            side_norm = code.side
-        w = _float(weight, "Weight", name, where)
-        lo = _float(rmin, "RangeMin", name, where)
-        hi = _float(rmax, "RangeMax", name, where)
-        if lo >= hi:
-            raise ValueError(f"{where}: row {name!r}: RangeMin {lo} must be below RangeMax {hi}")
-        if curve in ranges and ranges[curve][:2] != (lo, hi):
-            raise ValueError(
-                f"{where}: row {name!r} gives curve {curve} range [{lo}, {hi}] but row {ranges[curve][2]!r} "
-                f"gave [{ranges[curve][0]}, {ranges[curve][1]}]; one curve has one range"
-            )
-        ranges.setdefault(curve, (lo, hi, name))
-        rows.append(RigRow(name, code.bilateral_name, curve, w, side_norm, lo, hi, notes))
-    if not rows:
-        raise ValueError(f"{source}: the rig table has a header but no rows")
-    return RigTable(rows=tuple(rows), source=source)
+    records = [dict(zip(HEADER, row, strict=True)) for _, row in lines[1:]]
+    return parse_rig_records(records, source, lines=[n for n, _ in lines[1:]])
 
 
-def load_rig_table(name_or_path: str | os.PathLike[str]) -> RigTable:
-    """Load ``"metahuman"``, ``"arkit"`` or a DataTable CSV file.
+def load_rig_table(name_or_path: str | os.PathLike[str] | RigTable) -> RigTable:
+    """Load ``"metahuman"``, ``"arkit"`` or a DataTable CSV file; a :class:`RigTable` is returned as is
+    (a table already parsed, e.g. from an Unreal DataTable by :func:`parse_rig_records`).
 
     Raises:
         FileNotFoundError: the CSV does not exist.
         ValueError: unknown rig name, or a malformed table (see :func:`parse_rig_csv`).
     """
+    if isinstance(name_or_path, RigTable):
+        return name_or_path
     text = str(name_or_path)
     if text.strip().lower() in RIG_NAMES:
         path = rig_table_path(text)
@@ -236,8 +353,12 @@ def rig_table_to_csv(table: RigTable) -> str:
     return buf.getvalue()
 
 
-def combine_contributions(contributions: Sequence[np.ndarray], weights: Sequence[float],
-                          range_min: float = 0.0, range_max: float = 1.0) -> np.ndarray:
+def combine_contributions(
+    contributions: Sequence[np.ndarray],
+    weights: Sequence[float],
+    range_min: float = 0.0,
+    range_max: float = 1.0,
+) -> np.ndarray:
     """Combine weighted AU activations on one curve (probabilistic OR), clamped to the curve's range.
 
     Args:

@@ -9,9 +9,11 @@ from curves.io import ARKIT_BLENDSHAPES
 from curves.rigmap import (
     HEADER,
     combine_contributions,
+    curve_name_problem,
     load_rig_table,
     map_to_rig,
     parse_rig_csv,
+    parse_rig_records,
     rig_table_path,
     rig_table_to_csv,
 )
@@ -144,6 +146,12 @@ GOOD = "Name,AU,Curve,Weight,Side,RangeMin,RangeMax,Notes\nr1,AU1,c1,1,L,0,1,\n"
         (GOOD + "r2,AUx,c2,1,L,0,1,\n", "not an Action Unit"),
         (GOOD + "r2,AU2,c2,1,up,0,1,\n", "Side"),
         (GOOD + "r2,AU2,c1,1,L,0,2,\n", "one curve has one range"),
+        (GOOD + "r2,AU2,c2,1,L,1,1,\n", r"line 3: row 'r2': RangeMin 1 must be below RangeMax 1"),
+        (GOOD + "r2,AU2,C1,1,L,0,1,\n", r"row 'r2' spells curve 'C1' but row 'r1' spells it 'c1'"),
+        (GOOD + "r2,AU2,mouth smile,1,L,0,1,\n", r"row 'r2': curve 'mouth smile'.*' ' \(space\)"),
+        (GOOD + "r2,AU2,,1,L,0,1,\n", "row 'r2' has no Curve"),
+        (GOOD + "r2,,c2,1,L,0,1,\n", "row 'r2' has no AU"),
+        (GOOD + "r2,AU2,c2,,L,0,1,\n", "row 'r2': Weight is empty"),
         ("Name,AU,Curve,Weight\nr1,AU1,c1,1\n", "header must be exactly"),
         ("", "empty rig table"),
     ],
@@ -161,3 +169,94 @@ def test_unknown_rig_name_and_missing_file(tmp_path):
         load_rig_table("daz")
     with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
         load_rig_table(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("curve", "named"),
+    [
+        ("jaw/open", "'/'"),
+        ("jaw..open", "'.'"),
+        ("jaw open", "' ' (space)"),
+        ("jaw,open", "','"),
+        ("jaw:open", "':'"),
+        ("jaw\topen", "control character 0x09"),
+        ("a" * 1024, "1024 characters long"),
+    ],
+)
+def test_curve_names_follow_unreal_name_rules(curve, named):
+    problem = curve_name_problem(curve)
+    assert problem is not None and named in problem
+    assert curve_name_problem("CTRL_expressions_mouthCornerPullL") is None
+    assert curve_name_problem("mouthSmile_L-1") is None
+
+
+def _records():
+    # what Unreal's DataTable.export_to_json_string() gives: numbers as numbers, empty FName as "None"
+    return [
+        {
+            "Name": "r1",
+            "AU": "AU12",
+            "Curve": "smileL",
+            "Weight": 0.5,
+            "Side": "L",
+            "RangeMin": 0.0,
+            "RangeMax": 1.0,
+            "Notes": "",
+        },
+        {
+            "Name": "r2",
+            "AU": "AU26",
+            "Curve": "jawOpen",
+            "Weight": 1.0,
+            "Side": "",
+            "RangeMin": 0.0,
+            "RangeMax": 1.0,
+            "Notes": "jaw",
+        },
+    ]
+
+
+def test_records_and_csv_give_the_same_table():
+    from_records = parse_rig_records(_records(), "/Game/Rigs/DT_Mine")
+    text = HEADER_LINE + "r1,AU12,smileL,0.5,L,0,1,\nr2,AU26,jawOpen,1,,0,1,jaw\n"
+    assert from_records.rows == parse_rig_csv(text, "mine.csv").rows
+    assert from_records.source == "/Game/Rigs/DT_Mine" and str(from_records) == "/Game/Rigs/DT_Mine"
+    assert load_rig_table(from_records) is from_records  # what make_curvesets(rig=...) accepts
+
+
+HEADER_LINE = "Name,AU,Curve,Weight,Side,RangeMin,RangeMax,Notes\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"Side": "up"}, r"/Game/Rigs/DT_Mine, row 2: row 'r2': Side must be L, R or empty, got 'up'"),
+        ({"RangeMin": 1.0}, r"/Game/Rigs/DT_Mine, row 2: row 'r2': RangeMin 1 must be below RangeMax 1"),
+        ({"AU": "None"}, r"/Game/Rigs/DT_Mine, row 2: row 'r2' has no AU"),
+        ({"Curve": "None"}, r"/Game/Rigs/DT_Mine, row 2: row 'r2' has no Curve"),
+        ({"Curve": "jaw/open"}, r"row 'r2': curve 'jaw/open' cannot be an Unreal curve name: .*'/'"),
+        ({"Weight": True}, r"row 'r2': Weight must be a number, got True"),
+        ({"Weight": "nan"}, r"row 'r2': Weight must be finite"),
+        ({"Name": "R1"}, r"row 2: duplicate row name 'R1' \(first on row 1\)"),
+    ],
+)
+def test_bad_record_names_table_and_row(change, match):
+    records = _records()
+    records[1] = {**records[1], **change}
+    with pytest.raises(ValueError, match=match):
+        parse_rig_records(records, "/Game/Rigs/DT_Mine")
+
+
+def test_empty_ranges_take_the_row_struct_defaults():
+    records = [{"Name": "r", "AU": "AU1", "Curve": "c", "Weight": 1, "RangeMin": "", "RangeMax": None}]
+    row = parse_rig_records(records, "DT").rows[0]
+    assert (row.range_min, row.range_max) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="DT: the rig table has a header but no rows"):
+        parse_rig_records([], "DT")
+
+
+def test_renamed_curves_keep_everything_else():
+    table = parse_rig_records(_records(), "DT")
+    renamed = table.with_curve_names({"smileL": "SmileL"})
+    assert [r.curve for r in renamed.rows] == ["SmileL", "jawOpen"]
+    assert [r.weight for r in renamed.rows] == [0.5, 1.0] and renamed.source == "DT"

@@ -8,6 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from curves.curveset import CurveKeys, CurveSet
+from curves.microexpression import MicroExpression
+from curves.rigmap import load_rig_table
+
 RIG_CSV = (
     "Name,AU,Curve,Weight,Side,RangeMin,RangeMax,Notes\n"
     "AU12_L,AU12,CTRL_expressions_mouthCornerPullL,1,L,0,1,lip corner puller\n"
@@ -39,9 +43,7 @@ def make_table(fake: ModuleType, csv_text: str = RIG_CSV, path: str = "/Game/Rig
 
 
 def write_micro_json(path: Path, fps: float = 200.0, n: int = 21) -> Path:
-    """A MicroExpression JSON with AU12 rising and falling and AU4 flat at 0.25."""
-    from curves.microexpression import MicroExpression
-
+    """A MicroExpression JSON with AU12 rising and falling and AU4 flat at 0.25 (apex in the middle)."""
     t = np.arange(n)
     au12 = np.sin(np.pi * t / (n - 1)) * 0.8
     au4 = np.full(n, 0.25)
@@ -54,6 +56,8 @@ def write_micro_json(path: Path, fps: float = 200.0, n: int = 21) -> Path:
         au_names=("AU12", "AU4"),
         activations=np.stack([au12, au4], axis=1),
         source=str(path),
+        model="au_gcn_small",
+        model_version="2",
     )
     me.save(path)
     return path
@@ -70,27 +74,30 @@ def stand_in_make_curvesets(
     **_: Any,
 ) -> list[Any]:
     """A transparent stand-in for ``curves.pipeline.make_curvesets``: one key per source frame,
-    value = weight * intensity * activation (+ 0.01 * variant), curve per rig row."""
-    import csv
-
-    from curves.curveset import CurveKeys, CurveSet
-
-    rows = list(csv.DictReader(Path(rig).read_text(encoding="utf-8").splitlines()))
+    value = weight * intensity * activation (+ 0.01 * variant), curve per rig row. ``rig`` is the parsed
+    ``curves.rigmap.RigTable`` the plugin hands over (never a file)."""
+    table = load_rig_table(rig)
     times = np.arange(me.n_frames) / me.fps
+    settings = {
+        "onset": me.onset,
+        "apex": me.apex,
+        "offset": me.offset,
+        "model": me.model,
+        "model_version": me.model_version,
+        "emotion": emotion or me.emotion,
+        "intensity": intensity,
+    }
     sets = []
     for v in range(variants):
         curves = []
-        for row in rows:
-            idx = list(me.au_names).index(row["AU"])
-            values = float(row["Weight"]) * intensity * me.activations[:, idx] + 0.01 * v
+        for row in table.rows:
+            idx = list(me.au_names).index(row.au)
+            values = row.weight * intensity * me.activations[:, idx] + 0.01 * v
             curves.append(
                 CurveKeys(
-                    name=row["Curve"],
-                    times=times,
-                    values=values,
-                    source_aus=(row["AU"],),
-                    mapping_rows=(row["Name"],),
+                    name=row.curve, times=times, values=values, source_aus=(row.au,), mapping_rows=(row.name,)
                 )
             )
-        sets.append(CurveSet(fps=me.fps, n_frames=me.n_frames, curves=tuple(curves)))
+        info = {**settings, "variant": {"index": v, "time_scale": 1.0, "shift_s": 0.0}}
+        sets.append(CurveSet(fps=me.fps, n_frames=me.n_frames, curves=tuple(curves), settings=info))
     return sets

@@ -62,3 +62,37 @@ def test_bad_arguments(mx, line: str, match: str) -> None:
 
     with pytest.raises(ValueError, match=match):
         parse_commandlet_args(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        ("-clips=D:/c -dest=/Game/X -ovewrite", r"unknown switch '-ovewrite' \(did you mean -overwrite\?\)"),
+        ("-clips=D:/c -dest=/Game/X -rigg=arkit", r"unknown switch '-rigg=arkit' \(did you mean -rig\?\)"),
+        ("-clips=D:/c -dest=/Game/X -framerate=200", r"unknown switch '-framerate=200'; the known switches"),
+        ("-clips=D:/c -dest=/Game/X -fps=fast", "-fps='fast' is not a number"),
+        ("-clips=D:/c -dest=/Game/X -fps=0", "-fps must be a frame rate"),
+    ],
+)
+def test_unknown_switches_are_refused_with_the_known_ones(mx, line: str, match: str) -> None:
+    from microexpr_anim.cmdargs import parse_commandlet_args
+
+    with pytest.raises(ValueError, match=match) as info:
+        parse_commandlet_args(line)
+    if "unknown" in match:
+        text = str(info.value)
+        assert "-clips=, -dest=, -rig=, -skeleton=, -fps=" in text and "-overwrite" in text
+
+
+def test_engine_switches_pass_and_fps_parses(mx) -> None:
+    from microexpr_anim.cmdargs import parse_commandlet_args
+
+    line = (
+        "D:/P/P.uproject -run=MicroExprAnim -clips=D:/casme -dest=/Game/X -fps=200 -unattended -nullrhi "
+        "-nosplash -stdout -FullStdOutLogOutput -DisablePipInstall -ini:Engine:[Core.Log]:LogPython=Verbose "
+        "-abslog=D:/log.txt"
+    )
+    args = parse_commandlet_args(line)
+    assert args.fps == 200.0
+    assert len(args.ignored) == 10
+    assert parse_commandlet_args(["-clips=a", "-dest=/Game/X", "-fps=29.97"]).fps == pytest.approx(29.97)

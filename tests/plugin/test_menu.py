@@ -96,3 +96,62 @@ def test_batch_dialog_runs_and_reports(fake, mx, stand_in, tmp_path: Path) -> No
     state = fake._get_state()
     assert state.synced == [["/Game/MicroExpressions/AS_MicroExpr_a"]]
     assert len(state.messages) == 1 and "1 created, 0 skipped, 1 failed" in state.messages[0]
+
+
+def test_generate_dialog_takes_a_frame_folder_and_its_frame_rate(
+    fake, mx, stand_in, tmp_path: Path, monkeypatch
+) -> None:
+    import microexpr_anim._project as project
+    import microexpr_anim.dialogs as dialogs
+    import microexpr_anim.model as model
+
+    from curves.microexpression import MicroExpression
+
+    folder = tmp_path / "sub01" / "EP02_01f"
+    folder.mkdir(parents=True)
+    (folder / "img001.jpg").write_bytes(b"")
+    template = write_micro_json(tmp_path / "t.json", fps=200.0, n=21)
+    seen = []
+
+    def analyze(clip, *, weights, device, fps):
+        seen.append((Path(clip), fps))
+        return MicroExpression.load(template)
+
+    monkeypatch.setattr(project, "analyze", analyze)
+    monkeypatch.setattr(model, "in_process_available", lambda: True)
+    opts = dialogs._generate_options()
+    assert opts.frame_rate == 0.0  # the default: the clip's own rate
+    opts.clip = fake.FilePath("")
+    opts.frame_folder = fake.DirectoryPath(str(folder))
+    opts.skeleton = make_skeleton(fake)
+    opts.rig_table = make_table(fake)
+    opts.emotion = ""
+    opts.asset_name = ""
+    opts.overwrite = False
+    dialogs.show_generate_dialog()  # no frame rate: a message saying where to give it
+    state = fake._get_state()
+    assert len(state.messages) == 1 and "Frame Rate field" in state.messages[0] and seen == []
+    opts.frame_rate = 200.0
+    dialogs.show_generate_dialog()
+    assert seen == [(folder, 200.0)]
+    assert state.assets["/Game/MicroExpressions/AS_MicroExpr_EP02_01f"]._frame_rate == (200, 1)
+
+
+def test_batch_dialog_passes_its_frame_rate(fake, mx, stand_in, tmp_path: Path, monkeypatch) -> None:
+    import microexpr_anim.dialogs as dialogs
+
+    calls = {}
+
+    def batch(folder, skeleton, rig_table, **kw):
+        calls.update(kw)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(dialogs, "generate_batch", batch)
+    opts = dialogs._batch_options()
+    opts.clips_folder = fake.DirectoryPath(str(tmp_path))
+    opts.frame_rate = 100.0
+    opts.emotion = ""
+    opts.overwrite = False
+    dialogs.show_batch_dialog()
+    assert calls["fps"] == 100.0
+    assert fake._get_state().messages == ["stop here"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import stat
 from pathlib import Path
@@ -72,8 +73,9 @@ def test_shipped_table_imported_on_first_use(fake, mx) -> None:
         == rigtables.shipped_csv_path("metahuman").read_text().splitlines()[1].split(",")[0]
     )
     assert rigtables.ensure_rig_datatable("metahuman") is table  # second use: no re-import
-    rows = rigtables.read_datatable_rows(table)
-    assert all(r.curve.startswith("CTRL_expressions_") for r in rows)
+    parsed = rigtables.read_datatable(table)
+    assert all(r.curve.startswith("CTRL_expressions_") for r in parsed.rows)
+    assert parsed.source == "DataTable /Game/MicroExprAnim/RigTables/DT_MicroExpr_MetaHuman"
     fake._get_state().row_struct_loaded = False
     with pytest.raises(mx.RigTableError, match="build the MicroExprAnim C\\+\\+ module"):
         rigtables.ensure_rig_datatable("arkit")
@@ -101,3 +103,24 @@ def test_generate_with_real_curves_pipeline(fake, mx, tmp_path: Path) -> None:
         keys = seq._curves[curve.name]
         assert [k.time for k in keys] == pytest.approx(list(curve.times))
         assert [k.value for k in keys] == pytest.approx(list(curve.values))
+
+
+def test_failed_reimport_keeps_the_users_rows(fake, mx) -> None:
+    rigtables = importlib.import_module("microexpr_anim.rigtables")
+    if not rigtables.shipped_csv_path("arkit").is_file():
+        pytest.skip("shipped ARKit table not present")
+    table = rigtables.ensure_rig_datatable("arkit")
+    edited = json.dumps([{**json.loads(table._json)[0], "Weight": 0.5}])
+    table._json = edited  # the user's edit
+    fake._get_state().fail_table_fill = True
+    with pytest.raises(
+        mx.RigTableError, match=r"DT_MicroExpr_ARKit failed \(.*DT_MicroExpr_ARKit keeps its rows\)"
+    ):
+        rigtables.ensure_rig_datatable("arkit", overwrite=True)
+    assert (
+        table._json == edited
+        and fake._get_state().assets["/Game/MicroExprAnim/RigTables/DT_MicroExpr_ARKit"] is table
+    )
+    with pytest.raises(mx.RigTableError, match=r"the new DataTable was deleted"):
+        rigtables.ensure_rig_datatable("metahuman")
+    assert "/Game/MicroExprAnim/RigTables/DT_MicroExpr_MetaHuman" not in fake._get_state().assets

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -30,51 +32,76 @@ def test_package_path(mx) -> None:
         split_object_path("B")
 
 
-def test_rows_from_csv_and_json(mx) -> None:
-    from microexpr_anim.rigrows import rows_from_csv_text, rows_from_datatable_json, rows_to_csv
+ROW = {"Name": "r1", "AU": "AU4", "Curve": "C", "Weight": 1.0, "Side": "None", "RangeMin": 0.0,
+       "RangeMax": 1.0, "Notes": ""}  # fmt: skip
 
-    text = "Name,AU,Curve,Weight,Side,RangeMin,RangeMax,Notes\nr1,12,CurveA,0.5,L,0,1,hi\n"
-    rows = rows_from_csv_text(text, "t.csv")
-    assert rows[0].au == "AU12" and rows[0].weight == 0.5 and rows[0].side == "L"
-    again = rows_from_csv_text(rows_to_csv(rows), "t2.csv")
-    assert again == rows
-    js = (
-        '[{"Name":"r1","AU":"AU4","Curve":"C","Weight":1,"Side":"None","RangeMin":0,"RangeMax":1,"Notes":""}]'
-    )
-    assert rows_from_datatable_json(js, "DT")[0].side == ""
+
+def test_datatable_json_becomes_records_of_the_one_parser(mx) -> None:
+    from microexpr_anim.rigrows import records_from_datatable_json, table_from_records
+
+    text = json.dumps([ROW])
+    table = table_from_records(records_from_datatable_json(text, "DataTable /Game/DT"), "DataTable /Game/DT")
+    row = table.rows[0]
+    assert (row.au, row.curve, row.weight, row.side) == ("AU4", "C", 1.0, "")  # FString "None" -> midline
+    assert table.source == "DataTable /Game/DT"
 
 
 @pytest.mark.parametrize(
-    ("record", "match"),
+    ("text", "match"),
     [
-        ({"Name": "r", "AU": "None", "Curve": "C", "Weight": 1}, "row 'r' has no AU"),
-        ({"Name": "r", "AU": "smile", "Curve": "C", "Weight": 1}, "AU 'smile' is not an Action Unit"),
-        ({"Name": "r", "AU": "AU1", "Curve": "None", "Weight": 1}, "row 'r' has no Curve"),
-        ({"Name": "r", "AU": "AU1", "Curve": "C", "Weight": "x"}, "row 'r': Weight 'x' is not a number"),
-        ({"Name": "r", "AU": "AU1", "Curve": "C", "Weight": "nan"}, "not a finite number"),
-        ({"Name": "r", "AU": "AU1", "Curve": "C"}, "row 'r' has no Weight"),
-        (
-            {"Name": "r", "AU": "AU1", "Curve": "C", "Weight": 1, "RangeMin": 2, "RangeMax": 1},
-            "RangeMin 2.0 is above",
-        ),
+        ("", "exported nothing"),
+        ("{not json", "DataTable JSON does not parse"),
+        ('{"a": 1}', "not a list of rows"),
+        ('[{"Name": "r", "AU": "AU1"}]', "lack the columns Curve, Weight, Side, RangeMin, RangeMax"),
     ],
 )
-def test_bad_rows(mx, record: dict, match: str) -> None:
+def test_unreadable_datatable_export(mx, text: str, match: str) -> None:
     from microexpr_anim.errors import RigTableError
-    from microexpr_anim.rigrows import rows_from_records
+    from microexpr_anim.rigrows import records_from_datatable_json
 
-    with pytest.raises(RigTableError, match=match):
-        rows_from_records([record], "DT_X")
+    with pytest.raises(RigTableError, match=f"DataTable /Game/DT: .*{match}"):
+        records_from_datatable_json(text, "DataTable /Game/DT")
 
 
-def test_duplicate_and_empty_tables(mx) -> None:
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"AU": "None"}, "row 'r1' has no AU"),
+        ({"AU": "smile"}, "row 'r1': .*smile"),
+        ({"Curve": "None"}, "row 'r1' has no Curve"),
+        ({"Curve": "brow down"}, r"row 'r1': curve 'brow down' cannot be an Unreal curve name"),
+        ({"Weight": "x"}, "row 'r1': Weight must be a number, got 'x'"),
+        ({"Side": "up"}, "row 'r1': Side must be L, R or empty, got 'up'"),
+        ({"RangeMin": 2.0}, "row 'r1': RangeMin 2 must be below RangeMax 1"),
+        ({"RangeMin": 1.0}, "row 'r1': RangeMin 1 must be below RangeMax 1"),
+    ],
+)
+def test_bad_rows_name_the_datatable_and_row(mx, change: dict, match: str) -> None:
     from microexpr_anim.errors import RigTableError
-    from microexpr_anim.rigrows import rows_from_csv_text, rows_from_records
+    from microexpr_anim.rigrows import table_from_records
 
-    rec = {"Name": "r", "AU": "AU1", "Curve": "C", "Weight": 1}
-    with pytest.raises(RigTableError, match="appears twice"):
-        rows_from_records([rec, rec], "DT")
-    with pytest.raises(RigTableError, match="no rows"):
-        rows_from_records([], "DT")
-    with pytest.raises(RigTableError, match="header lacks"):
-        rows_from_csv_text("a,b\n1,2\n", "x.csv")
+    with pytest.raises(RigTableError, match=f"^DataTable /Game/DT, row 1: {match}"):
+        table_from_records([{**ROW, **change}], "DataTable /Game/DT")
+
+
+def test_skeleton_spelling_ignores_case_and_suggests(mx) -> None:
+    from microexpr_anim.errors import RigTableError
+    from microexpr_anim.rigrows import skeleton_spelling, table_from_records
+
+    rows = [
+        {**ROW, "Name": "a", "Curve": "eyeBlinkLeft"},
+        {**ROW, "Name": "b", "Curve": "jawOpen"},
+    ]
+    table = table_from_records(rows, "DT")
+    # Live Link Face spells the ARKit curves in PascalCase; Unreal's names ignore case
+    assert skeleton_spelling(table, ["EyeBlinkLeft", "JawOpen", "MouthClose"], "/Game/LLF") == {
+        "eyeBlinkLeft": "EyeBlinkLeft",
+        "jawOpen": "JawOpen",
+    }
+    assert skeleton_spelling(table, ["eyeBlinkLeft", "jawOpen"], "/Game/S") == {}
+    with pytest.raises(
+        RigTableError, match=r"row 'b' maps AU4 to curve 'jawOpen'.*did you mean 'JawOpenX'\?"
+    ):
+        skeleton_spelling(table, ["EyeBlinkLeft", "JawOpenX"], "/Game/LLF")
+    with pytest.raises(RigTableError, match=r"skeleton /Game/LLF does not have; fix the row"):
+        skeleton_spelling(table, ["EyeBlinkLeft", "Tongue"], "/Game/LLF")

@@ -7,6 +7,7 @@ Console API (see ``Plugin/README.md``)::
     mx.generate_batch(clips_dir, skeleton, rig_table, dest, overwrite=False)      # -> BatchReport
     mx.apply_to(base_animation, clip, rig_table, at_time=1.2)                     # -> AnimSequence
     mx.import_rig_tables()                                                        # shipped CSV -> DataTables
+    mx.generate("D:/CASME2/sub01/EP02_01f", None, "metahuman", fps=200)           # a folder of frames
 
 This package is the only code of the project that imports ``unreal``. Importing it has no side
 effects; torch and the model load only when a video clip is analysed.
@@ -27,7 +28,7 @@ from microexpr_anim.errors import (
     RigTableError,
 )
 from microexpr_anim.rigtables import import_rig_tables
-from microexpr_anim.settings import load_settings, set_model
+from microexpr_anim.settings import load_settings, set_frame_folder_fps, set_model
 
 __all__ = [
     "AssetExistsError",
@@ -46,6 +47,7 @@ __all__ = [
     "import_rig_tables",
     "load_settings",
     "run_commandlet",
+    "set_frame_folder_fps",
     "set_model",
 ]
 

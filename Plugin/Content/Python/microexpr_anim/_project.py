@@ -9,6 +9,7 @@ protocols the plugin relies on.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, cast
@@ -16,15 +17,20 @@ from typing import Any, Protocol, cast
 from microexpr_anim.errors import MicroExprPluginError
 
 __all__ = [
+    "CurveKeysObj",
     "CurveSetObj",
     "MicroExpressionObj",
+    "RigRowObj",
+    "RigTableObj",
     "atomic_write_text",
-    "canonical_au",
     "curve_set",
+    "evaluate_keys",
     "layer_curveset",
+    "load_rig_table",
     "load_tracks",
     "make_curvesets",
     "micro_expression_from_json",
+    "parse_rig_records",
     "project_module",
 ]
 
@@ -72,6 +78,29 @@ class CurveSetObj(Protocol):
     def source(self) -> str: ...
 
 
+class RigRowObj(Protocol):
+    """What the plugin reads from ``curves.rigmap.RigRow``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def au(self) -> str: ...
+    @property
+    def curve(self) -> str: ...
+
+
+class RigTableObj(Protocol):
+    """What the plugin reads from ``curves.rigmap.RigTable`` (``make_curvesets(rig=...)`` takes it as is)."""
+
+    @property
+    def rows(self) -> tuple[RigRowObj, ...]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def curves(self) -> list[str]: ...
+    def with_curve_names(self, spelling: Mapping[str, str]) -> RigTableObj: ...
+
+
 def project_module(name: str) -> ModuleType:
     """Import ``curves.*``/``ml.*``; raise a clear error when the package is not on Unreal's sys.path."""
     try:
@@ -80,14 +109,24 @@ def project_module(name: str) -> ModuleType:
         if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
             raise MicroExprPluginError(
                 f"the Python package {exc.name!r} (microexpr-anim) is not importable in Unreal's Python; "
-                "install it as described in Plugin/README.md ('Getting ml and curves onto sys.path')"
+                "install it into the plugin as Plugin/README.md says ('Install', step 2)"
             ) from exc
         raise
 
 
-def load_tracks(path: str | Path) -> MicroExpressionObj:
+def load_tracks(path: str | Path, *, fps: float | None = None) -> MicroExpressionObj:
     """``curves.pipeline.load_tracks``: MicroExpression JSON, OpenFace or py-feat CSV."""
-    return cast(MicroExpressionObj, project_module("curves.pipeline").load_tracks(path))
+    return cast(MicroExpressionObj, project_module("curves.pipeline").load_tracks(path, fps=fps))
+
+
+def parse_rig_records(records: Iterable[Mapping[str, object]], source: str) -> RigTableObj:
+    """``curves.rigmap.parse_rig_records``, the one rig-table rule (ValueError names the table, row)."""
+    return cast(RigTableObj, project_module("curves.rigmap").parse_rig_records(records, source))
+
+
+def load_rig_table(path: str | Path) -> RigTableObj:
+    """``curves.rigmap.load_rig_table``: a rig CSV file (ValueError names the file and line)."""
+    return cast(RigTableObj, project_module("curves.rigmap").load_rig_table(path))
 
 
 def micro_expression_from_json(text: str) -> MicroExpressionObj:
@@ -95,10 +134,10 @@ def micro_expression_from_json(text: str) -> MicroExpressionObj:
     return cast(MicroExpressionObj, project_module("curves.microexpression").MicroExpression.from_json(text))
 
 
-def analyze(clip: Path, *, weights: str | None, device: str | None) -> MicroExpressionObj:
-    """``ml.analyze.analyze`` (needs torch)."""
+def analyze(clip: Path, *, weights: str | None, device: str | None, fps: float | None) -> MicroExpressionObj:
+    """``ml.analyze.analyze`` (needs torch); ``fps`` is required for a folder of frames."""
     analysis = project_module("ml.analyze")
-    return cast(MicroExpressionObj, analysis.analyze(clip, weights=weights, device=device))
+    return cast(MicroExpressionObj, analysis.analyze(clip, weights=weights, device=device, fps=fps))
 
 
 def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:
@@ -109,6 +148,12 @@ def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:
 def layer_curveset(base: CurveSetObj, micro: CurveSetObj, at_time: float) -> CurveSetObj:
     """``curves.layering.layer_curveset``."""
     return cast(CurveSetObj, project_module("curves.layering").layer_curveset(base, micro, at_time))
+
+
+def evaluate_keys(times: Sequence[float], values: Sequence[float], at: Sequence[float]) -> list[float]:
+    """``curves.richcurve.evaluate``: the curve Unreal builds from cubic/auto keys, sampled at ``at``."""
+    out = project_module("curves.richcurve").evaluate(list(times), list(values), list(at))
+    return [float(v) for v in out]
 
 
 def curve_set(
@@ -123,11 +168,6 @@ def curve_set(
         mod.CurveKeys(name=c[0], times=c[1], values=c[2]) if isinstance(c, tuple) else c for c in curves
     )
     return cast(CurveSetObj, mod.CurveSet(fps=fps, n_frames=n_frames, curves=keys, **kw))
-
-
-def canonical_au(text: str) -> str:
-    """``curves.au.canonical_au``: ``"R12"`` -> ``"AU12R"``; ValueError when not an AU code."""
-    return str(project_module("curves.au").canonical_au(text))
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool) -> Path:

@@ -9,31 +9,32 @@ Example (Unreal's Python console)::
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import unreal
 
 from microexpr_anim import _project
-from microexpr_anim._project import CurveSetObj, MicroExpressionObj
+from microexpr_anim._project import CurveKeysObj, CurveSetObj, MicroExpressionObj
 from microexpr_anim.errors import (
     AssetExistsError,
     AssetPathError,
     GenerationCancelledError,
     MicroExprPluginError,
 )
+from microexpr_anim.layerkeys import WindowEdit, window_edit
+from microexpr_anim.model import load_micro_expression
 from microexpr_anim.naming import (
     asset_name_for_clip,
     check_package_path,
     sanitize_asset_name,
     split_object_path,
 )
+from microexpr_anim.provenance import Provenance, describe
 from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table
 from microexpr_anim.settings import Settings, load_settings
-from microexpr_anim.writer import build_anim_asset, write_curves_into, write_new_anim_sequence
+from microexpr_anim.writer import overwritable_anim, write_layered_copy, write_new_anim_sequence
 
 __all__ = [
     "DEFAULT_DEST",
@@ -108,15 +109,6 @@ def resolve_skeleton(skeleton: unreal.Skeleton | str | None) -> unreal.Skeleton:
     return asset
 
 
-@contextlib.contextmanager
-def _rig_csv(resolved: ResolvedRigTable) -> Iterator[Path]:
-    """The validated table as a temporary CSV that ``curves.rigmap`` reads."""
-    with tempfile.TemporaryDirectory(prefix="microexpr_rig_") as tmp:
-        path = Path(tmp) / "rig.csv"
-        path.write_text(resolved.csv_text, encoding="utf-8")
-        yield path
-
-
 def make_curvesets_for(
     me: MicroExpressionObj,
     resolved: ResolvedRigTable,
@@ -126,11 +118,10 @@ def make_curvesets_for(
     variants: int = 1,
     seed: int = 0,
 ) -> list[CurveSetObj]:
-    """``curves.pipeline.make_curvesets`` with a validated rig table."""
-    with _rig_csv(resolved) as rig_path:
-        sets = _project.make_curvesets(
-            me, rig=rig_path, emotion=emotion, intensity=intensity, variants=variants, seed=seed
-        )
+    """``curves.pipeline.make_curvesets`` with a validated rig table (handed over as the parsed table)."""
+    sets = _project.make_curvesets(
+        me, rig=resolved.table, emotion=emotion, intensity=intensity, variants=variants, seed=seed
+    )
     if not sets:
         raise MicroExprPluginError(f"no curves came out for {me.source or 'the clip'} with {resolved.source}")
     return list(sets)
@@ -165,6 +156,7 @@ def generate(
     base_animation: unreal.AnimSequence | str | None = None,
     at_time: float | None = None,
     *,
+    fps: float | None = None,
     settings: Settings | None = None,
     check_skeleton: bool = True,
     progress: ProgressFn | None = None,
@@ -184,27 +176,31 @@ def generate(
         intensity: scale of the expression (1 = as detected).
         variants: number of jittered variants (variant 0 is the unjittered one).
         seed: seed of the variants' jitter.
-        overwrite: replace existing assets of the same name (never otherwise).
+        overwrite: replace existing assets of the same name (never otherwise). The asset is changed in
+            place (the same object: montages, Sequencer tracks and Blueprints that use it keep it), and
+            only an asset MicroExprAnim made is replaced.
         base_animation: layer the micro-expression onto a copy of this AnimSequence at ``at_time``
             seconds; the original is untouched.
         at_time: where the micro-expression starts in ``base_animation`` (default 0).
+        fps: the clip's frame rate: required for a folder of frames (CASME II and SAMM 200, SMIC 100,
+            CAS(ME)^2 30), and overrides a video's or CSV's own rate. The asset plays at this rate.
         settings: how to run the model (default: the saved settings).
         check_skeleton: require every rig curve to be a curve of the skeleton.
         progress: called between steps with (done, total, message); returning True cancels.
 
     Returns:
-        The created AnimSequences, one per variant.
+        The created AnimSequences, one per variant (each logged with its frame rate and length).
 
     Raises:
         AssetPathError, AssetExistsError, AssetWriteError, RigTableError, ModelUnavailableError,
         FileNotFoundError, ValueError: with a message naming the file, asset or row at fault.
     """
-    from microexpr_anim.model import load_micro_expression
-
     if variants < 1:
         raise ValueError(f"variants must be >= 1, got {variants}")
     if not 0.0 <= intensity <= 1.0:  # checked before the model runs; curves.pipeline's rule
         raise ValueError(f"intensity must lie in [0, 1] (1 = as detected), got {intensity}")
+    if fps is not None and not (0.0 < fps < 100_000.0):
+        raise ValueError(f"fps must be a frame rate in frames per second (e.g. 200), got {fps}")
     base_seq: unreal.AnimSequence | None = None
     if base_animation is not None:
         base_seq = _resolve_anim(base_animation)
@@ -219,6 +215,8 @@ def generate(
             f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
             "(or choose another name)"
         )
+    for asset_name in existing:  # refused before the model runs, not after
+        overwritable_anim(f"{folder}/{asset_name}", skel if base_seq is None else base_seq.get_skeleton())
     total = 3 + variants
 
     def step(done: int, message: str) -> None:
@@ -231,7 +229,7 @@ def generate(
     else:
         resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
     step(1, f"analysing {Path(clip).name}")
-    me = load_micro_expression(clip, settings or load_settings())
+    me = load_micro_expression(clip, settings or load_settings(), fps=fps)
     step(2, "fitting curves")
     sets = make_curvesets_for(
         me, resolved, emotion=emotion, intensity=intensity, variants=variants, seed=seed
@@ -242,10 +240,26 @@ def generate(
     for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
         step(3 + k, f"writing {folder}/{asset_name}")
         if base_seq is None:
-            created.append(write_new_anim_sequence(cs, skel, folder, asset_name, overwrite=overwrite))
+            about = _provenance(cs, clip, resolved)
+            created.append(write_new_anim_sequence(cs, skel, folder, asset_name, about, overwrite=overwrite))
         else:
-            created.append(_layer_onto_copy(base_seq, cs, at_time or 0.0, folder, asset_name, overwrite))
+            created.append(
+                _layer_onto_copy(base_seq, cs, clip, resolved, at_time or 0.0, folder, asset_name, overwrite)
+            )
     return created
+
+
+def _provenance(
+    cs: CurveSetObj, clip: str | Path, resolved: ResolvedRigTable, at_time: float = 0.0
+) -> Provenance:
+    return describe(
+        cs.settings,
+        clip=str(clip),
+        source_fps=cs.fps,
+        duration_s=cs.duration,
+        rig_table=resolved.source,
+        at_time=at_time,
+    )
 
 
 def _asset_names(clip: str | Path, name: str | None, variants: int) -> list[str]:
@@ -274,6 +288,8 @@ def _resolve_anim(anim: unreal.AnimSequence | str) -> unreal.AnimSequence:
 def _layer_onto_copy(
     base: unreal.AnimSequence,
     micro: CurveSetObj,
+    clip: str | Path,
+    resolved: ResolvedRigTable,
     at_time: float,
     folder: str,
     asset_name: str,
@@ -286,25 +302,35 @@ def _layer_onto_copy(
             f"at_time {at_time} s is outside {base.get_path_name()} (0 to {base_cs.duration:.3f} s)"
         )
     layered = _project.layer_curveset(base_cs, micro, at_time)
-    touched = set(micro.names)
-    changed = _project.curve_set(
-        layered.fps,
-        layered.n_frames,
-        tuple(c for c in layered.curves if c.name in touched),
-        settings=layered.settings,
-        source=layered.source,
-    )
-
-    def make(name: str, target_folder: str) -> unreal.Object | None:
-        return unreal.EditorAssetLibrary.duplicate_loaded_asset(base, f"{target_folder}/{name}")
-
-    def fill(seq: unreal.AnimSequence) -> None:
-        write_curves_into(
-            seq, changed, set_timing=False, replace_curves=True, title=f"MicroExprAnim: {asset_name}"
+    window = (at_time, at_time + micro.duration)
+    base_by_name = {c.name.casefold(): c for c in base_cs.curves}
+    edits: list[WindowEdit] = []
+    added: list[CurveKeysObj] = []
+    for name in micro.names:
+        result = next(c for c in layered.curves if c.name.casefold() == name.casefold())
+        base_curve = base_by_name.get(name.casefold())
+        if base_curve is None:
+            added.append(result)
+            continue
+        ends = _project.evaluate_keys(list(result.times), list(result.values), list(window))
+        edits.append(
+            window_edit(
+                base_curve.name,
+                zip(base_curve.times, base_curve.values, strict=True),
+                zip(result.times, result.values, strict=True),
+                window,
+                (ends[0], ends[1]),
+            )
         )
-
-    return build_anim_asset(
-        folder, asset_name, make, fill, overwrite=overwrite, what=f"{len(changed.curves)} layered curves"
+    return write_layered_copy(
+        base,
+        base_cs.curves,
+        edits,
+        added,
+        folder,
+        asset_name,
+        _provenance(micro, clip, resolved, at_time),
+        overwrite=overwrite,
     )
 
 
@@ -320,6 +346,7 @@ def apply_to(
     seed: int = 0,
     overwrite: bool = False,
     *,
+    fps: float | None = None,
     settings: Settings | None = None,
     check_skeleton: bool = True,
 ) -> unreal.AnimSequence:
@@ -345,6 +372,7 @@ def apply_to(
         overwrite=overwrite,
         base_animation=base,
         at_time=at_time,
+        fps=fps,
         settings=settings,
         check_skeleton=check_skeleton,
     )

@@ -4,6 +4,11 @@ Entry points: :func:`generate_batch` (console), :func:`run_commandlet` (the ``-r
 commandlet hands it its command line) and :func:`main` (``-run=pythonscript -script="...
 microexpr_batch.py -clips=... -dest=..."``). A bad clip is reported and the batch goes on; clips whose
 asset already exists are skipped unless ``overwrite``; any failure gives a non-zero exit.
+
+The report (JSON, and CSV beside it) is rewritten after every clip, so a run that is killed leaves one
+(``"finished": false``). Running the same batch again with the same report continues it: clips the
+report lists as done (whose assets still exist) are kept, the others are done now, and the report is
+completed in place. A report of a different batch (other clips folder or destination) is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +31,8 @@ from microexpr_anim.cmdargs import parse_commandlet_args
 from microexpr_anim.errors import BatchFailedError, GenerationCancelledError
 from microexpr_anim.naming import MAX_NAME_LENGTH, sanitize_asset_name
 from microexpr_anim.rigtables import resolve_rig_table
-from microexpr_anim.settings import Settings, load_settings
+from microexpr_anim.settings import Settings, load_settings, saved_dir
+from microexpr_anim.writer import anim_info
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -45,17 +51,22 @@ LOG = logging.getLogger(__name__)
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg")
 TRACK_SUFFIXES = (".json", ".csv")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-REPORT_COLUMNS = ("clip", "asset", "status", "error")
+REPORT_COLUMNS = ("clip", "asset", "status", "error", "frame_rate", "length_s")
+#: Report entries that must match for a rerun to continue a report.
+_BATCH_KEYS = ("clips_dir", "dest")
 
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One clip's outcome: ``status`` is ``done``, ``skipped`` (asset exists), ``failed`` or ``cancelled``."""
+    """One clip's outcome: ``status`` is ``done``, ``skipped`` (asset exists), ``failed`` or ``cancelled``;
+    for ``done``, the asset's frame rate (``200/1``) and length in seconds as the engine reports them."""
 
     clip: str
     asset: str
     status: str
     error: str = ""
+    frame_rate: str = ""
+    length_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,22 +128,52 @@ def _clip_asset_names(clips: Sequence[Path], root: Path) -> list[str]:
 
 def _default_report_path() -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path(unreal.Paths.project_saved_dir()) / "MicroExprAnim" / "reports" / f"batch_{stamp}.json"
+    return saved_dir() / "reports" / f"batch_{stamp}.json"
+
+
+def _counts(items: Sequence[BatchItem]) -> dict[str, int]:
+    return {s: sum(1 for i in items if i.status == s) for s in ("done", "skipped", "failed", "cancelled")}
 
 
 def _write_reports(
-    report: BatchReport, json_path: Path, header: dict[str, object], overwrite: bool
-) -> BatchReport:
-    csv_path = json_path.with_suffix(".csv")
-    doc = {**header, "counts": report.counts, "items": [asdict(i) for i in report.items]}
-    _project.atomic_write_text(json_path, json.dumps(doc, indent=1), overwrite=overwrite)
+    items: Sequence[BatchItem], json_path: Path, header: dict[str, object], *, finished: bool
+) -> None:
+    """Write (or rewrite) the JSON and CSV report; atomic, so a kill never leaves half a file."""
+    doc = {**header, "finished": finished, "counts": _counts(items), "items": [asdict(i) for i in items]}
+    _project.atomic_write_text(json_path, json.dumps(doc, indent=1), overwrite=True)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
-    for item in report.items:
-        writer.writerow([item.clip, item.asset, item.status, item.error])
-    _project.atomic_write_text(csv_path, out.getvalue(), overwrite=overwrite)
-    return replace(report, report_json=str(json_path), report_csv=str(csv_path))
+    for item in items:
+        length = "" if item.length_s is None else f"{item.length_s:.6g}"
+        writer.writerow([item.clip, item.asset, item.status, item.error, item.frame_rate, length])
+    _project.atomic_write_text(json_path.with_suffix(".csv"), out.getvalue(), overwrite=True)
+
+
+def _earlier_run(json_path: Path, header: dict[str, object]) -> dict[str, BatchItem]:
+    """Clips an earlier run of this batch finished (report ``json_path``), by clip; refuse another batch's."""
+    if not json_path.exists():
+        return {}
+    try:
+        doc = json.loads(json_path.read_text(encoding="utf-8"))
+        items = [BatchItem(**i) for i in doc["items"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FileExistsError(
+            f"report {json_path} exists but is not a MicroExprAnim batch report ({exc}); choose another "
+            "report file"
+        ) from None
+    for key in _BATCH_KEYS:
+        if doc.get(key) != header[key]:
+            raise FileExistsError(
+                f"report {json_path} belongs to another batch ({key} {doc.get(key)!r}, not {header[key]!r}); "
+                "choose another report file, or rerun that batch to continue it"
+            )
+    lib = unreal.EditorAssetLibrary
+    return {
+        i.clip: i
+        for i in items
+        if i.status == "done" and all(lib.does_asset_exist(a) for a in i.asset.split(";") if a)
+    }
 
 
 def generate_batch(
@@ -146,6 +187,7 @@ def generate_batch(
     intensity: float = 1.0,
     variants: int = 1,
     seed: int = 0,
+    fps: float | None = None,
     report: str | Path | None = None,
     settings: Settings | None = None,
     check_skeleton: bool = True,
@@ -155,8 +197,10 @@ def generate_batch(
 
     Args:
         clips_dir: folder of clips (videos, frame folders, MicroExpression JSON, OpenFace CSV).
+        fps: frame rate of every clip (required when there are frame folders, e.g. 200 for CASME II).
         report: report JSON path (a CSV is written beside it); default
-            ``<Project>/Saved/MicroExprAnim/reports/batch_<time>.json``.
+            ``<Project>/Saved/MicroExprAnim/reports/batch_<time>.json``. An existing report of the same
+            batch is continued (its done clips are kept unless ``overwrite``).
         progress: called per clip with (done, total, message); returning True cancels the rest.
         Others: as :func:`microexpr_anim.generate`.
 
@@ -166,7 +210,7 @@ def generate_batch(
     Raises:
         FileNotFoundError, NotADirectoryError: ``clips_dir`` is not a folder.
         AssetPathError, RigTableError, ValueError: a setting shared by all clips is wrong (nothing done).
-        FileExistsError: ``report`` exists and ``overwrite`` is false.
+        FileExistsError: ``report`` exists and belongs to another batch.
     """
     root = Path(clips_dir)
     if not root.exists():
@@ -176,56 +220,11 @@ def generate_batch(
     json_path = Path(report) if report else _default_report_path()
     if json_path.suffix.lower() != ".json":
         json_path = json_path.with_suffix(".json")
-    for p in (json_path, json_path.with_suffix(".csv")):
-        if p.exists() and not overwrite:
-            raise FileExistsError(f"report {p} already exists; choose another -report or pass overwrite")
     folder = checked_folder(dest)
     skel = resolve_skeleton(skeleton)
     resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
-    run_settings = settings or load_settings()
-    clips = find_clips(root)
-    names = _clip_asset_names(clips, root)
-    items: list[BatchItem] = []
-    cancelled = False
-    for index, (clip, name) in enumerate(zip(clips, names, strict=True)):
-        asset = f"{folder}/{name}"
-        if cancelled or (progress is not None and progress(index, len(clips), f"{clip.name}")):
-            cancelled = True
-            items.append(BatchItem(str(clip), asset, "cancelled", "cancelled by the user"))
-            continue
-        targets = [name] if variants == 1 else [f"{name}_v{k}" for k in range(variants)]
-        if not overwrite and all(
-            unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{t}") for t in targets
-        ):
-            items.append(BatchItem(str(clip), asset, "skipped", "asset exists (pass overwrite to redo)"))
-            continue
-        try:
-            made = generate(
-                clip,
-                skel,
-                resolved,
-                dest=folder,
-                name=name,
-                emotion=emotion,
-                intensity=intensity,
-                variants=variants,
-                seed=seed,
-                overwrite=overwrite,
-                settings=run_settings,
-                check_skeleton=check_skeleton,
-            )
-            paths = ";".join(m.get_path_name().split(".")[0] for m in made)
-            items.append(BatchItem(str(clip), paths or asset, "done"))
-        except GenerationCancelledError as exc:
-            cancelled = True
-            items.append(BatchItem(str(clip), asset, "cancelled", str(exc)))
-        except Exception as exc:  # one bad clip must not stop the batch
-            LOG.error("MicroExprAnim: %s failed: %s", clip, exc)
-            items.append(BatchItem(str(clip), asset, "failed", f"{type(exc).__name__}: {exc}"))
-    counts = {s: sum(1 for i in items if i.status == s) for s in ("done", "skipped", "failed", "cancelled")}
-    result = BatchReport(items=tuple(items), counts=counts)
     header: dict[str, object] = {
-        "clips_dir": str(root),
+        "clips_dir": str(root.resolve()),
         "dest": folder,
         "rig_table": resolved.source,
         "skeleton": skel.get_path_name(),
@@ -233,16 +232,87 @@ def generate_batch(
         "intensity": intensity,
         "variants": variants,
         "seed": seed,
+        "fps": fps,
     }
-    result = _write_reports(result, json_path, header, overwrite)
+    earlier = _earlier_run(json_path, header)  # refuses a file that is not this batch's report
+    if overwrite:
+        earlier = {}  # redo every clip; the report is rewritten
+    run_settings = settings or load_settings()
+    clips = find_clips(root)
+    names = _clip_asset_names(clips, root)
+    items: list[BatchItem] = []
+    cancelled = False
+
+    def make(clip: Path, name: str) -> list[unreal.AnimSequence]:
+        return generate(
+            clip,
+            skel,
+            resolved,
+            dest=folder,
+            name=name,
+            emotion=emotion,
+            intensity=intensity,
+            variants=variants,
+            seed=seed,
+            overwrite=overwrite,
+            fps=fps,
+            settings=run_settings,
+            check_skeleton=check_skeleton,
+        )
+
+    for index, (clip, name) in enumerate(zip(clips, names, strict=True)):
+        asset = f"{folder}/{name}"
+        if str(clip) in earlier:
+            items.append(earlier[str(clip)])
+        elif cancelled or (progress is not None and progress(index, len(clips), f"{clip.name}")):
+            cancelled = True
+            items.append(BatchItem(str(clip), asset, "cancelled", "cancelled by the user"))
+        else:
+            item = _one_clip(clip, folder, name, variants, overwrite, make)
+            cancelled = item.status == "cancelled"
+            items.append(item)
+        _write_reports(items, json_path, header, finished=False)
+    _write_reports(items, json_path, header, finished=True)
+    result = BatchReport(
+        items=tuple(items),
+        counts=_counts(items),
+        report_json=str(json_path),
+        report_csv=str(json_path.with_suffix(".csv")),
+    )
     LOG.info(
         "MicroExprAnim batch: %d done, %d skipped, %d failed; report %s",
-        counts["done"],
-        counts["skipped"],
-        counts["failed"] + counts["cancelled"],
+        result.counts["done"],
+        result.counts["skipped"],
+        result.counts["failed"] + result.counts["cancelled"],
         result.report_json,
     )
     return result
+
+
+def _one_clip(
+    clip: Path,
+    folder: str,
+    name: str,
+    variants: int,
+    overwrite: bool,
+    make: Callable[[Path, str], list[unreal.AnimSequence]],
+) -> BatchItem:
+    """Generate one clip's asset(s) with ``make``; the outcome as a report line (never raises)."""
+    asset = f"{folder}/{name}"
+    targets = [name] if variants == 1 else [f"{name}_v{k}" for k in range(variants)]
+    if not overwrite and all(unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{t}") for t in targets):
+        return BatchItem(str(clip), asset, "skipped", "asset exists (pass overwrite to redo)")
+    try:
+        made = make(clip, name)
+    except GenerationCancelledError as exc:
+        return BatchItem(str(clip), asset, "cancelled", str(exc))
+    except Exception as exc:  # one bad clip must not stop the batch
+        LOG.error("MicroExprAnim: %s failed: %s", clip, exc)
+        return BatchItem(str(clip), asset, "failed", f"{type(exc).__name__}: {exc}")
+    infos = [anim_info(m) for m in made]
+    num, den = infos[0].rate
+    paths = ";".join(i.path for i in infos) or asset
+    return BatchItem(str(clip), paths, "done", "", f"{num}/{den}", round(infos[0].seconds, 6))
 
 
 def run_commandlet(params: str | Sequence[str], *, settings: Settings | None = None) -> int:
@@ -268,6 +338,7 @@ def run_commandlet(params: str | Sequence[str], *, settings: Settings | None = N
         intensity=args.intensity,
         variants=args.variants,
         seed=args.seed,
+        fps=args.fps,
         report=args.report,
         settings=run_settings,
         check_skeleton=args.check_skeleton,

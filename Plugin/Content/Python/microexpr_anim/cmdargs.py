@@ -3,23 +3,28 @@
 The C++ commandlet hands its whole command line to :func:`parse_commandlet_args`, so the rules live here
 where they can be tested: switches are ``-key=value`` or ``-flag`` (case-insensitive, like Unreal's
 ``FParse``); values may be double-quoted (``-clips="D:/My Clips"``); backslashes are kept as they are
-(Windows paths). Engine switches (``-unattended``, ``-nullrhi``, the project path, ``-run=...``) are
-ignored.
+(Windows paths). Words without a dash (the project path) and the engine's own switches
+(:data:`ENGINE_SWITCHES`: ``-unattended``, ``-nullrhi``, ``-run=...``, ``-ini:...``) are passed over; any
+other switch is refused with the list of known ones, so a misspelling (``-ovewrite``, ``-rigg=``) stops
+the run instead of being silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["USAGE", "BatchArgs", "parse_commandlet_args", "split_command_line"]
+__all__ = ["ENGINE_SWITCHES", "USAGE", "BatchArgs", "parse_commandlet_args", "split_command_line"]
 
 USAGE = (
     "UnrealEditor-Cmd <Project.uproject> -run=MicroExprAnim -clips=<folder> -dest=/Game/<folder> "
     "[-rig=metahuman|arkit|/Game/Path/DT_Table|table.csv] [-skeleton=/Game/Path/Skeleton] "
-    "[-emotion=<name>] [-intensity=<0..1>] [-variants=<n>] [-seed=<n>] [-report=<file.json>] "
-    "[-model=auto|in_process|external] [-python=<python.exe>] [-overwrite] [-skipcurvecheck] "
+    "[-fps=<frames per second>] [-emotion=<name>] [-intensity=<0..1>] [-variants=<n>] [-seed=<n>] "
+    "[-report=<file.json>] "
+    "[-model=auto|in_process|external] [-python=<python.exe>] [-weights=<file>] [-overwrite] "
+    "[-skipcurvecheck] "
     "-unattended -nullrhi"
 )
 
@@ -28,6 +33,7 @@ _VALUE_KEYS = (
     "dest",
     "rig",
     "skeleton",
+    "fps",
     "emotion",
     "intensity",
     "variants",
@@ -39,6 +45,62 @@ _VALUE_KEYS = (
 )
 _FLAG_KEYS = ("overwrite", "skipcurvecheck")
 _MODEL_MODES = ("auto", "in_process", "external")
+#: Switches of the engine itself that reach the commandlet's command line; passed over.
+ENGINE_SWITCHES = (
+    "run",
+    "project",
+    "unattended",
+    "nullrhi",
+    "nosplash",
+    "nop4",
+    "nosourcecontrol",
+    "stdout",
+    "fullstdoutlogoutput",
+    "allowstdoutlogverbosity",
+    "utf8output",
+    "nologtimes",
+    "log",
+    "abslog",
+    "logcmds",
+    "execcmds",
+    "dpcvars",
+    "disablepipinstall",
+    "forcepipinstalloninit",
+    "enablepython",
+    "forceenablepython",
+    "buildmachine",
+    "crashforuat",
+    "nocrashreports",
+    "silent",
+    "nopause",
+    "noshadercompile",
+    "ddc",
+    "multiprocess",
+    "messaging",
+    "installed",
+    "notimeouts",
+    "nosound",
+    "culture",
+    "ansimalloc",
+    "stompmalloc",
+    "trace",
+    "tracehost",
+    "tracefile",
+)
+#: Engine switches with their own syntax (``-ini:Engine:[Core.Log]:LogPython=Verbose``) start with this.
+_INI_PREFIX = "ini:"
+
+
+def _is_engine_switch(key: str) -> bool:
+    return key in ENGINE_SWITCHES or key.startswith(_INI_PREFIX)
+
+
+def _unknown_switch(token: str, key: str) -> ValueError:
+    ours = (*_VALUE_KEYS, *_FLAG_KEYS)
+    close = difflib.get_close_matches(key, ours, n=1, cutoff=0.6)
+    hint = f" (did you mean -{close[0]}?)" if close else ""
+    known = ", ".join([f"-{k}=" for k in _VALUE_KEYS] + [f"-{k}" for k in _FLAG_KEYS])
+    return ValueError(f"unknown switch {token!r}{hint}; the known switches are {known}; usage: {USAGE}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +111,7 @@ class BatchArgs:
     dest: str
     rig: str = "metahuman"
     skeleton: str | None = None
+    fps: float | None = None
     emotion: str | None = None
     intensity: float = 1.0
     variants: int = 1
@@ -111,11 +174,12 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
             (``sys.argv[1:]`` of the ``-run=pythonscript`` entry).
 
     Returns:
-        The options; unknown tokens are listed in ``ignored`` (engine switches and the project path).
+        The options; the tokens passed over (engine switches and the project path) are in ``ignored``.
 
     Raises:
-        ValueError: ``-clips`` or ``-dest`` missing or empty, a number that does not parse, a value out of
-            range, or a value switch given without ``=value``.
+        ValueError: an unknown switch (with the known ones, and the closest as "did you mean"),
+            ``-clips`` or ``-dest`` missing or empty, a number that does not parse, a value out of range,
+            or a value switch given without ``=value``.
     """
     tokens = split_command_line(params) if isinstance(params, str) else list(params)
     values: dict[str, str] = {}
@@ -139,8 +203,10 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
                 flags.add(key)
             elif value.strip().lower() not in ("0", "false", "no", "off"):
                 raise ValueError(f"{token!r}: expected true or false")
-        else:
+        elif _is_engine_switch(key):
             ignored.append(token)
+        else:
+            raise _unknown_switch(token, key)
     for required in ("clips", "dest"):
         if not values.get(required):
             raise ValueError(f"missing -{required}=...; usage: {USAGE}")
@@ -151,6 +217,9 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
     if variants < 1:
         raise ValueError(f"-variants must be >= 1, got {variants}")
     seed = int(_number("seed", values["seed"], int)) if "seed" in values else 0
+    fps = _number("fps", values["fps"], float) if values.get("fps") else None
+    if fps is not None and not 0.0 < fps < 100_000.0:
+        raise ValueError(f"-fps must be a frame rate in frames per second (e.g. 200), got {fps:g}")
     model = values.get("model") or None
     if model is not None and model.lower() not in _MODEL_MODES:
         raise ValueError(f"-model={model!r} is not one of {', '.join(_MODEL_MODES)}")
@@ -159,6 +228,7 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
         dest=values["dest"],
         rig=values.get("rig") or "metahuman",
         skeleton=values.get("skeleton") or None,
+        fps=fps,
         emotion=values.get("emotion") or None,
         intensity=intensity,
         variants=variants,

@@ -8,12 +8,15 @@ import logging
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import unreal
 
 from microexpr_anim.api import DEFAULT_DEST, ProgressFn, default_skeleton, generate
+from microexpr_anim.batch import find_clips, generate_batch
 from microexpr_anim.errors import GenerationCancelledError, MicroExprPluginError
 from microexpr_anim.rigtables import ensure_rig_datatable
+from microexpr_anim.writer import anim_info
 
 __all__ = ["MicroExprBatchOptions", "MicroExprGenerateOptions", "show_batch_dialog", "show_generate_dialog"]
 
@@ -29,6 +32,13 @@ _EXPECTED = (
 )
 
 
+_FRAME_RATE_META = {
+    "ClampMin": "0.0",
+    "ToolTip": "Frames per second of the clip: required for frame folders (CASME II and SAMM 200, SMIC 100); "
+    "0 = the clip's own rate",
+}
+
+
 @unreal.uclass()
 class MicroExprGenerateOptions(unreal.Object):
     """Options of "Generate Micro-Expression" (shown in a details view)."""
@@ -36,10 +46,15 @@ class MicroExprGenerateOptions(unreal.Object):
     clip = unreal.uproperty(
         unreal.FilePath,
         meta={
-            "ToolTip": "Video file, MicroExpression JSON or OpenFace CSV",
+            "ToolTip": "Video file, MicroExpression JSON or OpenFace CSV (empty: use Frame Folder)",
             "FilePathFilter": "Clips|*.mp4;*.avi;*.mov;*.mkv;*.json;*.csv",
         },
     )
+    frame_folder = unreal.uproperty(
+        unreal.DirectoryPath,
+        meta={"ToolTip": "A folder of frames (CASME II, SAMM, SMIC layout), used when Clip is empty"},
+    )
+    frame_rate = unreal.uproperty(float, meta=_FRAME_RATE_META)
     skeleton = unreal.uproperty(
         unreal.Skeleton, meta={"ToolTip": "Target skeleton (MetaHuman: Face_Archetype_Skeleton)"}
     )
@@ -62,6 +77,7 @@ class MicroExprBatchOptions(unreal.Object):
     """Options of "Batch Generate..."."""
 
     clips_folder = unreal.uproperty(unreal.DirectoryPath, meta={"ToolTip": "Folder of clips"})
+    frame_rate = unreal.uproperty(float, meta=_FRAME_RATE_META)
     skeleton = unreal.uproperty(unreal.Skeleton)
     rig_table = unreal.uproperty(unreal.DataTable)
     emotion = unreal.uproperty(str)
@@ -91,6 +107,7 @@ def _fill_defaults(opts: MicroExprGenerateOptions | MicroExprBatchOptions) -> No
     opts.intensity = 1.0
     opts.destination = DEFAULT_DEST
     opts.check_skeleton_curves = True
+    opts.frame_rate = 0.0
 
 
 def _generate_options() -> MicroExprGenerateOptions:
@@ -99,6 +116,7 @@ def _generate_options() -> MicroExprGenerateOptions:
         return opts
     opts = MicroExprGenerateOptions()
     _fill_defaults(opts)
+    opts.frame_folder = unreal.DirectoryPath("")
     opts.variants = 1
     _last["generate"] = opts
     return opts
@@ -112,6 +130,11 @@ def _batch_options() -> MicroExprBatchOptions:
     _fill_defaults(opts)
     _last["batch"] = opts
     return opts
+
+
+def _frame_rate(value: float | None) -> float | None:
+    """The form's frame rate: 0 (or empty) means the clip's own."""
+    return float(value) if value else None
 
 
 def _message(text: str) -> None:
@@ -151,9 +174,9 @@ def show_generate_dialog() -> None:
         return
 
     def run() -> None:
-        clip = str(opts.clip.file_path).strip()
+        clip = str(opts.clip.file_path).strip() or str(opts.frame_folder.path).strip()
         if not clip:
-            raise ValueError("choose a clip file first")
+            raise ValueError("choose a clip file or a folder of frames first")
         variants = max(1, int(opts.variants))
         with _slow_task(3 + variants, "Generating micro-expression...") as progress:
             made = generate(
@@ -166,27 +189,24 @@ def show_generate_dialog() -> None:
                 intensity=float(opts.intensity),
                 variants=variants,
                 overwrite=bool(opts.overwrite),
+                fps=_frame_rate(opts.frame_rate),
                 check_skeleton=bool(opts.check_skeleton_curves),
                 progress=progress,
             )
         paths = [m.get_path_name() for m in made]
         unreal.EditorAssetLibrary.sync_browser_to_objects(paths)
-        unreal.log(f"MicroExprAnim: created {', '.join(paths)}")
+        unreal.log("MicroExprAnim: wrote " + "; ".join(str(anim_info(m)) for m in made))
 
     _run_reporting(run)
 
 
 def show_batch_dialog() -> None:
     """Menu action "Batch Generate..."."""
-    from microexpr_anim.batch import find_clips, generate_batch
-
     opts = _batch_options()
     if not unreal.EditorDialog.show_object_details_view("Batch Generate Micro-Expressions", opts):
         return
 
     def run() -> None:
-        from pathlib import Path
-
         folder = str(opts.clips_folder.path).strip()
         if not folder or not Path(folder).is_dir():
             raise ValueError(f"choose a folder of clips first (got {folder!r})")
@@ -200,6 +220,7 @@ def show_batch_dialog() -> None:
                 overwrite=bool(opts.overwrite),
                 emotion=str(opts.emotion).strip() or None,
                 intensity=float(opts.intensity),
+                fps=_frame_rate(opts.frame_rate),
                 check_skeleton=bool(opts.check_skeleton_curves),
                 progress=progress,
             )

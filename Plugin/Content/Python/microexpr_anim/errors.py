@@ -27,7 +27,8 @@ class AssetExistsError(MicroExprPluginError, FileExistsError):
 
 
 class AssetWriteError(MicroExprPluginError, RuntimeError):
-    """Writing the AnimSequence failed; the half-made asset has been deleted."""
+    """Writing the AnimSequence failed: a new, half-made asset has been deleted; an asset being
+    overwritten has been put back as it was (the message says which)."""
 
 
 class RigTableError(MicroExprPluginError, ValueError):

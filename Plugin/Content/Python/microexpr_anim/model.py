@@ -17,7 +17,7 @@ from microexpr_anim._project import MicroExpressionObj
 from microexpr_anim.errors import ModelUnavailableError
 from microexpr_anim.settings import Settings
 
-__all__ = ["TRACK_SUFFIXES", "analyze_clip", "in_process_available", "load_micro_expression"]
+__all__ = ["FPS_HINT", "TRACK_SUFFIXES", "analyze_clip", "in_process_available", "load_micro_expression"]
 
 LOG = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ LOG = logging.getLogger(__name__)
 TRACK_SUFFIXES = (".json", ".csv")
 
 _INSTALL_HINT = (
-    "Either install torch into Unreal's Python (see Plugin/README.md, 'Installing torch') or set an "
+    "Either install torch into the plugin (Plugin/README.md, 'Install', step 2) or set an "
     "external Python with microexpr-anim installed: "
     "microexpr_anim.settings.set_model('external', python='C:/path/to/python.exe')"
 )
@@ -39,22 +39,41 @@ def in_process_available() -> bool:
         return False
 
 
-def load_micro_expression(clip: str | Path, settings: Settings | None = None) -> MicroExpressionObj:
+#: How each way of starting a generation takes the frame rate (for the error about frame folders).
+FPS_HINT = (
+    "give its frame rate: the Frame Rate field of the Generate/Batch dialog, generate(..., fps=200) in "
+    "Python, or -fps=200 on the command line (CASME II and SAMM: 200, SMIC-HS: 100, CAS(ME)^2: 30)"
+)
+
+
+def load_micro_expression(
+    clip: str | Path, settings: Settings | None = None, *, fps: float | None = None
+) -> MicroExpressionObj:
     """Read a clip: ``.json``/``.csv`` as tracks (``curves.pipeline.load_tracks``), else run the model.
+
+    Args:
+        fps: the clip's frame rate; required for a folder of frames (unless the settings'
+            ``frame_folder_fps`` is set), and overrides the rate stored in a video, JSON or CSV.
 
     Raises:
         FileNotFoundError: the clip does not exist.
+        ValueError: a folder of frames without ``fps``.
         ModelUnavailableError: a video needs the model and neither way of running it works.
     """
     path = Path(clip)
     if not path.exists():
         raise FileNotFoundError(f"clip not found: {path}")
     if path.is_file() and path.suffix.lower() in TRACK_SUFFIXES:
-        return _project.load_tracks(path)
-    return analyze_clip(path, settings or Settings())
+        return _project.load_tracks(path, fps=fps)
+    run_settings = settings or Settings()
+    if path.is_dir() and fps is None:
+        fps = run_settings.frame_folder_fps or None
+    if path.is_dir() and fps is None:
+        raise ValueError(f"{path} is a folder of frames, which carries no frame rate; {FPS_HINT}")
+    return analyze_clip(path, run_settings, fps=fps)
 
 
-def analyze_clip(clip: Path, settings: Settings) -> MicroExpressionObj:
+def analyze_clip(clip: Path, settings: Settings, *, fps: float | None = None) -> MicroExpressionObj:
     """Run the model on a video file or frame folder, in process or externally per ``settings``."""
     mode = settings.model_mode
     if mode == "in_process" or (mode == "auto" and in_process_available()):
@@ -62,20 +81,24 @@ def analyze_clip(clip: Path, settings: Settings) -> MicroExpressionObj:
             raise ModelUnavailableError(
                 f"model_mode is 'in_process' but torch/ml do not import here. {_INSTALL_HINT}"
             )
-        return _project.analyze(clip, weights=settings.weights or None, device=settings.device or None)
+        return _project.analyze(
+            clip, weights=settings.weights or None, device=settings.device or None, fps=fps
+        )
     if settings.external_python:
-        return _analyze_external(clip, settings)
+        return _analyze_external(clip, settings, fps)
     raise ModelUnavailableError(
         f"cannot analyse {clip}: torch is not importable in Unreal's Python and no external Python is set. "
         + _INSTALL_HINT
     )
 
 
-def _analyze_external(clip: Path, settings: Settings) -> MicroExpressionObj:
+def _analyze_external(clip: Path, settings: Settings, fps: float | None) -> MicroExpressionObj:
     python = settings.external_python
     cmd = [python, "-m", "ml", "infer", str(clip), "--json", "-"]
     if settings.weights:
         cmd += ["--weights", settings.weights]
+    if fps is not None:
+        cmd += ["--fps", repr(float(fps))]
     LOG.info("running %s", " ".join(cmd))
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=settings.timeout_s, check=False)

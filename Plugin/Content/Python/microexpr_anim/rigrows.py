@@ -1,126 +1,43 @@
-"""AU-to-rig table rows as the plugin reads them from a DataTable or CSV, validated (pure, no ``unreal``).
+"""AU-to-rig tables as the plugin reads them (pure, no ``unreal``): DataTable JSON -> records -> the one
+parser of ``curves.rigmap``, and the skeleton's own spelling of each curve.
 
 The table format is the one ``curves.rigmap`` reads and Unreal imports as a DataTable of the C++ row
 struct ``FMicroExprAURigRow``: header ``Name,AU,Curve,Weight,Side,RangeMin,RangeMax,Notes``. Python has
 no DataTable ``FindRow``, so a DataTable is read through ``export_to_json_string()``, whose rows are
-objects keyed by ``Name`` and the property names; an empty ``FName`` exports as ``"None"``.
+objects keyed by ``Name`` and the property names (an empty ``FName`` exports as ``"None"``). Every rule
+about a row lives in ``curves.rigmap.parse_rig_records``; this module only turns the JSON into its
+records and names the user's table in the errors.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import difflib
 import json
-import math
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
+from microexpr_anim import _project
+from microexpr_anim._project import RigTableObj
 from microexpr_anim.errors import RigTableError
 
 __all__ = [
-    "CSV_HEADER",
-    "RigRowData",
-    "check_rows_against_skeleton",
-    "rows_from_csv_text",
-    "rows_from_datatable_json",
-    "rows_from_records",
-    "rows_to_csv",
+    "REQUIRED_COLUMNS",
+    "records_from_datatable_json",
+    "skeleton_spelling",
+    "table_from_csv",
+    "table_from_records",
 ]
 
-CSV_HEADER = ("Name", "AU", "Curve", "Weight", "Side", "RangeMin", "RangeMax", "Notes")
-_EMPTY_NAMES = ("", "none")
+#: Columns a DataTable of ``FMicroExprAURigRow`` exports (besides ``Name``, the row name).
+REQUIRED_COLUMNS = ("AU", "Curve", "Weight", "Side", "RangeMin", "RangeMax")
 
 
-@dataclass(frozen=True)
-class RigRowData:
-    """One row: AU ``au`` drives rig curve ``curve`` by ``weight``, clamped to ``[range_min, range_max]``."""
-
-    name: str
-    au: str
-    curve: str
-    weight: float
-    side: str = ""
-    range_min: float = 0.0
-    range_max: float = 1.0
-    notes: str = ""
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _float(record: Mapping[str, Any], key: str, row: str, source: str, default: float | None) -> float:
-    raw = record.get(key)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if default is None:
-            raise RigTableError(f"{source}: row {row!r} has no {key}; give a number")
-        return default
-    if isinstance(raw, bool):
-        raise RigTableError(f"{source}: row {row!r}: {key} {raw!r} is not a number")
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise RigTableError(f"{source}: row {row!r}: {key} {raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise RigTableError(f"{source}: row {row!r}: {key} {raw!r} is not a finite number")
-    return value
-
-
-def rows_from_records(records: Iterable[Mapping[str, Any]], source: str) -> list[RigRowData]:
-    """Validate table rows (dicts keyed by the CSV header names) and return them.
+def records_from_datatable_json(text: str | None, source: str) -> list[dict[str, object]]:
+    """The rows of ``DataTable.export_to_json_string()`` as records for ``curves.rigmap``.
 
     Raises:
-        RigTableError: naming ``source`` and the row, when the AU is missing or not an Action Unit code,
-            the curve is missing, a number does not parse, ``RangeMin > RangeMax``, a row name repeats, or
-            the table has no rows.
+        RigTableError: naming ``source`` when the export is empty, not JSON, not a list of rows, or the
+            rows lack the row struct's columns (a DataTable of another struct).
     """
-    from microexpr_anim._project import canonical_au
-
-    rows: list[RigRowData] = []
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        name = _text(record.get("Name")) or f"#{index + 1}"
-        if name in seen:
-            raise RigTableError(f"{source}: row name {name!r} appears twice; row names must be unique")
-        seen.add(name)
-        au_raw = _text(record.get("AU"))
-        if au_raw.lower() in _EMPTY_NAMES:
-            raise RigTableError(f"{source}: row {name!r} has no AU; fill the AU column (e.g. AU12)")
-        try:
-            au = canonical_au(au_raw)
-        except ValueError:
-            raise RigTableError(
-                f"{source}: row {name!r}: AU {au_raw!r} is not an Action Unit code (e.g. AU12, AU12L)"
-            ) from None
-        curve = _text(record.get("Curve"))
-        if curve.lower() in _EMPTY_NAMES:
-            raise RigTableError(f"{source}: row {name!r} has no Curve; give the rig curve name")
-        weight = _float(record, "Weight", name, source, None)
-        range_min = _float(record, "RangeMin", name, source, 0.0)
-        range_max = _float(record, "RangeMax", name, source, 1.0)
-        if range_min > range_max:
-            raise RigTableError(f"{source}: row {name!r}: RangeMin {range_min} is above RangeMax {range_max}")
-        side = _text(record.get("Side"))
-        rows.append(
-            RigRowData(
-                name=name,
-                au=au,
-                curve=curve,
-                weight=weight,
-                side="" if side.lower() == "none" else side,
-                range_min=range_min,
-                range_max=range_max,
-                notes=_text(record.get("Notes")),
-            )
-        )
-    if not rows:
-        raise RigTableError(f"{source}: the rig table has no rows")
-    return rows
-
-
-def rows_from_datatable_json(text: str | None, source: str) -> list[RigRowData]:
-    """Rows of ``DataTable.export_to_json_string()`` output, validated."""
     if not text:
         raise RigTableError(f"{source}: the DataTable exported nothing; is it a table of MicroExprAURigRow?")
     try:
@@ -129,50 +46,57 @@ def rows_from_datatable_json(text: str | None, source: str) -> list[RigRowData]:
         raise RigTableError(f"{source}: DataTable JSON does not parse: {exc}") from exc
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise RigTableError(f"{source}: DataTable JSON is not a list of rows")
-    missing = [c for c in ("AU", "Curve", "Weight") if data and c not in data[0]]
+    missing = [c for c in REQUIRED_COLUMNS if data and c not in data[0]]
     if missing:
         raise RigTableError(
-            f"{source}: rows lack the columns {missing}; the DataTable's row struct must be MicroExprAURigRow"
+            f"{source}: rows lack the columns {', '.join(missing)}; the DataTable's row struct must be "
+            "MicroExprAURigRow"
         )
-    return rows_from_records(data, source)
+    return [dict(r) for r in data]
 
 
-def rows_from_csv_text(text: str, source: str) -> list[RigRowData]:
-    """Rows of a rig CSV (header ``Name,AU,Curve,Weight,...``), validated."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("Name", "AU", "Curve", "Weight") if c not in header]
-    if missing:
-        raise RigTableError(f"{source}: CSV header lacks {missing}; expected {','.join(CSV_HEADER)}")
-    records = [{(k or "").strip(): v for k, v in r.items()} for r in reader]
-    return rows_from_records(records, source)
-
-
-def check_rows_against_skeleton(
-    rows: Iterable[RigRowData], skeleton_curves: Collection[str], skeleton: str, source: str
-) -> None:
-    """Raise if a row's curve is not a curve of the skeleton.
+def table_from_records(records: Iterable[Mapping[str, object]], source: str) -> RigTableObj:
+    """``curves.rigmap.parse_rig_records`` with the plugin's error type.
 
     Raises:
-        RigTableError: naming the first such row, its curve, the skeleton and the table.
+        RigTableError: the message of ``curves.rigmap`` (names ``source``, the row and the rule).
     """
-    known = set(skeleton_curves)
-    for row in rows:
-        if row.curve not in known:
+    try:
+        return _project.parse_rig_records(records, source)
+    except ValueError as exc:
+        raise RigTableError(str(exc)) from None
+
+
+def table_from_csv(path: str) -> RigTableObj:
+    """A rig CSV file through ``curves.rigmap`` (errors name the file and line)."""
+    try:
+        return _project.load_rig_table(path)
+    except (ValueError, FileNotFoundError) as exc:
+        raise RigTableError(str(exc)) from None
+
+
+def skeleton_spelling(table: RigTableObj, skeleton_curves: Collection[str], skeleton: str) -> dict[str, str]:
+    """Map each table curve to the skeleton's own spelling (Unreal's curve names ignore case).
+
+    Returns:
+        ``table curve -> skeleton curve`` for the curves spelt differently (empty when all match).
+
+    Raises:
+        RigTableError: naming the table, the first row whose curve the skeleton lacks, the skeleton,
+            and the closest curve names the skeleton has ("did you mean").
+    """
+    by_fold = {name.casefold(): name for name in skeleton_curves}
+    spelling: dict[str, str] = {}
+    for row in table.rows:
+        found = by_fold.get(row.curve.casefold())
+        if found is None:
+            close = difflib.get_close_matches(row.curve.casefold(), list(by_fold), n=3, cutoff=0.75)
+            hint = f" (did you mean {' or '.join(repr(by_fold[c]) for c in close)}?)" if close else ""
             raise RigTableError(
-                f"{source}: row {row.name!r} maps {row.au} to curve {row.curve!r}, which skeleton "
-                f"{skeleton} does not have; fix the row, pick the matching skeleton, or pass "
+                f"{table.source}: row {row.name!r} maps {row.au} to curve {row.curve!r}, which skeleton "
+                f"{skeleton} does not have{hint}; fix the row, pick the matching skeleton, or pass "
                 "check_skeleton=False if the curve is driven elsewhere (e.g. a morph target added later)"
             )
-
-
-def rows_to_csv(rows: Iterable[RigRowData]) -> str:
-    """Write rows back in the shared CSV format (``curves.rigmap`` reads it)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
-            [r.name, r.au, r.curve, repr(r.weight), r.side, repr(r.range_min), repr(r.range_max), r.notes]
-        )
-    return out.getvalue()
+        if found != row.curve:
+            spelling[row.curve] = found
+    return spelling

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import unreal
 
+from microexpr_anim._project import RigTableObj
 from microexpr_anim.errors import RigTableError
+from microexpr_anim.naming import split_object_path
 from microexpr_anim.rigrows import (
-    RigRowData,
-    check_rows_against_skeleton,
-    rows_from_csv_text,
-    rows_from_datatable_json,
-    rows_to_csv,
+    records_from_datatable_json,
+    skeleton_spelling,
+    table_from_csv,
+    table_from_records,
 )
 
 __all__ = [
@@ -28,9 +29,10 @@ __all__ = [
     "SHIPPED_TABLES",
     "TABLE_FOLDER",
     "ResolvedRigTable",
+    "datatable_source",
     "ensure_rig_datatable",
     "import_rig_tables",
-    "read_datatable_rows",
+    "read_datatable",
     "resolve_rig_table",
     "shipped_csv_path",
     "skeleton_curve_names",
@@ -51,10 +53,10 @@ SHIPPED_TABLES: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class ResolvedRigTable:
-    """A validated rig table: its rows, the same rows as shared-format CSV text, and where it came from."""
+    """A validated rig table (``curves.rigmap.RigTable``, curves spelt as the skeleton spells them) and
+    where it came from (the DataTable asset or the CSV file)."""
 
-    rows: tuple[RigRowData, ...]
-    csv_text: str
+    table: RigTableObj
     source: str
 
 
@@ -89,10 +91,12 @@ def ensure_rig_datatable(
     if not csv_path.is_file():
         raise RigTableError(f"shipped rig table {csv_path} is missing; reinstall the plugin")
     text = csv_path.read_text(encoding="utf-8")
-    rows_from_csv_text(text, str(csv_path))  # refuse a broken CSV before creating anything
+    table_from_csv(str(csv_path))  # refuse a broken CSV before creating anything
     struct = _row_struct()
+    previous: str | None = None
     if lib.does_asset_exist(asset_path):
         table = unreal.DataTable.cast(lib.load_asset(asset_path))
+        previous = table.export_to_json_string() or "[]"
     else:
         factory = unreal.DataTableFactory()
         factory.struct = struct
@@ -103,9 +107,15 @@ def ensure_rig_datatable(
             raise RigTableError(f"could not create the DataTable {asset_path}")
         table = unreal.DataTable.cast(created)
     if not table.fill_from_csv_string(text, struct):
-        lib.delete_loaded_asset(table)
-        raise RigTableError(f"importing {csv_path} into {asset_path} failed; see the Output Log")
-    lib.save_loaded_asset(table, False)
+        if previous is None:  # made just now: nothing of the user's is lost
+            lib.delete_loaded_asset(table)
+            outcome = "the new DataTable was deleted"
+        else:
+            table.fill_from_json_string(previous, struct)
+            outcome = f"{asset_path} keeps its rows"
+        raise RigTableError(f"importing {csv_path} into {asset_path} failed ({outcome}); see the Output Log")
+    if not lib.save_loaded_asset(table, False):
+        raise RigTableError(f"could not save {asset_path} (read-only, or checked out in source control?)")
     LOG.info("imported %s into %s", csv_path, asset_path)
     return table
 
@@ -115,9 +125,19 @@ def import_rig_tables(*, folder: str = TABLE_FOLDER, overwrite: bool = False) ->
     return [ensure_rig_datatable(name, folder=folder, overwrite=overwrite) for name in SHIPPED_TABLES]
 
 
-def read_datatable_rows(table: unreal.DataTable) -> list[RigRowData]:
-    """Validated rows of a DataTable of ``FMicroExprAURigRow``."""
-    return rows_from_datatable_json(table.export_to_json_string(), table.get_path_name())
+def datatable_source(table: unreal.DataTable) -> str:
+    """How errors name a DataTable: ``DataTable /Game/Rigs/DT_MyRig`` (its asset path)."""
+    try:
+        folder, name = split_object_path(table.get_path_name())
+    except ValueError:
+        return f"DataTable {table.get_path_name()}"
+    return f"DataTable {folder}/{name}"
+
+
+def read_datatable(table: unreal.DataTable) -> RigTableObj:
+    """A DataTable of ``FMicroExprAURigRow``, validated by ``curves.rigmap``'s one rule."""
+    source = datatable_source(table)
+    return table_from_records(records_from_datatable_json(table.export_to_json_string(), source), source)
 
 
 def skeleton_curve_names(skeleton: unreal.Skeleton) -> set[str] | None:
@@ -144,27 +164,25 @@ def resolve_rig_table(
             path such as ``/Game/Rigs/DT_MyRig``; or a CSV file on disk in the shared format.
         skeleton: when given (and ``check_skeleton``), every row's curve must be a curve of it.
 
+    Curve names are matched to the skeleton's ignoring case (as Unreal does) and written in the
+    skeleton's own spelling.
+
     Raises:
-        RigTableError: the table cannot be found or read, or a row is bad (names the row).
+        RigTableError: the table cannot be found or read, or a row is bad (names the table and the row).
     """
     if isinstance(rig_table, unreal.DataTable):
-        rows = read_datatable_rows(rig_table)
-        source = rig_table.get_path_name()
+        table = read_datatable(rig_table)
     else:
         text = str(rig_table).strip()
         if text.lower() in SHIPPED_TABLES:
-            table = ensure_rig_datatable(text)
-            rows = read_datatable_rows(table)
-            source = table.get_path_name()
+            table = read_datatable(ensure_rig_datatable(text))
         elif text.lower().endswith(".csv") and Path(text).is_file():
-            rows = rows_from_csv_text(Path(text).read_text(encoding="utf-8"), text)
-            source = text
+            table = table_from_csv(text)
         elif text.startswith("/") and unreal.EditorAssetLibrary.does_asset_exist(text):
             asset = unreal.EditorAssetLibrary.load_asset(text)
             if not isinstance(asset, unreal.DataTable):
                 raise RigTableError(f"{text} is not a DataTable")
-            rows = read_datatable_rows(asset)
-            source = text
+            table = read_datatable(asset)
         else:
             raise RigTableError(
                 f"rig table {text!r} not found: give 'metahuman', 'arkit', a DataTable asset path "
@@ -177,5 +195,11 @@ def resolve_rig_table(
                 "skeleton %s declares no curves; rig curve names are not checked", skeleton.get_path_name()
             )
         else:
-            check_rows_against_skeleton(rows, names, skeleton.get_path_name(), source)
-    return ResolvedRigTable(rows=tuple(rows), csv_text=rows_to_csv(rows), source=source)
+            spelling = skeleton_spelling(table, names, skeleton.get_path_name())
+            if spelling:
+                LOG.info(
+                    "writing the skeleton's spelling of %s",
+                    ", ".join(f"{a} -> {b}" for a, b in spelling.items()),
+                )
+                table = table.with_curve_names(spelling)
+    return ResolvedRigTable(table=table, source=table.source)

@@ -1,7 +1,8 @@
 """Plugin settings: how the model runs (in Unreal's Python, or an external Python), stored as JSON.
 
 The file lives at ``<Project>/Saved/MicroExprAnim/settings.json``; :func:`set_model` writes it from the
-Python console, e.g. ``microexpr_anim.settings.set_model("external", python="C:/py311/python.exe")``.
+Python console, e.g. ``microexpr_anim.settings.set_model("external", python="C:/py311/python.exe")``, and
+:func:`set_frame_folder_fps` the frame rate used for folders of frames when none is given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,20 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MODEL_MODES", "Settings", "load_settings", "save_settings", "set_model", "settings_path"]
+import unreal
+
+from microexpr_anim._project import atomic_write_text
+
+__all__ = [
+    "MODEL_MODES",
+    "Settings",
+    "load_settings",
+    "save_settings",
+    "saved_dir",
+    "set_frame_folder_fps",
+    "set_model",
+    "settings_path",
+]
 
 LOG = logging.getLogger(__name__)
 
@@ -31,6 +45,8 @@ class Settings:
         weights: weights file for the model ("" for the shipped default).
         device: torch device for the in-process model ("" picks CUDA when available).
         timeout_s: longest time one external inference may take.
+        frame_folder_fps: frame rate of a folder of frames when the caller gives none (0: none, the
+            caller must give it; CASME II and SAMM are 200, SMIC-HS 100).
     """
 
     model_mode: str = "auto"
@@ -38,19 +54,28 @@ class Settings:
     weights: str = ""
     device: str = ""
     timeout_s: float = 900.0
+    frame_folder_fps: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model_mode not in MODEL_MODES:
             raise ValueError(f"model_mode {self.model_mode!r} is not one of {', '.join(MODEL_MODES)}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
+        if not 0.0 <= self.frame_folder_fps < 100_000.0:
+            raise ValueError(
+                f"frame_folder_fps must be a frame rate (0 for none), got {self.frame_folder_fps!r}"
+            )
+
+
+def saved_dir() -> Path:
+    """``<Project>/Saved/MicroExprAnim`` as a full path (Unreal's own is relative to the engine binaries)."""
+    saved = unreal.Paths.convert_relative_path_to_full(unreal.Paths.project_saved_dir())
+    return Path(saved) / "MicroExprAnim"
 
 
 def settings_path() -> Path:
-    """``<Project>/Saved/MicroExprAnim/settings.json``."""
-    import unreal
-
-    return Path(unreal.Paths.project_saved_dir()) / "MicroExprAnim" / "settings.json"
+    """``<Project>/Saved/MicroExprAnim/settings.json`` (full path)."""
+    return saved_dir() / "settings.json"
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -74,8 +99,6 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings file atomically and return its path."""
-    from microexpr_anim._project import atomic_write_text
-
     p = settings_path() if path is None else Path(path)
     return atomic_write_text(p, json.dumps(asdict(settings), indent=1), overwrite=True)
 
@@ -98,6 +121,14 @@ def set_model(
     if device is not None:
         changes["device"] = device
     new = replace(current, **changes)
+    save_settings(new, path)
+    LOG.info("MicroExprAnim settings saved: %s", new)
+    return new
+
+
+def set_frame_folder_fps(fps: float, *, path: Path | None = None) -> Settings:
+    """Set the frame rate used for folders of frames when none is given (0 to require one); saves it."""
+    new = replace(load_settings(path), frame_folder_fps=float(fps))
     save_settings(new, path)
     LOG.info("MicroExprAnim settings saved: %s", new)
     return new

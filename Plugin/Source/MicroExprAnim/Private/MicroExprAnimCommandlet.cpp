@@ -13,10 +13,15 @@ UMicroExprAnimCommandlet::UMicroExprAnimCommandlet()
 	IsEditor = true;
 	LogToConsole = true;
 	ShowErrorCount = true;
+	// Our result is the exit code: without this, any error logged during the run (asset registry noise
+	// included) makes the process return 1 even when every clip succeeded.
+	UseCommandletResultAsExitCode = true;
 	HelpDescription = TEXT("Generate micro-expression AnimSequences for every clip of a folder.");
 	HelpUsage = TEXT("UnrealEditor-Cmd <Project.uproject> -run=MicroExprAnim -clips=<folder> -dest=/Game/<folder> "
 					 "[-rig=metahuman|arkit|/Game/Path/DT_Table|table.csv] [-skeleton=/Game/Path/Skeleton] "
-					 "[-report=<file.json>] [-overwrite] [-skipcurvecheck] -unattended -nullrhi");
+					 "[-fps=<frames per second, required for frame folders>] [-emotion=<name>] [-intensity=<0..1>] "
+					 "[-variants=<n>] [-seed=<n>] [-report=<file.json>] [-model=auto|in_process|external] "
+					 "[-python=<python.exe>] [-weights=<file>] [-overwrite] [-skipcurvecheck] -unattended -nullrhi");
 }
 
 int32 UMicroExprAnimCommandlet::Main(const FString& Params)

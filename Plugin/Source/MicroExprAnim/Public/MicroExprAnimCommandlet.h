@@ -1,6 +1,7 @@
 // Batch commandlet: UnrealEditor-Cmd <Project> -run=MicroExprAnim -clips=DIR -dest=/Game/... [-rig=...]
-// [-overwrite] -unattended -nullrhi. Hands its command line to the Python batch entry
-// (microexpr_anim.batch.commandlet_entry) and returns non-zero when Python is missing or any clip failed.
+// [-fps=200] [-overwrite] -unattended -nullrhi. Hands its command line to the Python batch entry
+// (microexpr_anim.batch.commandlet_entry), which refuses unknown switches, and returns non-zero when Python
+// is missing, an argument is wrong or any clip failed; that result is the process exit code.
 
 #pragma once
 
