@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MAX_FPS", "MIN_FPS", "MIN_FRAMES", "check_fps", "check_intensity"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MAX_FPS",
+    "MIN_FPS",
+    "MIN_FRAMES",
+    "VIDEO_EXTENSIONS",
+    "check_fps",
+    "check_intensity",
+]
+
+#: Frame-folder images and video files the clip reader accepts (the editor's batch lists the same).
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
 
 #: The shortest track or clip: a cubic B-spline needs four samples.
 MIN_FRAMES = 4

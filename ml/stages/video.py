@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from curves.atomic import atomic_path
+from curves.rules import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from ml.errors import ClipReadError
 
 __all__ = [
@@ -38,8 +39,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
-VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv")
 _FPS_HINT = "pass --fps (fps=...), e.g. CASME II 200, SMIC-HS 100, SAMM 200"
 
 

@@ -114,6 +114,12 @@ def project_module(name: str) -> ModuleType:
         raise
 
 
+def clip_extensions() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``curves.rules``' (image, video) file extensions: what the clip reader accepts."""
+    rules = project_module("curves.rules")
+    return tuple(rules.IMAGE_EXTENSIONS), tuple(rules.VIDEO_EXTENSIONS)
+
+
 def load_tracks(path: str | Path, *, fps: float | None = None) -> MicroExpressionObj:
     """``curves.pipeline.load_tracks``: MicroExpression JSON, OpenFace or py-feat CSV."""
     return cast(MicroExpressionObj, project_module("curves.pipeline").load_tracks(path, fps=fps))

@@ -35,8 +35,6 @@ from microexpr_anim.settings import Settings, load_settings, saved_dir
 from microexpr_anim.writer import anim_info
 
 __all__ = [
-    "IMAGE_SUFFIXES",
-    "VIDEO_SUFFIXES",
     "BatchItem",
     "BatchReport",
     "commandlet_entry",
@@ -48,9 +46,7 @@ __all__ = [
 
 LOG = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg")
 TRACK_SUFFIXES = (".json", ".csv")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 REPORT_COLUMNS = ("clip", "asset", "status", "error", "frame_rate", "length_s")
 #: Report entries that must match for a rerun to continue a report.
 _BATCH_KEYS = ("clips_dir", "dest")
@@ -89,7 +85,7 @@ class BatchReport:
 
 
 def _is_frame_folder(folder: Path) -> bool:
-    return any(p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir())
+    return any(p.is_file() and p.suffix.lower() in _project.clip_extensions()[0] for p in folder.iterdir())
 
 
 def find_clips(folder: Path) -> list[Path]:
@@ -104,7 +100,7 @@ def find_clips(folder: Path) -> list[Path]:
             continue
         if entry.is_dir():
             found.extend([entry] if _is_frame_folder(entry) else find_clips(entry))
-        elif entry.suffix.lower() in VIDEO_SUFFIXES + TRACK_SUFFIXES:
+        elif entry.suffix.lower() in _project.clip_extensions()[1] + TRACK_SUFFIXES:
             found.append(entry)
     return found
 
