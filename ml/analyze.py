@@ -36,6 +36,7 @@ from curves.microexpression import MicroExpression
 from ml.checkpoint import load_checkpoint
 from ml.errors import CheckpointError, ClipReadError, NoFaceError
 from ml.models._base import MicroExprModel
+from ml.rules import MIN_FRAMES
 from ml.runtime import predict, resolve_device
 from ml.stages.face import FaceTrack, align_clip, no_face_message, track_faces
 from ml.stages.inputs import build_input, input_traits
@@ -298,6 +299,13 @@ class FaceOptions:
     allow_truncated: bool = False
 
 
+def _check_length(frames: int, source: Path | str) -> None:
+    if frames < MIN_FRAMES:
+        raise ValueError(
+            f"{source}: has {frames} frame(s); at least {MIN_FRAMES} are needed for a micro-expression"
+        )
+
+
 def read_face_track(
     clip: str | Path | Clip,
     *,
@@ -313,6 +321,7 @@ def read_face_track(
     """
     opts = face or FaceOptions()
     if isinstance(clip, Clip):
+        _check_length(clip.num_frames, clip.source)
         return align_clip(
             clip, progress=progress, detector=opts.detector, choose=opts.choose, index=opts.index
         )
@@ -339,6 +348,7 @@ def read_face_track(
     track = FaceTrack.concatenate(chunks)
     if track.num_frames == 0:
         raise ClipReadError(f"{stream.source}: no readable frame in the selected span (empty or corrupt)")
+    _check_length(track.num_frames, stream.source)
     if not track.present.any():
         raise NoFaceError(no_face_message(stream.source, track.num_frames, track.detector))
     return track

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from curves.atomic import atomic_directory
+from ml.cli.face_options import add_face_arguments, face_options
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,34 +33,6 @@ __all__ = ["ContactSheet", "register", "run"]
 
 #: Largest crop side a user may ask for (a crop is kept per frame).
 MAX_CROP_SIZE = 1024
-
-
-def add_face_arguments(p: argparse.ArgumentParser) -> None:
-    """The options that say how the face is found and which span of the clip is read."""
-    p.add_argument("--fps", type=float, default=None, help="frame rate (required for frame folders)")
-    p.add_argument("--start", type=float, default=None, help="start of the span to read, seconds")
-    p.add_argument("--end", type=float, default=None, help="end of the span to read, seconds")
-    p.add_argument("--max-frames", type=int, default=None, help="read at most this many frames")
-    p.add_argument(
-        "--face",
-        choices=("largest", "center", "index"),
-        default="largest",
-        help="which face is the subject when several are seen (default: largest)",
-    )
-    p.add_argument(
-        "--face-index", type=int, default=0, help="with --face index: 0 is the leftmost face, 1 the next..."
-    )
-    p.add_argument(
-        "--detector",
-        choices=("landmarks", "haar"),
-        default="landmarks",
-        help="landmarks (default: dense landmarks, pose, blendshapes) or haar (frontal faces only)",
-    )
-    p.add_argument(
-        "--allow-truncated",
-        action="store_true",
-        help="go on with the frames that decode when a video holds fewer frames than it declares",
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -186,7 +159,6 @@ def run(args: argparse.Namespace) -> int:
     import cv2  # heavy (OpenCV, the landmark runtime): imported when the command runs
     import numpy as np
 
-    from ml.analyze import FaceOptions
     from ml.errors import ClipReadError, NoFaceError, UserError
     from ml.stages.face import BLENDSHAPE_NAMES, no_face_message, track_faces
     from ml.stages.video import open_clip
@@ -196,15 +168,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--size must be between 16 and {MAX_CROP_SIZE} pixels, got {args.size}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
         raise FileExistsError(f"{out} already exists and is not empty; pass --overwrite to replace it")
-    opts = FaceOptions(
-        detector=args.detector,
-        choose=args.face,
-        index=args.face_index,
-        start_s=args.start,
-        end_s=args.end,
-        max_frames=args.max_frames,
-        allow_truncated=args.allow_truncated,
-    )
+    opts = face_options(args)
     started = time.perf_counter()
     sheet = ContactSheet()
     present: list[bool] = []

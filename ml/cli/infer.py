@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ml.cli.face_options import add_face_arguments, face_options
+
 __all__ = ["register", "run"]
 
 
@@ -26,9 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--json", dest="json_out", default=None, metavar="OUT|-", help="write JSON to OUT, or '-' for stdout"
     )
-    p.add_argument(
-        "--fps", type=float, default=None, help="frame rate (needed for frame folders; default 200)"
-    )
+    add_face_arguments(p)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: CUDA when available")
     p.add_argument("--window", type=float, default=None, help="longest span analysed in one pass, seconds")
     p.add_argument(
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         "fps": args.fps,
         "progress": progress,
         "refine_timing": not args.network_timing,
+        "face": face_options(args),
     }
     if args.all_events:
         events = analyze_all(args.clip, **common, window_s=window, threshold=args.threshold)

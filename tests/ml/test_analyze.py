@@ -165,3 +165,31 @@ def test_timing_fitted_to_motion_moves_toward_the_truth_within_its_window(clip_f
     assert np.all(fitted.activations[: fitted.onset] == 0) and np.all(
         fitted.activations[fitted.offset + 1 :] == 0
     )
+
+
+def test_nothing_is_reported_from_frames_without_the_face(tmp_path):
+    """A take whose face leaves the shot (a cut to a faceless image): no window, onset, apex or offset
+    uses the faceless frames, and the report lists them."""
+    import cv2
+    import skimage.data
+
+    from ml.analyze import analyze_all
+    from ml.stages.video import write_video
+
+    astronaut = skimage.data.astronaut()
+    coffee = cv2.resize(skimage.data.coffee(), (320, 240), interpolation=cv2.INTER_AREA)
+    frames = []
+    for i in range(36):
+        m = np.array([[0.6, 0, 160 - 222 * 0.6 + 0.3 * np.sin(i / 4)], [0, 0.6, 110 - 130 * 0.6]])
+        frames.append(cv2.warpAffine(astronaut, m, (320, 240), borderMode=cv2.BORDER_REFLECT))
+    frames += [coffee] * 40  # the face leaves at frame 36
+    path = write_video(np.stack(frames), 30.0, tmp_path / "leaves.avi")
+    found = analyze_all(path, device="cpu", threshold=0.0, window_s=0.5)
+    assert found, "the frames with the face are still analysed"
+    for me in found:
+        assert me.offset < 36 and me.extra["window"][1] <= 36
+        assert not me.activations[36:].any()
+    face = found[0].extra["face"]
+    assert face["faceless_spans"] == [[36, 76]]
+    assert face["analysed_spans"] == [[0, 36]]
+    assert face["head_pose_deg"][40] is None and len(face["head_pose_deg"][0]) == 3
