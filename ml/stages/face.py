@@ -113,6 +113,8 @@ _EXPRESSIVE = (
     "jaw",
 )
 _IRIS_CENTRES = (468, 473)
+#: While the subject is followed, other faces are counted every this many frames (every frame when lost).
+_DETECT_EVERY = 6
 
 
 @dataclass(frozen=True)
@@ -396,7 +398,12 @@ class _LandmarkState:
     """Per-frame landmark tracking, holding back frames while a new face is being confirmed."""
 
     def __init__(self, landmarker: Landmarker | None, choose: str, index: int) -> None:
-        self.tracker = FaceTracker(landmarker or Landmarker(), choose=choose, index=index)  # type: ignore[arg-type]
+        self.tracker = FaceTracker(
+            landmarker or Landmarker(),
+            choose=choose,  # type: ignore[arg-type]
+            index=index,
+            detect_every=_DETECT_EVERY,
+        )
         self.held: deque[_Pending] = deque()
         self.previous_present = False
 

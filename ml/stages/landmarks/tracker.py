@@ -5,8 +5,8 @@ longer sees a face there, the subject is lost and the detector looks for it agai
 (first time or after a loss) only once it has been found in ``confirm_frames`` consecutive frames at
 agreeing positions and sizes, which rejects one-frame false faces. A subject that moves too fast for its
 region is picked up again in the same frame when the detector finds it within one face size of where it
-was. The detector also runs every frame to
-count the other faces present.
+was. While the subject is followed the detector runs every ``detect_every`` frames only, to count
+the other faces present (the count is carried over in between); while it is lost, every frame.
 
 Subject choice among several detected faces (``choose``):
 - ``"largest"``: the largest face;
@@ -83,6 +83,7 @@ class FaceTracker:
         index: int = 0,
         confirm_frames: int = 3,
         min_presence: float = 0.5,
+        detect_every: int = 1,
     ) -> None:
         if choose not in CHOICES:
             raise ValueError(f"Unknown face choice {choose!r}; use one of: {', '.join(CHOICES)}")
@@ -90,6 +91,8 @@ class FaceTracker:
             raise ValueError(f"Face index must be 0 or more (0 = leftmost face), got {index}")
         if confirm_frames < 1:
             raise ValueError(f"confirm_frames must be at least 1, got {confirm_frames}")
+        if detect_every < 1:
+            raise ValueError(f"detect_every must be at least 1, got {detect_every}")
         if not 0.0 < min_presence < 1.0:
             raise ValueError(f"min_presence must be between 0 and 1, got {min_presence}")
         self.landmarker = landmarker
@@ -97,6 +100,9 @@ class FaceTracker:
         self.index = index
         self.confirm_frames = confirm_frames
         self.min_presence = min_presence
+        self.detect_every = detect_every
+        self.frames_since_detection = 0
+        self.others = 0
         self.subject: FaceLandmarks | None = None
         self.last_seen: FaceLandmarks | None = None
         self.pending: list[FrameFace] = []
@@ -109,14 +115,19 @@ class FaceTracker:
         (oldest first), which ``step`` returned as ``None``.
         """
         self.just_confirmed = []
-        detections = self.landmarker.detect_faces(rgb)
         lost = self.subject
         if lost is not None:
             face = self.landmarker.landmarks(rgb, lost)
             if face.presence >= self.min_presence:
                 self.subject = self.last_seen = face
-                return FrameFace(face, self._count_others(detections, face))
+                self.frames_since_detection += 1
+                if self.frames_since_detection >= self.detect_every:
+                    self.frames_since_detection = 0
+                    self.others = self._count_others(self.landmarker.detect_faces(rgb), face)
+                return FrameFace(face, self.others)
             self.subject = None
+        detections = self.landmarker.detect_faces(rgb)
+        self.frames_since_detection = 0
         candidate = self._acquire(rgb, detections)
         if candidate is None:
             self.pending = []
@@ -126,7 +137,8 @@ class FaceTracker:
             # the same accepted face, so no new agreement window.
             self.pending = []
             self.subject = self.last_seen = candidate
-            return FrameFace(candidate, self._count_others(detections, candidate))
+            self.others = self._count_others(detections, candidate)
+            return FrameFace(candidate, self.others)
         if self.pending and not _agree(self.pending[-1].face, candidate, reach=0.5):
             self.pending = []
         self.pending.append(FrameFace(candidate, self._count_others(detections, candidate)))
@@ -135,6 +147,7 @@ class FaceTracker:
         *self.just_confirmed, current = self.pending
         self.pending = []
         self.subject = self.last_seen = current.face
+        self.others = current.other_faces
         return current
 
     def track(self, frames: Iterable[np.ndarray]) -> list[FrameFace | None]:
