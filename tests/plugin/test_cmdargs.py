@@ -71,7 +71,7 @@ def test_bad_arguments(mx, line: str, match: str) -> None:
         ("-clips=D:/c -dest=/Game/X -rigg=arkit", r"unknown switch '-rigg=arkit' \(did you mean -rig\?\)"),
         ("-clips=D:/c -dest=/Game/X -framerate=200", r"unknown switch '-framerate=200'; the known switches"),
         ("-clips=D:/c -dest=/Game/X -fps=fast", "-fps='fast' is not a number"),
-        ("-clips=D:/c -dest=/Game/X -fps=0", "-fps must be a frame rate"),
+        ("-clips=D:/c -dest=/Game/X -fps=0", "-fps must be a positive number of frames per second"),
     ],
 )
 def test_unknown_switches_are_refused_with_the_known_ones(mx, line: str, match: str) -> None:

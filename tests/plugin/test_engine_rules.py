@@ -321,7 +321,7 @@ def test_frame_folder_needs_a_frame_rate_and_gets_it_from_the_api(
     mx.set_frame_folder_fps(100)  # a saved default for folders
     mx.generate(folder, skel, table, dest=ROOT, name="B")
     assert seen["fps"] == 100
-    with pytest.raises(ValueError, match="fps must be a frame rate"):
+    with pytest.raises(ValueError, match="fps must be a positive number of frames per second"):
         mx.generate(folder, skel, table, dest=ROOT, fps=0)
 
 

@@ -38,10 +38,19 @@ def test_external_python_route(fake, mx, tmp_path: Path) -> None:
     me = model.load_micro_expression(clip, model.Settings(model_mode="external", external_python=str(script)))
     assert me.fps == 50.0 and me.n_frames == 5
     failing = tmp_path / "failpython"
-    failing.write_text("#!/bin/sh\necho 'no face found in clip.mp4' >&2\nexit 2\n", encoding="utf-8")
+    failing.write_text(
+        "#!/bin/sh\necho 'microexpr infer: error: no face found in clip.mp4' >&2\nexit 2\n", encoding="utf-8"
+    )
     failing.chmod(failing.stat().st_mode | stat.S_IEXEC)
-    with pytest.raises(mx.ModelUnavailableError, match=r"(?s)exit code 2.*no face found"):
+    errors = importlib.import_module("microexpr_anim.errors")
+    # the analysis refused the clip (exit code 2): its one sentence, not "model unavailable"
+    with pytest.raises(errors.ClipAnalysisError, match=r"clip\.mp4 cannot be analysed: .*no face found"):
         model.load_micro_expression(clip, model.Settings(model_mode="external", external_python=str(failing)))
+    broken = tmp_path / "brokenpython"
+    broken.write_text("#!/bin/sh\necho 'Traceback ...' >&2\nexit 1\n", encoding="utf-8")
+    broken.chmod(broken.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(mx.ModelUnavailableError, match=r"(?s)exit code 1.*Traceback"):
+        model.load_micro_expression(clip, model.Settings(model_mode="external", external_python=str(broken)))
 
 
 def test_settings_roundtrip(fake, mx, tmp_path: Path) -> None:

@@ -120,6 +120,16 @@ def clip_extensions() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(rules.IMAGE_EXTENSIONS), tuple(rules.VIDEO_EXTENSIONS)
 
 
+def check_fps(fps: object, *, what: str = "fps") -> float:
+    """``curves.rules.check_fps``: the one frame-rate rule (ValueError naming ``what``)."""
+    return float(project_module("curves.rules").check_fps(fps, what=what))
+
+
+def check_intensity(intensity: object, *, what: str = "intensity") -> float:
+    """``curves.rules.check_intensity``: an intensity lies in [0, 1] (ValueError naming ``what``)."""
+    return float(project_module("curves.rules").check_intensity(intensity, what=what))
+
+
 def load_tracks(path: str | Path, *, fps: float | None = None) -> MicroExpressionObj:
     """``curves.pipeline.load_tracks``: MicroExpression JSON, OpenFace or py-feat CSV."""
     return cast(MicroExpressionObj, project_module("curves.pipeline").load_tracks(path, fps=fps))

@@ -197,10 +197,9 @@ def generate(
     """
     if variants < 1:
         raise ValueError(f"variants must be >= 1, got {variants}")
-    if not 0.0 <= intensity <= 1.0:  # checked before the model runs; curves.pipeline's rule
-        raise ValueError(f"intensity must lie in [0, 1] (1 = as detected), got {intensity}")
-    if fps is not None and not (0.0 < fps < 100_000.0):
-        raise ValueError(f"fps must be a frame rate in frames per second (e.g. 200), got {fps}")
+    _project.check_intensity(intensity)  # checked before the model runs
+    if fps is not None:
+        _project.check_fps(fps)
     base_seq: unreal.AnimSequence | None = None
     if base_animation is not None:
         base_seq = _resolve_anim(base_animation)

@@ -16,6 +16,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microexpr_anim import _project
+
 __all__ = ["ENGINE_SWITCHES", "USAGE", "BatchArgs", "parse_commandlet_args", "split_command_line"]
 
 USAGE = (
@@ -211,15 +213,14 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
         if not values.get(required):
             raise ValueError(f"missing -{required}=...; usage: {USAGE}")
     intensity = _number("intensity", values["intensity"], float) if "intensity" in values else 1.0
-    if not 0.0 <= intensity <= 1.0:
-        raise ValueError(f"-intensity must lie in [0, 1] (1 = as detected), got {intensity}")
+    _project.check_intensity(intensity, what="-intensity")
     variants = int(_number("variants", values["variants"], int)) if "variants" in values else 1
     if variants < 1:
         raise ValueError(f"-variants must be >= 1, got {variants}")
     seed = int(_number("seed", values["seed"], int)) if "seed" in values else 0
     fps = _number("fps", values["fps"], float) if values.get("fps") else None
-    if fps is not None and not 0.0 < fps < 100_000.0:
-        raise ValueError(f"-fps must be a frame rate in frames per second (e.g. 200), got {fps:g}")
+    if fps is not None:
+        _project.check_fps(fps, what="-fps")
     model = values.get("model") or None
     if model is not None and model.lower() not in _MODEL_MODES:
         raise ValueError(f"-model={model!r} is not one of {', '.join(_MODEL_MODES)}")

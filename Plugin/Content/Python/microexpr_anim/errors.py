@@ -7,6 +7,7 @@ __all__ = [
     "AssetPathError",
     "AssetWriteError",
     "BatchFailedError",
+    "ClipAnalysisError",
     "GenerationCancelledError",
     "MicroExprPluginError",
     "ModelUnavailableError",
@@ -33,6 +34,10 @@ class AssetWriteError(MicroExprPluginError, RuntimeError):
 
 class RigTableError(MicroExprPluginError, ValueError):
     """An AU-to-rig table (DataTable or CSV) has a bad row."""
+
+
+class ClipAnalysisError(MicroExprPluginError, ValueError):
+    """The analysis read the clip and refused it (no face, too short, truncated): nothing was written."""
 
 
 class ModelUnavailableError(MicroExprPluginError, RuntimeError):

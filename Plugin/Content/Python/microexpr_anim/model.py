@@ -14,7 +14,7 @@ from pathlib import Path
 
 from microexpr_anim import _project
 from microexpr_anim._project import MicroExpressionObj
-from microexpr_anim.errors import ModelUnavailableError
+from microexpr_anim.errors import ClipAnalysisError, ModelUnavailableError
 from microexpr_anim.settings import Settings
 
 __all__ = ["FPS_HINT", "TRACK_SUFFIXES", "analyze_clip", "in_process_available", "load_micro_expression"]
@@ -108,6 +108,9 @@ def _analyze_external(clip: Path, settings: Settings, fps: float | None) -> Micr
         raise ModelUnavailableError(
             f"external model on {clip} took longer than {settings.timeout_s:.0f} s and was stopped"
         ) from None
+    if proc.returncode == 2:  # the command line's "your input" exit code: one sentence on stderr
+        reason = (proc.stderr or proc.stdout).strip().splitlines()
+        raise ClipAnalysisError(f"{clip} cannot be analysed: {reason[-1] if reason else 'no reason given'}")
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip()[-2000:]
         raise ModelUnavailableError(

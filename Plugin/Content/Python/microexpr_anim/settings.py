@@ -15,6 +15,7 @@ from typing import Any
 
 import unreal
 
+from microexpr_anim import _project
 from microexpr_anim._project import atomic_write_text
 
 __all__ = [
@@ -61,10 +62,8 @@ class Settings:
             raise ValueError(f"model_mode {self.model_mode!r} is not one of {', '.join(MODEL_MODES)}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s!r}")
-        if not 0.0 <= self.frame_folder_fps < 100_000.0:
-            raise ValueError(
-                f"frame_folder_fps must be a frame rate (0 for none), got {self.frame_folder_fps!r}"
-            )
+        if self.frame_folder_fps != 0:  # 0: no default rate
+            _project.check_fps(self.frame_folder_fps, what="frame_folder_fps")
 
 
 def saved_dir() -> Path:
