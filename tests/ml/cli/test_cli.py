@@ -114,3 +114,24 @@ def test_faces_folder_without_fps(tmp_path, capsys):
     assert main(["faces", str(folder), "--out", str(tmp_path / "out")]) == 2
     assert "pass --fps" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_faces_lists_the_frames_where_the_face_left(tmp_path, capsys):
+    import skimage.data
+
+    from ml.stages.video import write_video
+
+    astronaut = skimage.data.astronaut()
+    coffee = cv2.resize(skimage.data.coffee(), (320, 240), interpolation=cv2.INTER_AREA)
+    m = np.array([[0.6, 0, 160 - 222 * 0.6], [0, 0.6, 110 - 130 * 0.6]])
+    face = cv2.warpAffine(astronaut, m, (320, 240), borderMode=cv2.BORDER_REFLECT)
+    path = write_video(np.stack([face] * 20 + [coffee] * 12), 30.0, tmp_path / "leaves.avi")
+    out = tmp_path / "faces"
+    assert main(["faces", str(path), "--out", str(out)]) == 0
+    report = json.loads((out / "faces.json").read_text())
+    assert report["faceless_spans"] == [[20, 32]]
+    assert report["missing_frames"] == list(range(20, 32))
+    assert report["analysed_spans"] == [[0, 20]]
+    gone = report["per_frame"][25]
+    assert gone["present"] is False and "landmarks_crop" not in gone and "pose" not in gone
+    assert "no face on 12 frames" in capsys.readouterr().out
