@@ -150,5 +150,6 @@ def test_stream_memory_does_not_grow_with_length(tmp_path):
         tracemalloc.stop()
         assert count in (20, 200)
     frame_bytes = 320 * 240 * 3
-    assert peaks[1] < peaks[0] + 4 * frame_bytes  # ten times the frames, not ten times the memory
-    assert peaks[1] < 12 * frame_bytes
+    # the queue holds 4 decoded frames; a few more are in flight (decoder, consumer, colour conversion)
+    bound = (4 + 5) * frame_bytes
+    assert max(peaks) < bound, (peaks, bound)  # ten times the frames, the same bound
