@@ -30,6 +30,8 @@ from typing import overload
 import cv2
 import numpy as np
 
+from ml.rules import normalized_to_frame
+
 __all__ = [
     "FLOW_METHODS",
     "flow_polar",
@@ -117,19 +119,6 @@ def tim_interpolate(frames: np.ndarray, num_frames: int = 16, *, method: str = "
     flat = arr.reshape(arr.shape[0], -1).astype(np.float32)
     out = kernel.astype(np.float32) @ flat
     return out.reshape((num_frames, *arr.shape[1:]))
-
-
-@overload
-def normalized_to_frame(tau: float, n_frames: int) -> float: ...
-@overload
-def normalized_to_frame(tau: np.ndarray, n_frames: int) -> np.ndarray: ...
-def normalized_to_frame(tau: float | np.ndarray, n_frames: int) -> float | np.ndarray:
-    """Normalised time ``tau`` in ``[0, 1]`` -> 0-based source frame position ``tau * (n_frames - 1)``."""
-    if n_frames < 1:
-        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
-    if isinstance(tau, np.ndarray):
-        return np.asarray(tau, dtype=np.float64) * (n_frames - 1)
-    return float(tau) * (n_frames - 1)
 
 
 @overload
