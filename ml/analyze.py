@@ -36,6 +36,7 @@ from curves.microexpression import MicroExpression
 from ml.checkpoint import load_checkpoint
 from ml.errors import CheckpointError
 from ml.models._base import MicroExprModel
+from ml.rules import MIN_FRAMES
 from ml.runtime import predict, resolve_device
 from ml.stages.face import align_clip
 from ml.stages.inputs import build_input, input_traits
@@ -154,8 +155,10 @@ def _predict_windows(
         if keyframes_needed:
             kf = tuple(int(v) for v in select_keyframes(crops[start:stop]))
         inputs.append(build_input(cfg, part, kf))  # type: ignore[arg-type]
-    amp = "bf16" if device.startswith("cuda") else "none"
-    pred = predict(model, np.stack(inputs).astype(np.float32), device=device, batch_size=batch_size, amp=amp)
+    # bf16 autocast on CUDA; ml.runtime.autocast leaves CPU inference in float32
+    pred = predict(
+        model, np.stack(inputs).astype(np.float32), device=device, batch_size=batch_size, amp="bf16"
+    )
     scale = max(_motion_scale(crops), 1e-3)
     out = []
     for i, (start, stop) in enumerate(spans):
@@ -249,13 +252,10 @@ def analyze_crops(
     if crops.ndim != 4 or crops.dtype != np.uint8:
         raise ValueError(f"crops must be (N, H, W, 3) uint8, got {crops.shape} {crops.dtype}")
     n = int(crops.shape[0])
-    if n < 4:
-        raise ValueError(
-            f"{source or 'clip'}: has {n} frame(s); at least 4 are needed for a micro-expression"
-        )
+    _check_length(n, source or "clip")
     if not window_s > 0:
         raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
-    length = max(4, round(window_s * fps))
+    length = max(MIN_FRAMES, round(window_s * fps))
     spans = _windows(n, length)
     windows = _predict_windows(
         model, crops, spans, device=device, batch_size=batch_size, refine_timing=refine_timing
@@ -263,15 +263,20 @@ def analyze_crops(
     return windows, n
 
 
+def _check_length(n: int, source: str) -> None:
+    """A clip shorter than :data:`ml.rules.MIN_FRAMES` frames cannot hold a micro-expression."""
+    if n < MIN_FRAMES:
+        raise ValueError(
+            f"{source}: has {n} frame(s); at least {MIN_FRAMES} are needed for a micro-expression"
+        )
+
+
 def _read_and_align(
     clip: str | Path | Clip, fps: float | None, progress: bool
 ) -> tuple[np.ndarray, float, str, list[int]]:
 
     c = clip if isinstance(clip, Clip) else read_clip(Path(clip), fps=fps)  # existence checked by _run
-    if c.frames.shape[0] < 4:
-        raise ValueError(
-            f"{c.source}: has {c.frames.shape[0]} frame(s); at least 4 are needed for a micro-expression"
-        )
+    _check_length(c.frames.shape[0], c.source)
     rate = float(fps) if fps is not None else float(c.fps)
     track = align_clip(c, size=112, progress=progress)
     return track.crops, rate, str(c.source), list(track.missing_frames)

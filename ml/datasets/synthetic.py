@@ -42,6 +42,7 @@ from tqdm import tqdm
 from curves.atomic import atomic_directory
 from curves.au import DEFAULT_AUS
 from ml.datasets.schema import ClipRecord
+from ml.rules import check_fps
 
 __all__ = [
     "AU_NAMES",
@@ -744,11 +745,6 @@ def _au_shading(au: str, lay: _Layout, xx: np.ndarray, yy: np.ndarray) -> np.nda
 # ---------------------------------------------------------------------------------------- sampling
 
 
-def _subject_for_index(index: int, subjects: int, clips: int) -> int:
-    """1-based subject of clip ``index`` when ``clips`` clips are spread over ``subjects`` subjects."""
-    return int(_subject_allocation(subjects, clips)[index])
-
-
 def _subject_allocation(subjects: int, clips: int) -> np.ndarray:
     if subjects < 1 or clips < 1:
         raise ValueError(f"need at least one subject and one clip, got subjects={subjects}, clips={clips}")
@@ -920,8 +916,7 @@ def generate_clip(
     Returns:
         The :class:`SyntheticClip`.
     """
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    check_fps(fps)
     width, height = _parse_size(size)
     rng = np.random.default_rng([seed, 2, index])
     if subject is None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ml.rules import MIN_FRAMES
 from ml.stages.face import EYE_LEFT, EYE_RIGHT
 from ml.stages.temporal import photometric_residual
 from ml.timing.envelope import timing_to_frames
@@ -67,8 +68,8 @@ def motion_signal(
     """
 
     crops = np.asarray(crops)
-    if crops.ndim != 4 or crops.shape[0] < 4:
-        raise ValueError(f"crops must be (N >= 4, S, S, 3), got {crops.shape}")
+    if crops.ndim != 4 or crops.shape[0] < MIN_FRAMES:
+        raise ValueError(f"crops must be (N >= {MIN_FRAMES}, S, S, 3), got {crops.shape}")
     n, size = crops.shape[0], crops.shape[1]
     grey = crops.astype(np.float32).mean(axis=-1)
     sigma = blur * size / 112.0
@@ -115,8 +116,8 @@ def fit_envelope(
     """
     m = np.asarray(signal, dtype=np.float64).reshape(-1)
     n = m.size
-    if n < 4:
-        raise ValueError(f"need at least 4 frames to fit an envelope, got {n}")
+    if n < MIN_FRAMES:
+        raise ValueError(f"need at least {MIN_FRAMES} frames to fit an envelope, got {n}")
     if window is not None and window < 0:
         raise ValueError(f"window must be >= 0 frames, got {window}")
     if np.ptp(m) <= 1e-9 * max(1.0, float(np.abs(m).max())):

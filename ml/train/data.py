@@ -29,6 +29,7 @@ from curves.atomic import atomic_path
 from ml.datasets.frames import keyframe_indices, read_record
 from ml.datasets.schema import ClipRecord
 from ml.models._base import ModelCfg
+from ml.rules import MIN_FRAMES
 from ml.stages import face as face_stage
 from ml.stages.face import align_clip
 from ml.stages.inputs import build_input, clip_delta_input, resize_crops
@@ -52,8 +53,6 @@ log = logging.getLogger(__name__)
 #: Bump when the cached file's layout changes; changes of the crops themselves are caught by
 #: ``ml.stages.face.ALIGNMENT_VERSION``, which is part of every key too.
 CACHE_VERSION = "1"
-#: A clip needs at least this many frames (TIM and the temporal convolutions need a few).
-MIN_FRAMES = 4
 
 
 @dataclass(frozen=True)

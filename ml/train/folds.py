@@ -526,8 +526,8 @@ def evaluate_weights(
             keyframes=keyframes,
             progress=progress,
         )
-        amp = "bf16" if dev.startswith("cuda") else "none"
-        pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
+        # bf16 autocast on CUDA, as inference runs; ml.runtime.autocast leaves CPU in float32
+        pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp="bf16")
         timing = (
             _refined_timing(list(records), pred.timing, cache_dir, crop_size)
             if refine_timing
