@@ -263,7 +263,7 @@ def analyze_crops(
     return windows, n
 
 
-def _check_length(n: int, source: str) -> None:
+def _check_length(n: int, source: str | Path) -> None:
     """A clip shorter than :data:`ml.rules.MIN_FRAMES` frames cannot hold a micro-expression."""
     if n < MIN_FRAMES:
         raise ValueError(
