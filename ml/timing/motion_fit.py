@@ -17,8 +17,8 @@ envelope exactly.
    (onset, apex, offset), all of them or those within ``window`` frames of a prior.
 
 :func:`refine_timing` does both: the network's timing is the prior, the fit moves each keyframe by at
-most ``window`` frames. On the synthetic data (``bench/loso_synthetic.py``, 26-fold LOSO) this cuts the
-mean keyframe error of the shipped model from the head's 3.7 frames to 2.7 at 200 fps. It assumes one
+most ``window`` frames. The fit works on source frames, finer than the head's one TIM step; the
+measured gain is in the README's "Models and data" section (``bench/loso_synthetic.py``). It assumes one
 expression in the clip, rising and falling once; with no motion at all (A would be <= 0 everywhere) the
 prior is returned unchanged.
 """
