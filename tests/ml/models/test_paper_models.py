@@ -125,7 +125,7 @@ def test_losses_have_the_papers_terms(tiny_model):
 
 
 def test_focal_loss_closed_form():
-    from ml.models._seed_common import focal_loss
+    from ml.models._paper_model_parts import focal_loss
 
     logits = torch.tensor([[2.0, 0.0, -1.0]])
     p = float(np.exp(2.0) / (np.exp(2.0) + 1.0 + np.exp(-1.0)))
