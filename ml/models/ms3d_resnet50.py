@@ -72,8 +72,8 @@ from ml.models._ms3d_layers import (
     Up,
     make_layer,
 )
-from ml.models._registry import register_model
 from ml.models._paper_model_parts import OrderedTimingHead, build_cfg, with_auxiliary_losses
+from ml.models._registry import register_model
 from ml.stages.inputs import register_input
 from ml.stages.temporal import optical_flow, optical_strain
 from ml.timing.keyframes import select_keyframes
