@@ -18,6 +18,7 @@ __all__ = [
     "MIN_FRAMES",
     "check_fps",
     "check_intensity",
+    "frame_to_normalized",
     "normalized_to_frame",
 ]
 
@@ -45,3 +46,20 @@ def normalized_to_frame(tau: float | np.ndarray, n_frames: int | np.ndarray) -> 
     if isinstance(tau, np.ndarray) or isinstance(n_frames, np.ndarray):
         return np.asarray(tau, dtype=np.float64) * (np.asarray(n_frames) - 1)
     return float(tau) * (n_frames - 1)
+
+
+@overload
+def frame_to_normalized(frame: float, n_frames: int) -> float: ...
+@overload
+def frame_to_normalized(frame: np.ndarray, n_frames: int) -> np.ndarray: ...
+def frame_to_normalized(frame: float | np.ndarray, n_frames: int) -> float | np.ndarray:
+    """0-based source frame position -> normalised time in [0, 1] (inverse of :func:`normalized_to_frame`).
+
+    Raises:
+        ValueError: a clip shorter than 2 frames (it has no time to normalise).
+    """
+    if n_frames < 2:
+        raise ValueError(f"n_frames must be >= 2 to normalise time, got {n_frames}")
+    if isinstance(frame, np.ndarray):
+        return np.asarray(frame, dtype=np.float64) / (n_frames - 1)
+    return float(frame) / (n_frames - 1)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ml.rules import MIN_FRAMES
+from ml.rules import MIN_FRAMES, frame_to_normalized
 from ml.stages.face import EYE_LEFT, EYE_RIGHT
 from ml.stages.temporal import photometric_residual
 from ml.timing.envelope import timing_to_frames
@@ -186,10 +186,11 @@ def refine_fractions(
     """:func:`refine_timing` for timing as fractions of the clip (a timing head's output): ``(3,)``.
 
     The fractions are clipped to [0, 1], put in order and placed on frames with
-    :func:`ml.timing.envelope.timing_to_frames`; the refined frames come back as ``frame / (N - 1)``.
+    :func:`ml.timing.envelope.timing_to_frames`; the refined frames come back as fractions
+    (:func:`ml.rules.frame_to_normalized`).
     """
 
     n = int(np.asarray(crops).shape[0])
     ordered = np.maximum.accumulate(np.clip(np.asarray(timing, dtype=np.float64).reshape(3), 0.0, 1.0))
     refined = refine_timing(crops, timing_to_frames(ordered, n), window=window)
-    return np.asarray(refined, dtype=np.float64) / max(1, n - 1)
+    return frame_to_normalized(np.asarray(refined, dtype=np.float64), n)

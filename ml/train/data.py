@@ -29,7 +29,7 @@ from curves.atomic import atomic_path
 from ml.datasets.frames import keyframe_indices, read_record
 from ml.datasets.schema import ClipRecord
 from ml.models._base import ModelCfg
-from ml.rules import MIN_FRAMES
+from ml.rules import MIN_FRAMES, frame_to_normalized
 from ml.stages import face as face_stage
 from ml.stages.face import align_clip
 from ml.stages.inputs import build_input, clip_delta_input, resize_crops
@@ -167,8 +167,7 @@ def timing_targets(keyframes: tuple[int, int, int] | None, n_frames: int) -> np.
     """
     if keyframes is None:
         return np.array([0.0, 0.5, 1.0], dtype=np.float32)
-    denom = max(n_frames - 1, 1)
-    t = np.clip(np.asarray(keyframes, dtype=np.float64) / denom, 0.0, 1.0)
+    t = np.clip(frame_to_normalized(np.asarray(keyframes, dtype=np.float64), n_frames), 0.0, 1.0)
     t = np.maximum.accumulate(t)  # keep onset <= apex <= offset
     return t.astype(np.float32)
 

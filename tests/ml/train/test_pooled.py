@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from ml.rules import normalized_to_frame
 from ml.train.pooled import ClipPredictions, pooled_report
 
 
@@ -50,15 +49,3 @@ def test_rows_keeps_the_selected_clips():
     sub = _predictions(fps=np.array([1.0, 2.0, 3.0, 4.0])).rows(np.array([False, True, True, False]))
     assert sub.emotion_true.tolist() == [0, 1] and sub.n_frames.tolist() == [11, 21]
     assert sub.fps is not None and sub.fps.tolist() == [2.0, 3.0]
-
-
-def test_normalized_to_frame():
-    assert normalized_to_frame(0.5, 11) == 5.0
-    assert normalized_to_frame(1.0, 1) == 0.0
-    np.testing.assert_array_equal(
-        normalized_to_frame(np.array([[0.5, 1.0], [0.5, 1.0]]), np.array([[11], [21]])), [[5, 10], [10, 20]]
-    )
-    with pytest.raises(ValueError, match="n_frames must be >= 1"):
-        normalized_to_frame(0.5, 0)
-    with pytest.raises(ValueError, match="n_frames must be >= 1"):
-        normalized_to_frame(np.array([0.5]), np.array([3, 0]))
