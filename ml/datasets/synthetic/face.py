@@ -27,6 +27,7 @@ class Look:
     brow_gap: float
     brow_thick: float
     brow_arch: float
+    # drawn but not painted; the draw stays so that every later draw, and so a seed's faces, stay the same
     brow_inner: float
     nose_v: float
     nose_w: float
