@@ -62,12 +62,13 @@ def bench_gpu(batch: int, iters: int, model_name: str) -> dict:
 
     from ml.models import create_model
     from ml.models.flops import count_gflops
+    from ml.runtime import autocast
 
     model = create_model(model_name).eval()
     gflops = float(count_gflops(model, model.cfg.input_size))
     model = model.cuda()
     x = torch.randn(batch, *model.cfg.input_size, device="cuda")
-    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+    with torch.no_grad(), autocast("cuda", "bf16"):
         for _ in range(5):
             model(x)
         torch.cuda.synchronize()

@@ -77,18 +77,19 @@ def make_tracks(count: int, seed: int) -> list[tuple[str, np.ndarray]]:
     return tracks
 
 
-def _rrak(t: np.ndarray, y: np.ndarray, tol: float) -> tuple[int, float]:
+def _unreal_reduction(t: np.ndarray, y: np.ndarray, tol: float) -> tuple[int, float]:
+    """Keys left and max replay error of Unreal's RemoveRedundantAutoTangentKeys at ``tol``."""
     kt, kv = remove_redundant_auto_tangent_keys(t, y, tol)
     return kt.size, float(np.max(np.abs(evaluate(kt, kv, t) - y)))
 
 
-def _rrak_matched(t: np.ndarray, y: np.ndarray, tol: float) -> tuple[int, float, float]:
-    """Largest RRAK tolerance (bisection) whose final error is <= tol."""
+def _unreal_reduction_within_error(t: np.ndarray, y: np.ndarray, tol: float) -> tuple[int, float, float]:
+    """Largest RemoveRedundantAutoTangentKeys tolerance (bisection) whose final error is <= tol."""
     lo, hi = 0.0, tol
     best = (t.size, 0.0, 0.0)
     for _ in range(30):
         mid = 0.5 * (lo + hi)
-        k, err = _rrak(t, y, mid)
+        k, err = _unreal_reduction(t, y, mid)
         if err <= tol:
             best = (k, err, mid)
             lo = mid
@@ -118,8 +119,8 @@ def main() -> None:
     worst_ours = 0.0
     for name, y in make_tracks(args.tracks, args.seed):
         t = np.arange(y.size) / FPS
-        kb, eb = _rrak(t, y, tol)
-        kbm, ebm, _ = _rrak_matched(t, y, tol)
+        kb, eb = _unreal_reduction(t, y, tol)
+        kbm, ebm, _ = _unreal_reduction_within_error(t, y, tol)
         start = time.perf_counter()
         sel = select_keys(y, FPS, tolerance=tol)
         ms = 1000 * (time.perf_counter() - start)

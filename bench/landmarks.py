@@ -83,7 +83,8 @@ def model_costs(landmarker: Landmarker, frame: np.ndarray, repeats: int = 20) ->
     return timings[0], timings[1], timings[2]
 
 
-def to_112(face: FaceLandmarks) -> float:
+def crop_scale(face: FaceLandmarks) -> float:
+    """Pixels of an aligned 112 px crop per pixel of ``face``'s frame."""
     return 112.0 / face.size
 
 
@@ -93,7 +94,7 @@ def still_jitter(landmarker: Landmarker, repeats: int) -> None:
     points = np.stack(tracked[3:])  # after the region has settled
     first = FaceTracker(landmarker).track([frame] * 4)[-1]
     assert first is not None
-    spread = np.linalg.norm(points - points.mean(axis=0), axis=2) * to_112(first.face)
+    spread = np.linalg.norm(points - points.mean(axis=0), axis=2) * crop_scale(first.face)
     print(
         f"jitter, still frame x{len(points)} (tracked): median {np.median(spread):.3f} px, "
         f"max {spread.max():.3f} px at 112 px"
@@ -123,7 +124,7 @@ def warp_errors(landmarker: Landmarker, count: int, seed: int) -> None:
         image, landmarker.landmarks(image, landmarker.detect_faces(image)[0])
     )
     tracked_reference = settled(landmarker, image, fresh_reference)
-    k = to_112(fresh_reference)
+    k = crop_scale(fresh_reference)
     centre = (float(fresh_reference.center[0]), float(fresh_reference.center[1]))
     errors: dict[str, list[tuple[float, float]]] = {"fresh": [], "tracked": []}
     motion = []

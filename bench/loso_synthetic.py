@@ -83,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from ml.datasets import open_dataset
     from ml.train import load_config, merge_overrides, run_protocol
+    from ml.train.report import check_outputs, write_outputs
+
+    if args.out is not None:
+        check_outputs(args.out, overwrite=args.overwrite)
 
     cfg = merge_overrides(
         load_config(args.config),
@@ -105,14 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             data = write_dataset(Path(tmp) / "synthetic", progress=True)
         if cfg.cache is None:
             cfg = cfg.replace(cache=str(Path(tmp) / "cache"))
-        report = run_protocol(
-            open_dataset(data),
-            cfg,
-            out=args.out,
-            overwrite=args.overwrite,
-            progress=True,
-            data_source=str(data),
-        )
+        report = run_protocol(open_dataset(data), cfg, progress=True, data_source=str(data))
+    if args.out is not None:
+        write_outputs(report, cfg.to_dict(), args.out, overwrite=args.overwrite)
     pooled = report["pooled"]
     timing = pooled["timing_error_frames"]["mean"]
     result = {

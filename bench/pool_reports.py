@@ -4,7 +4,7 @@ separate machines with ``--first-fold/--max-folds``) into one set of figures, as
     python bench/pool_reports.py runs/loso_a/report.json runs/loso_b/report.json
 
 UF1/UAR/accuracy are computed from the pooled confusion matrix, AU F1 from the pooled AU decisions and
-timing error over all clips, exactly as one run over all folds would (``ml.train.folds.pooled_metrics``).
+timing error over all clips, exactly as one run over all folds would (``ml.train.pooled.pooled_metrics``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 def pool(reports: list[dict[str, Any]]) -> dict[str, Any]:
     """Pooled metrics over the predictions of ``reports`` (same classes and AU list; clips unique)."""
-    from ml.train.folds import pooled_metrics
+    from ml.train.pooled import pooled_metrics
 
     classes = reports[0]["classes"]
     au_names = reports[0]["au_names"]

@@ -158,8 +158,10 @@ def _predict_windows(
         if keyframes_needed:
             kf = tuple(int(v) for v in select_keyframes(crops[start:stop]))
         inputs.append(build_input(cfg, part, kf))  # type: ignore[arg-type]
-    amp = "bf16" if device.startswith("cuda") else "none"
-    pred = predict(model, np.stack(inputs).astype(np.float32), device=device, batch_size=batch_size, amp=amp)
+    # bf16 autocast on CUDA; ml.runtime.autocast leaves CPU inference in float32
+    pred = predict(
+        model, np.stack(inputs).astype(np.float32), device=device, batch_size=batch_size, amp="bf16"
+    )
     scale = max(_motion_scale(crops), 1e-3)
     out = []
     for i, (start, stop) in enumerate(spans):
@@ -258,13 +260,13 @@ def analyze_crops(
     n = int(crops.shape[0])
     if not window_s > 0:
         raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
-    usable = [(a, b) for a, b in (spans if spans is not None else [(0, n)]) if b - a >= 4]
+    usable = [(a, b) for a, b in (spans if spans is not None else [(0, n)]) if b - a >= MIN_FRAMES]
     if not usable:
         raise ValueError(
-            f"{source or 'clip'}: has no run of at least 4 frames with the face ({n} frames); at least 4 "
-            "are needed for a micro-expression"
+            f"{source or 'clip'}: has no run of at least {MIN_FRAMES} frames with the face ({n} frames); at "
+            f"least {MIN_FRAMES} are needed for a micro-expression"
         )
-    length = max(4, round(window_s * fps))
+    length = max(MIN_FRAMES, round(window_s * fps))
     windows = [(a + s, a + e) for a, b in usable for s, e in _windows(b - a, length)]
     predicted = _predict_windows(
         model, crops, windows, device=device, batch_size=batch_size, refine_timing=refine_timing
@@ -358,7 +360,7 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     """What the analysis says about the face: the spans analysed, the frames without it, other faces."""
     report: dict[str, Any] = {
         "detector": track.detector,
-        "analysed_spans": [list(s) for s in track.spans(4)],
+        "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
         "faceless_spans": _runs(~track.present),
         "cuts": list(track.cuts),
         "other_faces_present": int(track.other_faces.max(initial=0)),
@@ -397,7 +399,7 @@ def _run(
         window_s=window_s,
         device=dev,
         refine_timing=refine_timing,
-        spans=track.spans(4),
+        spans=track.spans(MIN_FRAMES),
     )
     t2 = time.perf_counter()
     missing = track.missing_frames

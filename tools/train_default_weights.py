@@ -10,7 +10,8 @@ does itself without ``--data``; the result was written to a scratch folder, chec
         --data /tmp/d2_synth255 --cache /tmp/c2 --threads 1 --overwrite
 
 The config trains two copies from different seeds (``members: 2``) and saves their average, mirrored
-clips included (``mirror_average``); ``--dtype float16`` (the default) stores both in 8.5 MB.
+clips included (``mirror_average``); ``--dtype float16`` (the default) stores both in half
+the space of float32.
 
 Without ``--data`` the synthetic dataset (26 subjects, 255 clips, seed 7) is generated into a temporary
 folder first. The weights are trained on *all* synthetic clips (no held-out subject): they are a working

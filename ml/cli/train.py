@@ -90,8 +90,14 @@ def load_records(args: argparse.Namespace) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.train import load_config, merge_overrides, run_protocol
+    from pathlib import Path
 
+    from ml.train import dist, load_config, merge_overrides, run_protocol
+    from ml.train.report import check_outputs, write_outputs
+
+    is_main = dist.detect().is_main  # under torchrun only rank 0 writes the report
+    if is_main:
+        check_outputs(args.out, overwrite=args.overwrite)
     cfg = load_config(args.config)
     cfg = merge_overrides(
         cfg,
@@ -119,9 +125,12 @@ def run(args: argparse.Namespace) -> int:
     )
     records = load_records(args)
     report = run_protocol(
-        records, cfg, out=args.out, overwrite=args.overwrite, progress=True, data_source=str(args.data)
+        records, cfg, cache_dir=str(Path(args.out) / "cache"), progress=True, data_source=str(args.data)
     )
-    if report.get("files"):
+    if is_main:
+        report["files"] = [
+            str(p) for p in write_outputs(report, cfg.to_dict(), args.out, overwrite=args.overwrite)
+        ]
         _print_summary(report)
     return 0
 

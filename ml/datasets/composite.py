@@ -22,7 +22,6 @@ Media: the media root may hold each corpus's own layout directly (``CASME2_RAW_s
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -39,16 +38,14 @@ from ml.datasets._common import (
 from ml.datasets.casme2 import CASME2_FPS, casme2_frames_root, load_casme2
 from ml.datasets.samm import SAMM_FPS, load_samm
 from ml.datasets.schema import ClipRecord
-from ml.datasets.smic import SMIC_FPS, _clip_folder, load_smic, smic_frames_root
+from ml.datasets.smic import _CLIP_NAME, SMIC_FPS, _clip_folder, load_smic, smic_frames_root
+from ml.rules import COMPOSITE_EMOTIONS_3
 
-__all__ = ["COMPOSITE_CLASSES", "load_composite"]
+__all__ = ["load_composite"]
 
 log = logging.getLogger(__name__)
 
-#: Class names in label order (0, 1, 2).
-COMPOSITE_CLASSES = ("negative", "positive", "surprise")
 _FPS = {"casme2": CASME2_FPS, "samm": SAMM_FPS, "smic": SMIC_FPS}
-_SMIC_NAME = re.compile(r"^s(\d+)_(ne|po|sur)_(\d+)$", re.IGNORECASE)
 _ALIASES = {
     "casme2": "casme2",
     "casmeii": "casme2",
@@ -133,11 +130,11 @@ def load_composite(
             "protocol": "composite3",
         }
         if dataset == "smic":
-            match = _SMIC_NAME.match(clip)
+            match = _CLIP_NAME.match(clip)
             if match:  # the composite pads the subject (s01_ne_01); folders and HS_cropped.csv do not
                 extra["composite_filename"] = clip
                 clip = f"s{int(match.group(1))}_{match.group(2).lower()}_{match.group(3)}"
-        emotion = COMPOSITE_CLASSES[label]
+        emotion = COMPOSITE_EMOTIONS_3[label]
         record = ClipRecord(
             dataset=dataset,
             subject=subject,

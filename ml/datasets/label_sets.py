@@ -28,12 +28,11 @@ from dataclasses import replace
 import numpy as np
 
 from ml.datasets.schema import ClipRecord
+from ml.rules import CASME2_EMOTIONS_5, COMPOSITE_EMOTIONS_3
 
 __all__ = ["PROTOCOLS", "apply_protocol", "labels"]
 
-_CASME2_5 = ("happiness", "disgust", "repression", "surprise", "others")
-_CASME2_7 = (*_CASME2_5, "fear", "sadness")
-_COMPOSITE = ("negative", "positive", "surprise")
+_CASME2_7 = (*CASME2_EMOTIONS_5, "fear", "sadness")
 _SAMM5 = ("anger", "contempt", "happiness", "surprise", "other")
 
 _TO_COMPOSITE = {
@@ -75,9 +74,9 @@ PROTOCOLS = ("casme2_5", "casme2_7", "composite3", "samm5", "as_is")
 def _composite_label(record: ClipRecord) -> str | None:
     """MEGC2019 class of a record, or None when the protocol drops it."""
     if "composite_label" in record.extra or record.emotion in ("negative", "positive"):
-        return record.emotion if record.emotion in _COMPOSITE else None
+        return record.emotion if record.emotion in COMPOSITE_EMOTIONS_3 else None
     if record.dataset == "smic":
-        return record.emotion if record.emotion in _COMPOSITE else None
+        return record.emotion if record.emotion in COMPOSITE_EMOTIONS_3 else None
     table = _TO_COMPOSITE.get("casme2" if record.dataset == "synthetic" else record.dataset, _TO_THREE)
     return table.get(record.emotion)
 
@@ -103,7 +102,7 @@ def apply_protocol(records: Sequence[ClipRecord], protocol: str) -> tuple[list[C
         kept = list(records)
         classes = tuple(sorted({rec.emotion for rec in kept}))
     elif protocol == "composite3":
-        classes = _COMPOSITE
+        classes = COMPOSITE_EMOTIONS_3
         for rec in records:
             label = _composite_label(rec)
             if label is None:
@@ -112,7 +111,7 @@ def apply_protocol(records: Sequence[ClipRecord], protocol: str) -> tuple[list[C
                 rec = replace(rec, emotion=label, extra={**rec.extra, "original_emotion": rec.emotion})
             kept.append(rec)
     else:
-        classes = {"casme2_5": _CASME2_5, "casme2_7": _CASME2_7, "samm5": _SAMM5}[protocol]
+        classes = {"casme2_5": CASME2_EMOTIONS_5, "casme2_7": _CASME2_7, "samm5": _SAMM5}[protocol]
         kept = [rec for rec in records if rec.emotion in classes]
     if not kept:
         found = sorted({rec.emotion for rec in records})

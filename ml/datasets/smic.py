@@ -36,13 +36,13 @@ from ml.datasets._common import (
     subject_number,
 )
 from ml.datasets.schema import ClipRecord
+from ml.rules import COMPOSITE_EMOTIONS_3
 
-__all__ = ["SMIC_EMOTIONS", "SMIC_FPS", "load_smic", "scan_smic_folders", "smic_frames_root"]
+__all__ = ["SMIC_FPS", "load_smic", "scan_smic_folders", "smic_frames_root"]
 
 SMIC_FPS = 100.0
-SMIC_EMOTIONS = ("negative", "positive", "surprise")
 _CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
-_NAME = re.compile(r"^s(\d+)_(ne|po|sur)_(\d+)$", re.IGNORECASE)
+_CLIP_NAME = re.compile(r"^s(\d+)_(ne|po|sur)_(\d+)$", re.IGNORECASE)
 _FRAME_NUMBER = re.compile(r"(\d+)(?=\.[A-Za-z0-9]+$)")
 
 
@@ -104,11 +104,11 @@ def load_smic(
         clip = row["Filename"]
         number = subject_number(row["Subject"], where=where)
         emotion = row["Estimated Emotion"].lower()
-        match = _NAME.match(clip)
+        match = _CLIP_NAME.match(clip)
         if not emotion and match:
             emotion = _CODES[match.group(2).lower()]
-        if emotion not in SMIC_EMOTIONS:
-            raise SheetError(f"{where}: emotion {emotion!r} is not one of {', '.join(SMIC_EMOTIONS)}")
+        if emotion not in COMPOSITE_EMOTIONS_3:
+            raise SheetError(f"{where}: emotion {emotion!r} is not one of {', '.join(COMPOSITE_EMOTIONS_3)}")
         if match and _CODES[match.group(2).lower()] != emotion:
             raise SheetError(
                 f"{where}: clip {clip} is coded {match.group(2)!r} in its name but {emotion!r} in the sheet"
@@ -150,7 +150,7 @@ def scan_smic_folders(media_root: str | Path) -> list[ClipRecord]:
         p for p in frames_root.iterdir() if p.is_dir() and re.fullmatch(r"s\d+", p.name)
     ):
         number = int(subject_dir.name[1:])
-        for emotion in SMIC_EMOTIONS:
+        for emotion in COMPOSITE_EMOTIONS_3:
             emotion_dir = subject_dir / "micro" / emotion
             if not emotion_dir.is_dir():
                 continue

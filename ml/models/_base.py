@@ -23,6 +23,7 @@ from ml.rules import CASME2_EMOTIONS_5, COMPOSITE_EMOTIONS_3
 
 __all__ = ["CASME2_EMOTIONS_5", "COMPOSITE_EMOTIONS_3", "MicroExprModel", "ModelCfg"]
 
+
 class MicroExprModel(nn.Module):
     """Base class: subclasses implement ``forward_features``, ``forward_head`` and ``loss``."""
 

@@ -1,11 +1,9 @@
 """Several trained copies of one network, and optionally the mirrored clip, averaged into one prediction.
 
 Copies of the same network trained from different seeds disagree most on the clips none of them has
-learnt well; averaging their probabilities removes much of that seed-to-seed noise. On the synthetic
-data (5 folds by subject, ``configs/au_gcn_small.yaml``) two seeds alone gave AU macro-F1 0.843 and
-0.861, their average 0.868, and averaging each with its prediction on the mirrored clip 0.875. On the
-26-fold leave-one-subject-out run the two members alone scored 0.836 and 0.846, their average with the
-mirror 0.859 (UF1 0.771 / 0.747 -> 0.797).
+learnt well; averaging their probabilities removes much of that seed-to-seed noise, and averaging each
+with its prediction on the mirrored clip removes more (the figures are in the README's "Models and data"
+section, measured with ``bench/loso_synthetic.py``).
 
 The mirror is the same one the training augmentation applies (:func:`ml.stages.inputs.mirror_clip`): the clip
 flipped left to right, with the channels the input kind declares sign-changing under a mirror

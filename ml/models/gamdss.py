@@ -49,8 +49,8 @@ from torch import nn
 
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._gamdss_layers import RMT, SpatialViT
+from ml.models._paper_model_parts import OrderedTimingHead, build_cfg, with_auxiliary_losses
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
 from ml.stages.inputs import register_input
 from ml.stages.temporal import tim_interpolate
 from ml.timing.keyframes import select_keyframes

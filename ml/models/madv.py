@@ -60,8 +60,8 @@ from torch import nn
 
 from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._madv_layers import AUCoder, MADVStage, Stem3d
+from ml.models._paper_model_parts import OrderedTimingHead, build_cfg, focal_loss, with_auxiliary_losses
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, build_cfg, focal_loss, with_auxiliary_losses
 from ml.models.gamdss import _resample as resample
 from ml.stages.inputs import register_input
 

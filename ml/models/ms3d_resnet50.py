@@ -38,7 +38,7 @@ Backbone:
       probability (label-free; the paper gives no rule, and choosing by the true label would be an oracle).
       ``out["head_logits"]`` (B, 4, E) keeps every head.
     * [addition] AU logits from the concatenated pooled P1..P4 features; ordered timing
-      (:mod:`ml.models._seed_common`) from P4's temporal profile (pooled over space, 8 channels per time
+      (:mod:`ml.models._paper_model_parts`) from P4's temporal profile (pooled over space, 8 channels per time
       step, MLP 64); loss adds ``timing_weight * timing + au_weight * au``.
 
 Training settings [paper]: Adam, lr 1e-5, 100 epochs, cross-entropy. ``configs/ms3d_resnet50.yaml``
@@ -72,8 +72,8 @@ from ml.models._ms3d_layers import (
     Up,
     make_layer,
 )
+from ml.models._paper_model_parts import OrderedTimingHead, build_cfg, with_auxiliary_losses
 from ml.models._registry import register_model
-from ml.models._seed_common import OrderedTimingHead, build_cfg, with_auxiliary_losses
 from ml.stages.inputs import register_input
 from ml.stages.temporal import optical_flow, optical_strain
 from ml.timing.keyframes import select_keyframes

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ml.model_cfg import ModelCfg
+from ml.rules import MIN_FRAMES
 from ml.stages.temporal import optical_flow, photometric_residual, tim_interpolate
 
 __all__ = [
@@ -119,8 +120,8 @@ def build_input(cfg: ModelCfg, crops: np.ndarray, keyframes: Keyframes | None = 
     crops = np.asarray(crops)
     if crops.ndim != 4 or crops.shape[-1] != 3 or crops.dtype != np.uint8:
         raise ValueError(f"crops must be (N, H, W, 3) uint8, got {crops.shape} {crops.dtype}")
-    if crops.shape[0] < 4:
-        raise ValueError(f"a clip needs at least 4 frames, got {crops.shape[0]}")
+    if crops.shape[0] < MIN_FRAMES:
+        raise ValueError(f"a clip needs at least {MIN_FRAMES} frames, got {crops.shape[0]}")
     _ensure_registered(cfg.input_kind)
     if not _TRAITS[cfg.input_kind].full_size:
         crops = resize_crops(crops, cfg.image_size)

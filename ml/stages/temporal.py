@@ -25,10 +25,10 @@ TIM's own curve parameter ``t`` in ``[1/n, 1]`` is the same mapping (``t = (s + 
 
 from __future__ import annotations
 
-from typing import overload
-
 import cv2
 import numpy as np
+
+from ml.rules import frame_to_normalized, normalized_to_frame
 
 __all__ = [
     "FLOW_METHODS",
@@ -117,32 +117,6 @@ def tim_interpolate(frames: np.ndarray, num_frames: int = 16, *, method: str = "
     flat = arr.reshape(arr.shape[0], -1).astype(np.float32)
     out = kernel.astype(np.float32) @ flat
     return out.reshape((num_frames, *arr.shape[1:]))
-
-
-@overload
-def normalized_to_frame(tau: float, n_frames: int) -> float: ...
-@overload
-def normalized_to_frame(tau: np.ndarray, n_frames: int) -> np.ndarray: ...
-def normalized_to_frame(tau: float | np.ndarray, n_frames: int) -> float | np.ndarray:
-    """Normalised time ``tau`` in ``[0, 1]`` -> 0-based source frame position ``tau * (n_frames - 1)``."""
-    if n_frames < 1:
-        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
-    if isinstance(tau, np.ndarray):
-        return np.asarray(tau, dtype=np.float64) * (n_frames - 1)
-    return float(tau) * (n_frames - 1)
-
-
-@overload
-def frame_to_normalized(frame: float, n_frames: int) -> float: ...
-@overload
-def frame_to_normalized(frame: np.ndarray, n_frames: int) -> np.ndarray: ...
-def frame_to_normalized(frame: float | np.ndarray, n_frames: int) -> float | np.ndarray:
-    """0-based source frame position -> normalised time in ``[0, 1]`` (inverse of normalized_to_frame)."""
-    if n_frames < 2:
-        raise ValueError(f"n_frames must be >= 2 to normalise time, got {n_frames}")
-    if isinstance(frame, np.ndarray):
-        return np.asarray(frame, dtype=np.float64) / (n_frames - 1)
-    return float(frame) / (n_frames - 1)
 
 
 def _gray(image: np.ndarray) -> np.ndarray:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ml.rules import normalized_to_frame
+
 __all__ = ["au_activations", "envelope", "timing_to_frames"]
 
 _SHAPES = ("cosine", "smoothstep", "linear")
@@ -47,7 +49,7 @@ def timing_to_frames(
     if int(n_frames) < 1:
         raise ValueError(f"n_frames must be >= 1, got {n_frames}")
     t = _check_timing(timing)
-    f = np.rint(t * (int(n_frames) - 1)).astype(int)
+    f = np.rint(normalized_to_frame(t, int(n_frames))).astype(int)
     on, ap, off = (int(v) for v in f)
     return on, max(on, ap), max(on, ap, off)
 

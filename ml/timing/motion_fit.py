@@ -17,8 +17,8 @@ envelope exactly.
    (onset, apex, offset), all of them or those within ``window`` frames of a prior.
 
 :func:`refine_timing` does both: the network's timing is the prior, the fit moves each keyframe by at
-most ``window`` frames. On the synthetic data (``bench/loso_synthetic.py``, 26-fold LOSO) this cuts the
-mean keyframe error of the shipped model from the head's 3.7 frames to 2.7 at 200 fps. It assumes one
+most ``window`` frames. The fit works on source frames, finer than the head's one TIM step; the
+measured gain is in the README's "Models and data" section (``bench/loso_synthetic.py``). It assumes one
 expression in the clip, rising and falling once; with no motion at all (A would be <= 0 everywhere) the
 prior is returned unchanged.
 """
@@ -28,6 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ml.rules import MIN_FRAMES, frame_to_normalized
 from ml.stages.face import EYE_LEFT, EYE_RIGHT
 from ml.stages.temporal import photometric_residual
 from ml.timing.envelope import timing_to_frames
@@ -67,8 +68,8 @@ def motion_signal(
     """
 
     crops = np.asarray(crops)
-    if crops.ndim != 4 or crops.shape[0] < 4:
-        raise ValueError(f"crops must be (N >= 4, S, S, 3), got {crops.shape}")
+    if crops.ndim != 4 or crops.shape[0] < MIN_FRAMES:
+        raise ValueError(f"crops must be (N >= {MIN_FRAMES}, S, S, 3), got {crops.shape}")
     n, size = crops.shape[0], crops.shape[1]
     grey = crops.astype(np.float32).mean(axis=-1)
     sigma = blur * size / 112.0
@@ -115,8 +116,8 @@ def fit_envelope(
     """
     m = np.asarray(signal, dtype=np.float64).reshape(-1)
     n = m.size
-    if n < 4:
-        raise ValueError(f"need at least 4 frames to fit an envelope, got {n}")
+    if n < MIN_FRAMES:
+        raise ValueError(f"need at least {MIN_FRAMES} frames to fit an envelope, got {n}")
     if window is not None and window < 0:
         raise ValueError(f"window must be >= 0 frames, got {window}")
     if np.ptp(m) <= 1e-9 * max(1.0, float(np.abs(m).max())):
@@ -185,10 +186,11 @@ def refine_fractions(
     """:func:`refine_timing` for timing as fractions of the clip (a timing head's output): ``(3,)``.
 
     The fractions are clipped to [0, 1], put in order and placed on frames with
-    :func:`ml.timing.envelope.timing_to_frames`; the refined frames come back as ``frame / (N - 1)``.
+    :func:`ml.timing.envelope.timing_to_frames`; the refined frames come back as fractions
+    (:func:`ml.rules.frame_to_normalized`).
     """
 
     n = int(np.asarray(crops).shape[0])
     ordered = np.maximum.accumulate(np.clip(np.asarray(timing, dtype=np.float64).reshape(3), 0.0, 1.0))
     refined = refine_timing(crops, timing_to_frames(ordered, n), window=window)
-    return np.asarray(refined, dtype=np.float64) / max(1, n - 1)
+    return frame_to_normalized(np.asarray(refined, dtype=np.float64), n)

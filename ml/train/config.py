@@ -52,7 +52,8 @@ class TrainConfig:
         device: ``"cpu"``, ``"cuda"`` or None (CUDA when present).
         amp: autocast dtype on CUDA, ``"bf16"``, ``"fp16"`` or ``"none"``.
         crop_size: size of the aligned crops kept in the cache (model inputs are resized from them).
-        cache: folder of cached crops (None: ``<out>/cache``).
+        cache: folder of cached crops (None: ``<out>/cache`` from the command line, the ``cache_dir`` given
+            to :func:`ml.train.folds.run_folds`).
         on_missing: ``"error"`` or ``"skip"`` for clips whose frames are missing.
         max_folds: evaluate only N folds (quick runs); None for all.
         first_fold: index of the first fold evaluated (with ``max_folds``, to split a protocol's folds

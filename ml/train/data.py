@@ -29,6 +29,7 @@ from curves.atomic import atomic_path
 from ml.datasets.frames import keyframe_indices, read_record
 from ml.datasets.schema import ClipRecord
 from ml.models._base import ModelCfg
+from ml.rules import MIN_FRAMES, frame_to_normalized
 from ml.stages import face as face_stage
 from ml.stages.face import align_clip
 from ml.stages.inputs import build_input, clip_delta_input, resize_crops
@@ -52,8 +53,6 @@ log = logging.getLogger(__name__)
 #: Bump when the cached file's layout changes; changes of the crops themselves are caught by
 #: ``ml.stages.face.ALIGNMENT_VERSION``, which is part of every key too.
 CACHE_VERSION = "1"
-#: A clip needs at least this many frames (TIM and the temporal convolutions need a few).
-MIN_FRAMES = 4
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,7 @@ def timing_targets(keyframes: tuple[int, int, int] | None, n_frames: int) -> np.
     """
     if keyframes is None:
         return np.array([0.0, 0.5, 1.0], dtype=np.float32)
-    denom = max(n_frames - 1, 1)
-    t = np.clip(np.asarray(keyframes, dtype=np.float64) / denom, 0.0, 1.0)
+    t = np.clip(frame_to_normalized(np.asarray(keyframes, dtype=np.float64), n_frames), 0.0, 1.0)
     t = np.maximum.accumulate(t)  # keep onset <= apex <= offset
     return t.astype(np.float32)
 

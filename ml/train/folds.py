@@ -8,6 +8,9 @@ differences in source frames between predicted and coded onset/apex/offset.
 
 The AU co-occurrence graph of models that have one (``set_cooccurrence``) is recomputed from each
 fold's training clips, so the test subjects' labels never reach the model.
+
+:func:`run_folds` trains and predicts, :func:`protocol_report` turns its predictions into the report
+(the figures come from :func:`ml.train.pooled.pooled_report`); the command line writes the files.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +38,23 @@ from ml.datasets.stats import au_cooccurrence
 from ml.errors import CheckpointError
 from ml.models import MicroExprModel, ModelCfg, create_model
 from ml.models.averaged import AveragedModel
+from ml.rules import normalized_to_frame
 from ml.runtime import predict, resolve_device
 from ml.timing.motion_fit import refine_fractions
-from ml.train import dist, metrics
+from ml.train import dist
 from ml.train.config import TrainConfig
 from ml.train.data import PreparedData, au_targets, load_crops, prepare_data
 from ml.train.dist import DistEnv
 from ml.train.loop import FitResult, fit, seed_everything
-from ml.train.report import check_outputs, write_outputs
+from ml.train.pooled import ClipPredictions, pooled_report
 
 __all__ = [
+    "FoldRun",
     "auto_au_pos_weight",
     "build_model",
     "evaluate_weights",
-    "pooled_metrics",
+    "protocol_report",
+    "run_folds",
     "run_protocol",
     "train_full",
 ]
@@ -95,49 +102,6 @@ def auto_au_pos_weight(records: Sequence[ClipRecord], au_names: Sequence[str]) -
     neg = len(records) - pos
     w = np.where(pos > 0, np.sqrt(neg / np.maximum(pos, 1.0)), 1.0)
     return [round(float(v), 4) for v in np.clip(w, 1.0, 10.0)]
-
-
-def pooled_metrics(
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    n_classes: int,
-    aus_true: np.ndarray,
-    aus_prob: np.ndarray,
-    timing_true_frames: np.ndarray,
-    timing_pred_frames: np.ndarray,
-    *,
-    au_threshold: float = 0.5,
-    timing_network_frames: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """All reported figures from pooled predictions.
-
-    Args:
-        y_true, y_pred: ``(N,)`` class indices.
-        n_classes: number of emotion classes.
-        aus_true: ``(N, A)`` 0/1; aus_prob: ``(N, A)`` probabilities.
-        timing_true_frames, timing_pred_frames: ``(N, 3)`` onset/apex/offset in source frames.
-        timing_network_frames: the timing head's own ``(N, 3)`` before the fit to motion; when given,
-            its errors are reported as ``timing_error_frames_network``.
-    """
-
-    cm = metrics.confusion_matrix(y_true, y_pred, n_classes)
-    per_au, au_macro = metrics.au_f1(aus_true.astype(np.int64), (aus_prob >= au_threshold).astype(np.int64))
-    timing = metrics.timing_error(timing_true_frames, timing_pred_frames)
-    out: dict[str, Any] = {
-        "n": len(y_true),
-        "accuracy": float(metrics.accuracy(y_true, y_pred)),
-        "macro_f1": float(metrics.macro_f1(y_true, y_pred, n_classes)),
-        "uf1": float(metrics.uf1(y_true, y_pred, n_classes)),
-        "uar": float(metrics.uar(y_true, y_pred, n_classes)),
-        "confusion": np.asarray(cm).tolist(),
-        "au_f1_macro": float(au_macro),
-        "au_f1": [float(v) for v in np.asarray(per_au)],
-        "timing_error_frames": {k: float(v) for k, v in dict(timing).items()},
-    }
-    if timing_network_frames is not None:
-        head = metrics.timing_error(timing_true_frames, timing_network_frames)
-        out["timing_error_frames_network"] = {k: float(v) for k, v in dict(head).items()}
-    return out
 
 
 def _folds(records: Sequence[ClipRecord], cfg: TrainConfig) -> list[Any]:
@@ -219,48 +183,66 @@ def _train_members(
     return AveragedModel(members, mirror=cfg.mirror_average), results
 
 
-def _to_frames(timing: np.ndarray, n_frames: np.ndarray) -> np.ndarray:
-    return np.asarray(timing, dtype=np.float64) * (np.asarray(n_frames, dtype=np.float64)[:, None] - 1.0)
-
-
 def _model_cfg(cfg: TrainConfig, classes: Sequence[str]) -> ModelCfg:
     return build_model(cfg, classes).cfg
 
 
-def run_protocol(
+@dataclass(frozen=True)
+class FoldRun:
+    """What running the folds produced, before any figure is computed.
+
+    Attributes:
+        records: the clips after the class protocol; row ``i`` of ``predictions`` is ``records[i]``.
+        classes: emotion names in class-index order.
+        model_cfg: the configuration of the networks trained.
+        predictions: one row per record; rows of clips in folds that were not run are NaN.
+        folds: per fold: name, test subjects, split sizes, the first member's losses, accuracy.
+        device: where the networks trained.
+        world_size: processes that trained each fold together.
+        seconds_prepare: time to align faces and build inputs.
+        seconds_total: time of the whole run.
+    """
+
+    records: tuple[ClipRecord, ...]
+    classes: tuple[str, ...]
+    model_cfg: ModelCfg
+    predictions: ClipPredictions
+    folds: tuple[dict[str, Any], ...]
+    device: str
+    world_size: int
+    seconds_prepare: float
+    seconds_total: float
+
+    @property
+    def tested(self) -> np.ndarray:
+        """``(N,)`` bool: the clips that a fold run held out and predicted."""
+        return ~np.isnan(self.predictions.timing[:, 0])
+
+
+def run_folds(
     records: Sequence[ClipRecord],
     cfg: TrainConfig,
     *,
-    out: str | Path | None = None,
-    overwrite: bool = False,
+    cache_dir: str | Path | None = None,
     progress: bool = False,
-    data_source: str = "",
-) -> dict[str, Any]:
-    """Train and evaluate ``cfg.model`` on every fold of ``records``; return (and write) the report.
+) -> FoldRun:
+    """Train ``cfg.model`` on every fold of ``records`` and predict each fold's held-out clips.
 
     Args:
         records: labelled clips (any dataset loader's output).
         cfg: training settings (split, classes, epochs, ...).
-        out: folder for ``report.json``, ``config.yaml``, ``confusion.png`` (None: write nothing).
-        overwrite: replace existing report files.
+        cache_dir: crop cache folder when ``cfg.cache`` names none (None: a temporary folder when the
+            timing fit needs the crops again, otherwise no cache).
         progress: tqdm bars on stderr.
-        data_source: description of the data (recorded in the report).
-
-    Returns:
-        The report: ``pooled`` metrics over all folds, ``folds`` (per-fold metrics and losses),
-        ``predictions`` (per clip), ``classes``, ``config`` and timings.
 
     Raises:
         ValueError: empty dataset or split, labels outside the class protocol.
-        FileExistsError: a report file exists in ``out`` and ``overwrite`` is false.
     """
 
     if not records:
         raise ValueError("the dataset has no clips")
     env = dist.detect()
     device = resolve_device(cfg.device, local_rank=env.local_rank if env.enabled else None)
-    if out is not None and env.is_main:
-        check_outputs(out, overwrite=overwrite)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
     created = dist.init_distributed(env, device)
@@ -272,9 +254,7 @@ def run_protocol(
             raise ValueError(f"no clips left after the class protocol {cfg.classes!r}")
         folds = _folds(records, cfg)
         model_cfg = _model_cfg(cfg, classes)
-        cache = (
-            cfg.cache if cfg.cache is not None else (str(Path(out) / "cache") if out is not None else None)
-        )
+        cache = cfg.cache if cfg.cache is not None else cache_dir
         if cache is None and cfg.refine_timing:  # the timing fit reads the test clips' crops again
             cache = scratch.enter_context(tempfile.TemporaryDirectory(prefix="microexpr-crops-"))
         if env.enabled and not env.is_main:
@@ -347,69 +327,108 @@ def run_protocol(
                     "accuracy": float(np.mean(fold_true == fold_pred)),
                 }
             )
-        done = ~np.isnan(timing[:, 0])
-        y_true = data.emotion[done]
-        y_pred = probs_e[done].argmax(axis=1)
-        true_frames = _to_frames(data.timing[done], data.n_frames[done])
-        pred_frames = _to_frames(timing[done], data.n_frames[done])
-        pooled = pooled_metrics(
-            y_true,
-            y_pred,
-            len(classes),
-            data.aus[done],
-            probs_au[done],
-            true_frames,
-            pred_frames,
-            timing_network_frames=_to_frames(timing_net[done], data.n_frames[done]),
+        predictions = ClipPredictions(
+            emotion_true=data.emotion,
+            emotion_probs=probs_e,
+            aus_true=data.aus,
+            au_probs=probs_au,
+            timing_true=data.timing,
+            timing=timing,
+            timing_network=timing_net,
+            n_frames=data.n_frames,
+            fps=np.asarray([r.fps for r in records], dtype=np.float64),
         )
-        fps = np.asarray([r.fps for r, d in zip(records, done, strict=True) if d], dtype=np.float64)
-        pooled["timing_error_ms"] = float(np.mean(np.abs(pred_frames - true_frames) / fps[:, None]) * 1000.0)
-        report: dict[str, Any] = {
-            "model": cfg.model,
-            "split": cfg.split,
-            "classes": list(classes),
-            "class_protocol": cfg.classes,
-            "keyframes": cfg.keyframes,
-            "timing": "fitted to motion (ml.timing.motion_fit)" if cfg.refine_timing else "network",
-            "data": data_source,
-            "n_clips": n,
-            "n_subjects": len({r.subject for r in records}),
-            "n_folds_run": len(folds),
-            "device": device,
-            "world_size": env.world_size,
-            "model_cfg": model_cfg.to_dict(),
-            "au_names": list(model_cfg.au_names),
-            "pooled": pooled,
-            "folds": fold_reports,
-            "predictions": [
-                {
-                    "clip": records[j].key,
-                    "true": classes[int(data.emotion[j])],
-                    "pred": classes[int(probs_e[j].argmax())],
-                    "timing_true": [
-                        round(float(v), 2)
-                        for v in _to_frames(data.timing[j : j + 1], data.n_frames[j : j + 1])[0]
-                    ],
-                    "timing_pred": [
-                        round(float(v), 2) for v in _to_frames(timing[j : j + 1], data.n_frames[j : j + 1])[0]
-                    ],
-                    "timing_network": [
-                        round(float(v), 2)
-                        for v in _to_frames(timing_net[j : j + 1], data.n_frames[j : j + 1])[0]
-                    ],
-                    "aus_true": [a for a, y in zip(model_cfg.au_names, data.aus[j], strict=True) if y > 0.5],
-                    "au_probs": [round(float(v), 4) for v in probs_au[j]],
-                }
-                for j in np.flatnonzero(done)
-            ],
-            "seconds": {"prepare": round(t_prep, 2), "total": round(time.perf_counter() - t0, 2)},
-        }
-        if out is not None and env.is_main:
-            report["files"] = [str(p) for p in write_outputs(report, cfg.to_dict(), out, overwrite=overwrite)]
-        return report
+        return FoldRun(
+            records=tuple(records),
+            classes=tuple(classes),
+            model_cfg=model_cfg,
+            predictions=predictions,
+            folds=tuple(fold_reports),
+            device=device,
+            world_size=env.world_size,
+            seconds_prepare=t_prep,
+            seconds_total=time.perf_counter() - t0,
+        )
     finally:
         scratch.close()
         dist.cleanup(created)
+
+
+def _rounded_frames(run: FoldRun, fractions: np.ndarray, j: int) -> list[float]:
+    """Clip ``j``'s onset/apex/offset fractions as source frames, to 2 decimals."""
+    frames = normalized_to_frame(fractions[j], int(run.predictions.n_frames[j]))
+    return [round(float(v), 2) for v in frames]
+
+
+def protocol_report(run: FoldRun, cfg: TrainConfig, *, data_source: str = "") -> dict[str, Any]:
+    """The report of a fold run: ``pooled`` figures over all tested clips, ``folds``, ``predictions``
+    (per clip, frames in source frames), ``classes``, the model configuration and timings.
+
+    ``data_source`` describes the data (recorded as ``data``).
+    """
+
+    pred = run.predictions
+    done = run.tested
+    classes = run.classes
+    au_names = run.model_cfg.au_names
+    return {
+        "model": cfg.model,
+        "split": cfg.split,
+        "classes": list(classes),
+        "class_protocol": cfg.classes,
+        "keyframes": cfg.keyframes,
+        "timing": _timing_source(cfg.refine_timing),
+        "data": data_source,
+        "n_clips": len(run.records),
+        "n_subjects": len({r.subject for r in run.records}),
+        "n_folds_run": len(run.folds),
+        "device": run.device,
+        "world_size": run.world_size,
+        "model_cfg": run.model_cfg.to_dict(),
+        "au_names": list(au_names),
+        "pooled": pooled_report(pred.rows(done)),
+        "folds": list(run.folds),
+        "predictions": [
+            {
+                "clip": run.records[j].key,
+                "true": classes[int(pred.emotion_true[j])],
+                "pred": classes[int(pred.emotion_probs[j].argmax())],
+                "timing_true": _rounded_frames(run, pred.timing_true, j),
+                "timing_pred": _rounded_frames(run, pred.timing, j),
+                "timing_network": _rounded_frames(run, pred.timing_network, j),
+                "aus_true": [a for a, y in zip(au_names, pred.aus_true[j], strict=True) if y > 0.5],
+                "au_probs": [round(float(v), 4) for v in pred.au_probs[j]],
+            }
+            for j in np.flatnonzero(done).tolist()
+        ],
+        "seconds": {"prepare": round(run.seconds_prepare, 2), "total": round(run.seconds_total, 2)},
+    }
+
+
+def run_protocol(
+    records: Sequence[ClipRecord],
+    cfg: TrainConfig,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+    data_source: str = "",
+) -> dict[str, Any]:
+    """Train and evaluate ``cfg.model`` on every fold of ``records``; return the report.
+
+    :func:`run_folds` then :func:`protocol_report`; the files are written by
+    :func:`ml.train.report.write_outputs`.
+
+    Raises:
+        ValueError: empty dataset or split, labels outside the class protocol.
+    """
+
+    return protocol_report(
+        run_folds(records, cfg, cache_dir=cache_dir, progress=progress), cfg, data_source=data_source
+    )
+
+
+def _timing_source(refine_timing: bool) -> str:
+    return "fitted to motion (ml.timing.motion_fit)" if refine_timing else "network"
 
 
 def _barrier() -> None:
@@ -507,29 +526,29 @@ def evaluate_weights(
             keyframes=keyframes,
             progress=progress,
         )
-        amp = "bf16" if dev.startswith("cuda") else "none"
-        pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp=amp)
+        # bf16 autocast on CUDA, as inference runs; ml.runtime.autocast leaves CPU in float32
+        pred = predict(model, data.inputs, device=dev, batch_size=batch_size, amp="bf16")
         timing = (
             _refined_timing(list(records), pred.timing, cache_dir, crop_size)
             if refine_timing
             else pred.timing
         )
-    true_frames = _to_frames(data.timing, data.n_frames)
-    pred_frames = _to_frames(timing, data.n_frames)
-    pooled = pooled_metrics(
-        data.emotion,
-        pred.emotion_probs.argmax(axis=1),
-        len(names),
-        data.aus,
-        pred.au_probs,
-        true_frames,
-        pred_frames,
-        timing_network_frames=_to_frames(pred.timing, data.n_frames),
+    pooled = pooled_report(
+        ClipPredictions(
+            emotion_true=data.emotion,
+            emotion_probs=pred.emotion_probs,
+            aus_true=data.aus,
+            au_probs=pred.au_probs,
+            timing_true=data.timing,
+            timing=timing,
+            timing_network=pred.timing,
+            n_frames=data.n_frames,
+        )
     )
     return {
         "model": model.cfg.name,
         "weights": str(weights),
-        "timing": "fitted to motion (ml.timing.motion_fit)" if refine_timing else "network",
+        "timing": _timing_source(refine_timing),
         "split": "none (all clips are test clips)",
         "classes": list(names),
         "class_protocol": classes,

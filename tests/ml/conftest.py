@@ -93,6 +93,7 @@ def tiny_weights(tmp_path_factory):
     model = create_model("au_gcn_small", image_size=32, width=0.125)
     return save_checkpoint(model, tmp_path_factory.mktemp("w") / "tiny.safetensors")
 
+
 @pytest.fixture(scope="session")
 def demo():
     """A clear happiness clip (AU6 + AU12), 320x240 at 200 fps, with distractors."""

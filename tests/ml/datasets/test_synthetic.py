@@ -149,6 +149,9 @@ def test_bad_arguments():
         syn.generate_clip(0, aus=("AU20",))
     with pytest.raises(ValueError, match="out of range"):
         syn.generate_clip(0, size=(20, 20))
+    for fps in (0.0, -200.0, float("nan"), "fast"):
+        with pytest.raises(ValueError, match="fps must be a positive number of frames per second"):
+            syn.generate_clip(0, fps=fps)
 
 
 def test_write_dataset_layout_and_same_bytes(tmp_path):

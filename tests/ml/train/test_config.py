@@ -46,12 +46,40 @@ def test_train_cli_members_and_mirror_reach_the_config(tmp_path, monkeypatch):
     from ml.cli import train as train_cmd
 
     seen = []
+
+    def fake_run_protocol(records, cfg, **kw):
+        seen.append(cfg)
+        raise _StoppedError
+
     monkeypatch.setattr(train_cmd, "load_records", lambda args: [])
-    monkeypatch.setattr(ml.train, "run_protocol", lambda records, cfg, **kw: seen.append(cfg) or {})
+    monkeypatch.setattr(ml.train, "run_protocol", fake_run_protocol)
     config = tmp_path / "cfg.yaml"
     config.write_text("model:\n  name: au_gcn_small\ntrain:\n  members: 3\n  mirror_average: true\n")
     base = ["train", "--config", str(config), "--data", str(tmp_path), "--out", str(tmp_path / "o")]
-    assert main(base) == 0
-    assert main([*base, "--members", "2", "--no-mirror-average"]) == 0
+    with pytest.raises(_StoppedError):
+        main(base)
+    with pytest.raises(_StoppedError):
+        main([*base, "--members", "2", "--no-mirror-average"])
     assert (seen[0].members, seen[0].mirror_average) == (3, True)  # from the file
     assert (seen[1].members, seen[1].mirror_average) == (2, False)  # the command line wins
+
+
+class _StoppedError(Exception):
+    """Raised by a stand-in for the fold harness once it has seen its arguments."""
+
+
+def test_train_cli_refuses_an_existing_report_before_any_work(tmp_path, monkeypatch, capsys):
+    import ml.train
+    from ml.cli import main
+    from ml.cli import train as train_cmd
+
+    calls = []
+    monkeypatch.setattr(train_cmd, "load_records", lambda args: calls.append("load") or [])
+    monkeypatch.setattr(ml.train, "run_protocol", lambda *a, **kw: calls.append("run") or {})
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "report.json").write_text('{"kept": true}')
+    assert main(["train", "--data", str(tmp_path), "--out", str(out)]) != 0
+    assert "report.json already exists; pass --overwrite" in capsys.readouterr().err
+    assert calls == []
+    assert (out / "report.json").read_text() == '{"kept": true}'

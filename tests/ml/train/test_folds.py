@@ -1,4 +1,4 @@
-"""run_protocol end to end on stand-in crops (the face pipeline is replaced by a deterministic fake)."""
+"""The fold harness end to end on stand-in crops (the face pipeline is replaced by a deterministic fake)."""
 
 import json
 
@@ -11,6 +11,7 @@ from ml.train import data as tdata
 from ml.train.config import TrainConfig
 from ml.train.data import CachedClip
 from ml.train.folds import run_protocol
+from ml.train.report import write_outputs
 
 EMOTIONS = ("happiness", "disgust", "repression", "surprise", "others")
 AUS = {
@@ -66,7 +67,8 @@ def test_loso_report_written(tmp_path, fake_faces):
         crop_size=16,
         model_kwargs={"image_size": 8, "num_frames": 4},
     )
-    rep = run_protocol(recs, cfg, out=tmp_path / "run", progress=False)
+    rep = run_protocol(recs, cfg, cache_dir=tmp_path / "run" / "cache", progress=False)
+    write_outputs(rep, cfg.to_dict(), tmp_path / "run", overwrite=False)
     pooled = rep["pooled"]
     assert rep["n_folds_run"] == 4 and pooled["n"] == 20
     cm = np.asarray(pooled["confusion"])
@@ -84,9 +86,10 @@ def test_loso_report_written(tmp_path, fake_faces):
     saved = json.loads((tmp_path / "run" / "report.json").read_text())
     assert saved["pooled"]["n"] == 20
     assert list((tmp_path / "run" / "cache").glob("*.npz"))
-    # an existing report is not replaced without overwrite, before any training
+    # an existing report is not replaced without overwrite
     with pytest.raises(FileExistsError, match="overwrite"):
-        run_protocol(recs, cfg, out=tmp_path / "run")
+        write_outputs(rep, cfg.to_dict(), tmp_path / "run", overwrite=False)
+    assert json.loads((tmp_path / "run" / "report.json").read_text()) == saved
 
 
 def test_cooccurrence_from_training_split_only(tmp_path, fake_faces, monkeypatch):

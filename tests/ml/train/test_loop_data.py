@@ -200,7 +200,7 @@ def test_flow_delta_input_measures_a_shift_in_112_px_units():
     traits = input_traits("flow_delta")
     assert traits.full_size and traits.mirror_negate == (0,) and not traits.pixels
     assert input_traits("clip").pixels and not input_traits("clip_delta").pixels
-    # only the seed models' inputs read keyframes (inference selects them for those)
+    # only the paper models' inputs read keyframes (inference selects them for those)
     assert not traits.keyframes and not input_traits("clip").keyframes
     assert all(input_traits(k).keyframes for k in ("flow", "gamdss", "madv"))
 

@@ -1,4 +1,4 @@
-"""Heads and loss terms shared by the seed re-implementations (``ms3d_resnet50``, ``gamdss``, ``madv``).
+"""Heads and loss terms shared by the paper re-implementations (``ms3d_resnet50``, ``gamdss``, ``madv``).
 
 None of the three papers predicts onset/apex/offset timing or per-frame AUs; the project needs both from
 every model so that curves and the plugin work with any of them. Each family therefore adds the same two
