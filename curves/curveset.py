@@ -186,6 +186,8 @@ class CurveSet:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CurveSet:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a CurveSet document is a JSON object, not {type(data).__name__}")
         fmt = data.get("format", FORMAT)
         if not str(fmt).startswith("microexpr-anim/curve-set@"):
             raise ValueError(f"not a CurveSet document (format {fmt!r})")
@@ -211,7 +213,7 @@ class CurveSet:
             raise FileNotFoundError(f"CurveSet JSON not found: {p}")
         try:
             return cls.from_json(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid CurveSet JSON: {exc}") from exc
 
     @staticmethod

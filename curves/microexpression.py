@@ -20,10 +20,12 @@ from curves.atomic import atomic_write_text
 from curves.au import canonical_au
 from curves.rules import check_fps
 
-__all__ = ["FORMAT", "MicroExpression"]
+__all__ = ["FORMAT", "MAX_JSON_BYTES", "MicroExpression"]
 
 #: Identifies the JSON document; bump the suffix on an incompatible change.
 FORMAT = "microexpr-anim/micro-expression@1"
+#: The largest MicroExpression JSON read (bytes): an hour of 17 AU tracks at 60 fps is about 40 MB.
+MAX_JSON_BYTES = 256_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,12 +151,21 @@ class MicroExpression:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MicroExpression:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a MicroExpression document is a JSON object, not {type(data).__name__}")
         fmt = data.get("format", FORMAT)
         if not str(fmt).startswith("microexpr-anim/micro-expression@"):
             raise ValueError(f"not a MicroExpression document (format {fmt!r})")
         missing = [k for k in ("fps", "onset", "apex", "offset", "au_names", "activations") if k not in data]
         if missing:
             raise ValueError(f"MicroExpression JSON lacks {missing}")
+        for key in ("emotion_probs", "au_probs", "extra"):
+            if not isinstance(data.get(key, {}), Mapping):
+                raise ValueError(
+                    f"{key} must be an object of name: value pairs, not a {type(data[key]).__name__}"
+                )
+        if not isinstance(data["au_names"], list) or not data["au_names"]:
+            raise ValueError(f"au_names must be a non-empty list of AU names, got {data['au_names']!r:.80}")
         return cls(
             fps=data["fps"],
             onset=data["onset"],
@@ -183,9 +194,11 @@ class MicroExpression:
         p = Path(path)
         if not p.is_file():
             raise FileNotFoundError(f"MicroExpression JSON not found: {p}")
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a MicroExpression JSON")
         try:
             return cls.from_json(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid MicroExpression JSON: {exc}") from exc
 
     @classmethod

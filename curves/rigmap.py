@@ -56,8 +56,22 @@ logger = logging.getLogger(__name__)
 HEADER = ("Name", "AU", "Curve", "Weight", "Side", "RangeMin", "RangeMax", "Notes")
 _DATA_DIR = Path(__file__).with_name("data")
 RIG_NAMES = ("metahuman", "arkit")
-_SIDES = {"": "", "l": "L", "left": "L", "r": "R", "right": "R", "c": "", "center": "", "centre": "",
-          "m": "", "mid": "", "midline": "", "none": "", "both": "", "b": ""}
+_SIDES = {
+    "": "",
+    "l": "L",
+    "left": "L",
+    "r": "R",
+    "right": "R",
+    "c": "",
+    "center": "",
+    "centre": "",
+    "m": "",
+    "mid": "",
+    "midline": "",
+    "none": "",
+    "both": "",
+    "b": "",
+}
 #: Weight applied to a midline curve driven by a unilateral AU.
 MIDLINE_UNILATERAL_WEIGHT = 0.5
 
@@ -236,8 +250,12 @@ def rig_table_to_csv(table: RigTable) -> str:
     return buf.getvalue()
 
 
-def combine_contributions(contributions: Sequence[np.ndarray], weights: Sequence[float],
-                          range_min: float = 0.0, range_max: float = 1.0) -> np.ndarray:
+def combine_contributions(
+    contributions: Sequence[np.ndarray],
+    weights: Sequence[float],
+    range_min: float = 0.0,
+    range_max: float = 1.0,
+) -> np.ndarray:
     """Combine weighted AU activations on one curve (probabilistic OR), clamped to the curve's range.
 
     Args:

@@ -15,12 +15,17 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from ml.rules import check_fps
+
 if TYPE_CHECKING:
     import numpy as np
 
     from ml.stages.face import FaceTrack
 
-__all__ = ["contact_sheet", "register", "run"]
+__all__ = ["MAX_CROP", "MIN_CROP", "contact_sheet", "register", "run"]
+
+#: Crop sides accepted by ``--size`` (pixels): the models use 112 or less; 1024 keeps memory bounded.
+MIN_CROP, MAX_CROP = 16, 1024
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -88,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
         raise FileExistsError(f"{out} already exists and is not empty; pass --overwrite to replace it")
-    if args.size < 16:
-        raise ValueError(f"--size must be at least 16 pixels, got {args.size}")
+    if not MIN_CROP <= args.size <= MAX_CROP:
+        raise ValueError(f"--size must be between {MIN_CROP} and {MAX_CROP} pixels, got {args.size}")
+    if args.fps is not None:
+        check_fps(args.fps, what="--fps")
     started = time.perf_counter()
     clip = read_clip(args.clip, fps=args.fps, max_frames=args.max_frames)
     track = align_clip(clip, size=args.size, progress=True)

@@ -11,8 +11,14 @@ per-frame AU activations. The same seed writes the same bytes. The folder appear
 from __future__ import annotations
 
 import argparse
+import sys
 
-__all__ = ["parse_size", "register", "run"]
+from ml.rules import check_fps
+
+__all__ = ["MAX_CLIPS", "parse_size", "register", "run"]
+
+#: The largest dataset written in one run (CASME II has 255 clips, the composite sets about 440).
+MAX_CLIPS = 100_000
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -47,14 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
+    # OpenCV and the face renderer load only when the command runs: `microexpr --help` stays instant
     from ml.datasets.synthetic import write_dataset
 
     if args.subjects < 1 or args.clips < 1:
         raise ValueError(f"--subjects and --clips must be >= 1, got {args.subjects} and {args.clips}")
-    if args.fps <= 0:
-        raise ValueError(f"--fps must be positive, got {args.fps}")
+    if args.subjects > args.clips:
+        raise ValueError(
+            f"--subjects {args.subjects} is more than --clips {args.clips}: every subject needs at least one "
+            "clip; ask for fewer subjects or more clips"
+        )
+    if args.clips > MAX_CLIPS:
+        raise ValueError(f"--clips must be at most {MAX_CLIPS}, got {args.clips}")
+    check_fps(args.fps, what="--fps")
     out = write_dataset(
         args.out,
         subjects=args.subjects,
