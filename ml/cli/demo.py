@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             (tmp / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
         bar.update(1)
     bar.close()
-    _summary(me, build.curveset, out, truth, [p.name for p in written])
+    names = [p.name for p in written] + (["clip.avi", "truth.json"] if truth is not None else [])
+    _summary(me, build.curveset, out, truth, names)
     return 0
 
 

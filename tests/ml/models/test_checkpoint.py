@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 import torch
 
-from ml.checkpoint import load_checkpoint, load_weights_into, read_sidecar, save_checkpoint
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from ml.checkpoint import (
+    MAX_MEMBERS,
+    embedded_facts,
+    load_checkpoint,
+    load_weights_into,
+    read_sidecar,
+    save_checkpoint,
+)
 from ml.errors import CheckpointError
 from ml.models import create_model
 
@@ -137,8 +147,11 @@ def test_missing_files(tmp_path):
         load_checkpoint(tmp_path / "nothing.safetensors")
     path = save_checkpoint(_model(), tmp_path / "w")
     (tmp_path / "w.json").unlink()
-    with pytest.raises(CheckpointError, match=r"w\.json.*sidecar not found"):
-        load_checkpoint(path)
+    assert load_checkpoint(path).cfg.au_names == AUS3  # the weights carry their own record
+    legacy = _legacy(tmp_path, "old")
+    (tmp_path / "old.json").unlink()
+    with pytest.raises(CheckpointError, match=r"old\.json.*sidecar not found"):
+        load_checkpoint(legacy)
     truncated = tmp_path / "t.safetensors"
     truncated.write_bytes(b"\x10\x00")
     with pytest.raises(CheckpointError, match="not a safetensors"):
@@ -164,3 +177,93 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(_model(), tmp_path / "w")
     assert list(tmp_path.iterdir()) == []
+
+
+def _legacy(tmp_path, name="legacy"):
+    """A checkpoint as written before the facts went into the safetensors header: tensors and sidecar only."""
+    path = save_checkpoint(_model(), tmp_path / name)
+    save_file(load_file(str(path)), str(path), metadata={"format": "pt"})
+    assert embedded_facts(path) is None
+    return path
+
+
+def _edit_sidecar(path, **changes):
+    side = path.with_suffix(".json")
+    data = json.loads(side.read_text())
+    data.update(changes)
+    side.write_text(json.dumps(data))
+
+
+def test_the_weights_file_records_what_it_depends_on(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    with safe_open(str(path), framework="pt") as fh:
+        record = json.loads(fh.metadata()["microexpr"])
+    assert record["au_names"] == list(AUS3) and record["model"] == "au_gcn"
+    assert record["input_size"] == [3, 16, 112, 112] and record["format_version"] == 1
+    side = read_sidecar(path)
+    assert all(side[k] == v for k, v in record.items())  # the sidecar is a readable copy
+
+
+def test_a_sidecar_that_disagrees_with_the_weights_is_refused_by_name(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    _edit_sidecar(path, au_names=list(reversed(AUS3)))
+    with pytest.raises(CheckpointError, match=r"w\.json: its au_names \['AU4', 'AU2', 'AU1'\] disagrees"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="does not belong to these weights"):
+        load_weights_into(_model(), path)
+    # a sidecar copied from other weights
+    other = save_checkpoint(
+        create_model("au_gcn", width=0.125, au_names=("AU1", "AU2", "AU12")), tmp_path / "o"
+    )
+    (tmp_path / "w.json").write_text(other.with_suffix(".json").read_text())
+    with pytest.raises(CheckpointError, match="its cfg .* disagrees"):
+        load_checkpoint(path)
+
+
+def test_legacy_weights_load_with_their_sidecar(tmp_path):
+    path = _legacy(tmp_path)
+    model = load_checkpoint(path)
+    assert model.cfg.au_names == AUS3
+    x = torch.randn(1, 3, 8, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(model(x)["au_logits"], _model()(x)["au_logits"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"members": 100000}, f"'members' must be a whole number between 1 and {MAX_MEMBERS}, not 100000"),
+        ({"members": True}, "'members' must be a whole number"),
+        ({"cfg": ["au_gcn"]}, "'cfg' must be an object of model settings, not list"),
+        ({"format_version": "one"}, "format_version must be a whole number, not 'one'"),
+        ({"format_version": 99}, "newer than this software reads"),
+        ({"au_names": "AU1"}, "'au_names' must be a list of names"),
+        ({"format": "other"}, "not a MicroExprAnim checkpoint sidecar"),
+    ],
+)
+def test_bad_sidecar_values_are_refused_before_any_allocation(tmp_path, changes, match):
+    path = _legacy(tmp_path)
+    _edit_sidecar(path, **changes)
+    with pytest.raises(CheckpointError, match=match):
+        load_checkpoint(path)
+
+
+def test_a_config_that_does_not_fit_the_weights_is_refused_before_building(tmp_path, monkeypatch):
+    path = _legacy(tmp_path)
+    side = json.loads(path.with_suffix(".json").read_text())
+    side["cfg"]["options"]["width"] = 8.0  # would allocate a model hundreds of times larger
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with pytest.raises(CheckpointError, match=r"w?legacy\.safetensors: weights do not fit model 'au_gcn'"):
+        load_checkpoint(path)
+    side["cfg"]["image_size"] = 20000
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with pytest.raises(CheckpointError, match="cfg image_size must be a whole number between 8 and 1024"):
+        load_checkpoint(path)
+
+
+def test_a_truncated_weights_file_is_a_checkpoint_error(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"w\.safetensors"):
+        load_checkpoint(path)
