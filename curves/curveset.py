@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from curves.atomic import atomic_write_text
+from curves.rules import check_fps, check_frame_count
 
 __all__ = ["FORMAT", "INTERP_MODES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
 
@@ -134,13 +135,8 @@ class CurveSet:
     source: str = ""
 
     def __post_init__(self) -> None:
-        fps = float(self.fps)
-        if not math.isfinite(fps) or fps <= 0:
-            raise ValueError(f"fps must be a positive number, got {self.fps!r}")
-        object.__setattr__(self, "fps", fps)
-        if int(self.n_frames) != self.n_frames or self.n_frames < 1:
-            raise ValueError(f"n_frames must be a positive integer, got {self.n_frames!r}")
-        object.__setattr__(self, "n_frames", int(self.n_frames))
+        object.__setattr__(self, "fps", check_fps(self.fps))
+        object.__setattr__(self, "n_frames", check_frame_count(self.n_frames))
         curves = tuple(self.curves)
         names = [c.name for c in curves]
         dupes = sorted({n for n in names if names.count(n) > 1})

@@ -18,7 +18,7 @@ import numpy as np
 
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
-from curves.rules import check_fps
+from curves.rules import MAX_FRAMES, check_fps, is_whole
 
 __all__ = ["FORMAT", "MAX_JSON_BYTES", "MicroExpression"]
 
@@ -58,6 +58,10 @@ class MicroExpression:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for key in ("emotion_probs", "au_probs", "extra"):
+            value = getattr(self, key)
+            if not isinstance(value, Mapping):
+                raise ValueError(f"{key} must be an object of name: value pairs, not a {type(value).__name__}")
         object.__setattr__(self, "fps", check_fps(self.fps))
         names = tuple(canonical_au(n) for n in self.au_names)
         if len(set(names)) != len(names):
@@ -70,8 +74,8 @@ class MicroExpression:
             raise ValueError(
                 f"activations must have shape (frames, {len(names)}) to match au_names, got {act.shape}"
             )
-        if act.shape[0] < 1:
-            raise ValueError("activations has no frames")
+        if not 1 <= act.shape[0] <= MAX_FRAMES:
+            raise ValueError(f"activations must have 1 to {MAX_FRAMES} frames, got {act.shape[0]}")
         if not np.all(np.isfinite(act)):
             bad = np.argwhere(~np.isfinite(act))[0]
             raise ValueError(
@@ -89,8 +93,8 @@ class MicroExpression:
         n = act.shape[0]
         for label in ("onset", "apex", "offset"):
             value = getattr(self, label)
-            if int(value) != value:
-                raise ValueError(f"{label} must be a frame index, got {value!r}")
+            if not (is_whole(value) or hasattr(value, "__index__")):
+                raise ValueError(f"{label} must be a frame index, got {value!r:.60}")
             object.__setattr__(self, label, int(value))
         if not 0 <= self.onset <= self.apex <= self.offset < n:
             raise ValueError(
@@ -159,11 +163,6 @@ class MicroExpression:
         missing = [k for k in ("fps", "onset", "apex", "offset", "au_names", "activations") if k not in data]
         if missing:
             raise ValueError(f"MicroExpression JSON lacks {missing}")
-        for key in ("emotion_probs", "au_probs", "extra"):
-            if not isinstance(data.get(key, {}), Mapping):
-                raise ValueError(
-                    f"{key} must be an object of name: value pairs, not a {type(data[key]).__name__}"
-                )
         if not isinstance(data["au_names"], list) or not data["au_names"]:
             raise ValueError(f"au_names must be a non-empty list of AU names, got {data['au_names']!r:.80}")
         return cls(

@@ -67,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
     if str(args.rig) not in ("metahuman", "arkit"):
         inputs.append(Path(args.rig))
     truth: dict[str, Any] | None = None
-    bar = tqdm(total=len(_STEPS), desc="demo", unit="step", file=sys.stderr)
-    with atomic_directory(out, overwrite=args.overwrite, keep=inputs) as tmp:
+    with (
+        tqdm(
+            total=len(_STEPS), desc="demo", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
+        ) as bar,
+        atomic_directory(out, overwrite=args.overwrite, keep=inputs) as tmp,
+    ):
         bar.set_postfix_str(_STEPS[0])
         if clip_arg is None:
             clip_path, truth = _write_demo_clip(tmp, args.seed)
@@ -88,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
         if truth is not None:
             (tmp / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
         bar.update(1)
-    bar.close()
     names = [p.name for p in written] + (["clip.avi", "truth.json"] if truth is not None else [])
     _summary(me, build.curveset, out, truth, names)
     return 0

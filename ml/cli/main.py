@@ -84,8 +84,8 @@ def _os_error_sentence(exc: OSError) -> str:
     if where is None:
         return f"{_one_line(cause)}; check the disk and the folder's permissions"
     return (
-        f"cannot access {os.fsdecode(where)}: {_one_line(cause)}; check that the folder is writable and the "
-        "disk has space, or choose another location"
+        f"{os.fsdecode(where)}: {_one_line(cause)}; check that the file or folder exists and is writable and "
+        "that the disk has space, or choose another location"
     )
 
 
