@@ -61,7 +61,7 @@ class MicroExpression:
         for key in ("emotion_probs", "au_probs", "extra"):
             value = getattr(self, key)
             if not isinstance(value, Mapping):
-                raise ValueError(f"{key} must be an object of name: value pairs, not a {type(value).__name__}")
+                raise ValueError(f"{key} must be an object of name: value pairs, not {type(value).__name__}")
         object.__setattr__(self, "fps", check_fps(self.fps))
         names = tuple(canonical_au(n) for n in self.au_names)
         if len(set(names)) != len(names):

@@ -184,7 +184,7 @@ def _check_facts(facts: Any, where: Path) -> dict[str, Any]:
         not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= MAX_MEMBERS
     ):
         raise _bad(
-            where, f"'members' must be a whole number between 1 and {MAX_MEMBERS}, not {members!r:.60}"
+            where, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not {members!r:.60}"
         )
     return facts
 

@@ -84,12 +84,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def load_records(args: argparse.Namespace) -> list[Any]:
     """Open the dataset named by ``--data`` / ``--dataset`` / ``--skip-missing``."""
+    # the corpus readers pull in OpenCV and openpyxl: loaded only when a command runs, so --help is instant
     from ml.datasets import open_dataset
 
     return list(open_dataset(args.data, args.dataset, on_missing="skip" if args.skip_missing else "error"))
 
 
 def run(args: argparse.Namespace) -> int:
+    # torch, OpenCV and matplotlib load only when the command runs: `microexpr --help` stays instant
     from ml.train import load_config, merge_overrides, run_protocol
 
     cfg = load_config(args.config)

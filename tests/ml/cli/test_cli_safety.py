@@ -316,7 +316,7 @@ def test_emotion_probs_as_a_list_is_a_clear_error(tmp_path, capsys):
     [
         ({"cfg": ["au_gcn_small"]}, "'cfg' must be an object of model settings, not list"),
         ({"format_version": "one"}, "format_version must be a whole number, not 'one'"),
-        ({"members": 100000}, "'members' must be a whole number between 1 and 64"),
+        ({"members": 100000}, "'members' must be a positive integer, at most 64"),
         ({"au_names": ["AU17", "AU15"]}, "its au_names .* disagrees with what tiny.safetensors records"),
     ],
 )

@@ -6,7 +6,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
@@ -216,7 +215,7 @@ def test_a_sidecar_that_disagrees_with_the_weights_is_refused_by_name(tmp_path):
         create_model("au_gcn", width=0.125, au_names=("AU1", "AU2", "AU12")), tmp_path / "o"
     )
     (tmp_path / "w.json").write_text(other.with_suffix(".json").read_text())
-    with pytest.raises(CheckpointError, match="its cfg .* disagrees"):
+    with pytest.raises(CheckpointError, match=r"its cfg .* disagrees"):
         load_checkpoint(path)
 
 
@@ -232,8 +231,8 @@ def test_legacy_weights_load_with_their_sidecar(tmp_path):
 @pytest.mark.parametrize(
     ("changes", "match"),
     [
-        ({"members": 100000}, f"'members' must be a whole number between 1 and {MAX_MEMBERS}, not 100000"),
-        ({"members": True}, "'members' must be a whole number"),
+        ({"members": 100000}, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not 100000"),
+        ({"members": True}, "'members' must be a positive integer"),
         ({"cfg": ["au_gcn"]}, "'cfg' must be an object of model settings, not list"),
         ({"format_version": "one"}, "format_version must be a whole number, not 'one'"),
         ({"format_version": 99}, "newer than this software reads"),
@@ -253,7 +252,7 @@ def test_a_config_that_does_not_fit_the_weights_is_refused_before_building(tmp_p
     side = json.loads(path.with_suffix(".json").read_text())
     side["cfg"]["options"]["width"] = 8.0  # would allocate a model hundreds of times larger
     path.with_suffix(".json").write_text(json.dumps(side))
-    with pytest.raises(CheckpointError, match=r"w?legacy\.safetensors: weights do not fit model 'au_gcn'"):
+    with pytest.raises(CheckpointError, match=r"legacy\.safetensors: weights do not fit model 'au_gcn'"):
         load_checkpoint(path)
     side["cfg"]["image_size"] = 20000
     path.with_suffix(".json").write_text(json.dumps(side))
