@@ -43,6 +43,8 @@ MANIFEST = ".microexpr-files.json"
 LOCK = ".microexpr.lock"
 _STAGING_PREFIX = ".microexpr-staging-"
 _OWN_NAMES = (MANIFEST, LOCK)
+#: A lock file that cannot be read is taken over once it is this old (seconds).
+_UNREADABLE_LOCK_S = 60.0
 #: A manifest is a short list of names; anything larger is not ours.
 _MAX_MANIFEST_BYTES = 4_000_000
 
@@ -148,7 +150,12 @@ def _take_lock(folder: Path) -> Path:
                 pid, host = int(held["pid"]), str(held["host"])
             except (OSError, ValueError, KeyError, TypeError):
                 pid, host = -1, ""
-            if host == socket.gethostname() and (pid <= 0 or not _pid_alive(pid)):
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except OSError:
+                age = 0.0
+            unreadable_and_old = pid < 0 and age > _UNREADABLE_LOCK_S  # a run killed while taking it
+            if unreadable_and_old or (host == socket.gethostname() and pid > 0 and not _pid_alive(pid)):
                 with contextlib.suppress(FileNotFoundError):
                     lock.unlink()  # left by a killed run
                 continue

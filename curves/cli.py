@@ -60,7 +60,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
     p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
     p.add_argument("--out", type=Path, required=True, help="output folder (new unless --overwrite)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds files: replaces this command's files, keeps all others",
+    )
     p.set_defaults(func=run)
 
 

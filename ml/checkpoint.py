@@ -53,6 +53,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_MEMBERS",
     "checkpoint_facts",
+    "embed_facts",
     "embedded_facts",
     "load_checkpoint",
     "load_weights_into",
@@ -183,9 +184,7 @@ def _check_facts(facts: Any, where: Path) -> dict[str, Any]:
     if members is not None and (
         not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= MAX_MEMBERS
     ):
-        raise _bad(
-            where, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not {members!r:.60}"
-        )
+        raise _bad(where, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not {members!r:.60}")
     return facts
 
 
@@ -361,6 +360,34 @@ def save_checkpoint(
         save_file(state, str(wtmp), metadata=header)
         stmp.write_text(text, encoding="utf-8")
     _log.info("wrote checkpoint %s (+ %s)", wpath, spath.name)
+    return wpath
+
+
+def embed_facts(path: str | Path) -> Path:
+    """Re-write a checkpoint written before the facts were embedded, with its sidecar's facts in its header.
+
+    The checkpoint must load (its sidecar fits its weights); the tensors are written back bit-identical
+    and the file is replaced atomically. A checkpoint that already records its facts is left as it is.
+
+    Returns:
+        The ``.safetensors`` path.
+
+    Raises:
+        CheckpointError: the checkpoint does not load as it is.
+    """
+    wpath = weights_path(path)
+    load_checkpoint(wpath)
+    if embedded_facts(wpath) is not None:
+        return wpath
+    side = read_sidecar(wpath)
+    facts = {k: side[k] for k in FACT_KEYS if k in side}
+    with safe_open(str(wpath), framework="pt") as fh:
+        header = dict(fh.metadata() or {})
+    header[_META_KEY] = json.dumps(facts)
+    state = load_file(str(wpath), device="cpu")
+    with atomic_path(wpath, overwrite=True) as tmp:
+        save_file(state, str(tmp), metadata=header)
+    _log.info("recorded the checkpoint facts inside %s", wpath)
     return wpath
 
 

@@ -42,7 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--out", required=True, help="output folder (must not exist or be empty, unless --overwrite)"
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds files: replaces this command's files, keeps all others",
+    )
     p.add_argument("--weights", default=None, help="safetensors checkpoint (default: the shipped weights)")
     p.add_argument("--rig", default="metahuman", help="rig table: metahuman, arkit or a CSV path")
     p.add_argument("--fps", type=float, default=None, help="frame rate for frame folders")

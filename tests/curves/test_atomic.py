@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import stat
+import time
 
 import pytest
 
@@ -190,3 +191,17 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
     with pytest.raises(NotADirectoryError, match="not a folder"), atomic_directory(target, overwrite=True):
         pass
     assert target.read_text() == "mine"
+
+
+def test_an_unreadable_lock_is_taken_over_only_once_it_is_old(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    lock = folder / LOCK
+    lock.write_text("")  # a run killed between creating and filling its lock
+    with pytest.raises(FolderBusyError, match=r"delete \S+\.microexpr\.lock"), atomic_directory(folder):
+        pass
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    with atomic_directory(folder) as tmp:
+        (tmp / "a.txt").write_text("ok")
+    assert (folder / "a.txt").read_text() == "ok" and not lock.exists()

@@ -11,6 +11,7 @@ from safetensors.torch import load_file, save_file
 
 from ml.checkpoint import (
     MAX_MEMBERS,
+    embed_facts,
     embedded_facts,
     load_checkpoint,
     load_weights_into,
@@ -266,3 +267,28 @@ def test_a_truncated_weights_file_is_a_checkpoint_error(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match=r"w\.safetensors"):
         load_checkpoint(path)
+
+
+def test_embedding_the_facts_keeps_the_tensors_bit_identical(tmp_path):
+    path = _legacy(tmp_path)
+    before = load_file(str(path))
+    embed_facts(path)
+    after = load_file(str(path))
+    assert before.keys() == after.keys()
+    for key, tensor in before.items():
+        assert (
+            tensor.dtype == after[key].dtype and tensor.numpy().tobytes() == after[key].numpy().tobytes()
+        ), key
+    assert embedded_facts(path)["au_names"] == list(AUS3)
+    # now the weights themselves refuse a sidecar edited afterwards
+    _edit_sidecar(path, au_names=list(reversed(AUS3)))
+    with pytest.raises(CheckpointError, match="disagrees"):
+        load_checkpoint(path)
+
+
+def test_shipped_weights_load_and_keep_their_labels():
+    from ml.analyze import default_weights_path
+
+    model = load_checkpoint(default_weights_path())
+    side = read_sidecar(default_weights_path())
+    assert list(model.cfg.au_names) == side["au_names"] and side["au_names"][:3] == ["AU1", "AU2", "AU4"]
