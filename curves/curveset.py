@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,12 @@ import numpy as np
 from curves.atomic import atomic_write_text
 from curves.rules import check_fps, check_frame_count
 
-__all__ = ["FORMAT", "INTERP_MODES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
+__all__ = ["FORMAT", "INTERP_MODES", "MAX_JSON_BYTES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
 
 FORMAT = "microexpr-anim/curve-set@1"
 INTERP_MODES = ("RCIM_Cubic", "RCIM_Linear", "RCIM_Constant")
+#: The largest CurveSet JSON read (bytes).
+MAX_JSON_BYTES = 256_000_000
 TANGENT_MODES = ("RCTM_Auto", "RCTM_SmartAuto", "RCTM_User", "RCTM_Break", "RCTM_None")
 
 
@@ -207,24 +209,9 @@ class CurveSet:
         p = Path(path)
         if not p.is_file():
             raise FileNotFoundError(f"CurveSet JSON not found: {p}")
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a CurveSet JSON")
         try:
             return cls.from_json(p.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid CurveSet JSON: {exc}") from exc
-
-    @staticmethod
-    def merge(sets: Sequence[CurveSet]) -> CurveSet:
-        """Concatenate the curves of CurveSets with equal fps and length (names must not clash)."""
-        if not sets:
-            raise ValueError("nothing to merge")
-        first = sets[0]
-        for s in sets[1:]:
-            if s.fps != first.fps or s.n_frames != first.n_frames:
-                raise ValueError("CurveSets to merge must share fps and n_frames")
-        return CurveSet(
-            fps=first.fps,
-            n_frames=first.n_frames,
-            curves=tuple(c for s in sets for c in s.curves),
-            settings=dict(first.settings),
-            source=first.source,
-        )

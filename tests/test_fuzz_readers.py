@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curves.curveset import CurveSet
 from curves.emotion import DEFAULT_PROFILES_PATH, load_profiles
 from curves.microexpression import MicroExpression
 from curves.pipeline import load_tracks
@@ -93,6 +94,14 @@ def _pyfeat_csv() -> bytes:
 
 def test_micro_expression_json_reader(tmp_path):
     _check_reader(tmp_path, "me.json", _micro_expression_json(), MicroExpression.load, (ValueError,))
+
+
+def test_curveset_json_reader(tmp_path):
+    from curves.pipeline import make_curvesets
+
+    me = MicroExpression.from_json(_micro_expression_json().decode())
+    valid = make_curvesets(me, rig="arkit")[0].to_json().encode()
+    _check_reader(tmp_path, "curveset.json", valid, CurveSet.load, (ValueError,))
 
 
 @pytest.mark.parametrize(("name", "make"), [("openface.csv", _openface_csv), ("pyfeat.csv", _pyfeat_csv)])
