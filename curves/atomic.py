@@ -7,17 +7,19 @@ Everything the project writes goes through these helpers.
 * An output folder (:func:`atomic_directory`) is filled through a staging folder inside it. Only when
   the whole block succeeds are the staged files moved into place, one rename each. The folder itself is
   never deleted or replaced, so ``--out .``, an output folder that is a symbolic link, and a folder that
-  also holds the user's own files all work. With ``overwrite`` a file of the same name is replaced, and
-  files that an earlier run listed in the folder's manifest (:data:`MANIFEST`) but this run no longer
-  writes are removed; nothing else is touched, and never a path the caller names in ``keep`` (the
-  command's input files). A lock file (:data:`LOCK`) keeps two runs out of one folder at the same time;
-  the staging folder and the lock of a run that was killed are removed by the next run into that folder.
+  also holds the user's own files all work. With ``overwrite`` a file that the previous run listed in
+  the folder's manifest (:data:`MANIFEST`) is replaced, and one this run no longer writes is removed; a
+  file of the same name that is not in the manifest (the user's own) is kept as ``NAME.orig``. Nothing
+  else is touched, and never a path the caller names in ``keep`` (the command's input files). A lock
+  file (:data:`LOCK`) keeps two runs out of one folder at the same time; the staging folder and the lock
+  of a run that was killed are removed by the next run into that folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -36,6 +38,8 @@ __all__ = [
     "atomic_write_text",
     "check_can_write",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: The list of files a run wrote into its output folder (relative paths), read by the next ``overwrite``.
 MANIFEST = ".microexpr-files.json"
@@ -219,29 +223,53 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _free_backup_name(path: Path) -> Path:
+    for k in range(1, 1000):
+        candidate = path.with_name(f"{path.name}.orig" if k == 1 else f"{path.name}.orig{k}")
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
+    raise CurvesError(f"{path}: too many earlier copies ({path.name}.orig...) beside it; tidy the folder")
+
+
 def _commit(folder: Path, staging: Path, keep: list[Path], *, overwrite: bool) -> None:
-    """Move the staged files into ``folder``; remove files of the previous manifest no longer written."""
+    """Move the staged files into ``folder``; remove files of the previous manifest no longer written.
+
+    A file of the same name that the previous run did not list (the user's own, or one written before
+    manifests existed) is not replaced but kept as ``NAME.orig``.
+    """
     written = _staged_files(staging)
+    ours = set(_read_manifest(folder))
     for rel in written:
         final = folder / rel
         if any(_same_file(final, k) for k in keep):
             raise CurvesError(
                 f"{final} is an input of this command; it is never replaced. Choose another --out folder"
             )
+        for parent in [*reversed(Path(rel).parents)][1:]:
+            if (folder / parent).exists() and not (folder / parent).is_dir():
+                raise CurvesError(
+                    f"{folder / parent} is a file; this command writes a folder there. Move it or choose "
+                    "another --out folder"
+                )
         if final.is_dir() and not final.is_symlink():
             raise CurvesError(
-                f"{final} is a folder; this command writes a file there. Move it or choose "
-                "another --out folder"
+                f"{final} is a folder; this command writes a file there. Move it or choose another --out"
             )
-        if final.exists() and not overwrite:
+        if (final.exists() or final.is_symlink()) and not overwrite:
             raise FileExistsError(f"{final} already exists; pass --overwrite to replace it")
-    previous = [rel for rel in _read_manifest(folder) if rel not in set(written)]
+    previous = [rel for rel in ours if rel not in set(written)]
     manifest = staging / MANIFEST
     manifest.write_text(json.dumps({"files": written}, indent=1) + "\n", encoding="utf-8")
     mask = _umask()
     for rel in written:
         final = folder / rel
         final.parent.mkdir(parents=True, exist_ok=True)
+        if (final.exists() or final.is_symlink()) and rel not in ours:
+            backup = _free_backup_name(final)
+            os.replace(final, backup)
+            logger.warning(
+                "%s was not written by this program's last run here; kept it as %s", final, backup.name
+            )
         os.chmod(staging / rel, 0o666 & ~mask)
         os.replace(staging / rel, final)
     os.replace(manifest, folder / MANIFEST)
@@ -264,8 +292,9 @@ def atomic_directory(
     Args:
         path: the output folder. It is created if missing (and removed again if the block fails); an
             existing folder must be empty (files of killed runs aside) unless ``overwrite``.
-        overwrite: replace files of the same names, and remove files that the previous run listed in
-            its manifest and this one does not write. Other files are never touched.
+        overwrite: write into a folder that holds files: replace the files the previous run listed in
+            its manifest, remove those of them this run does not write, keep a same-named file of the
+            user's as ``NAME.orig``. Other files are never touched.
         keep: paths that must never be replaced or removed (the command's inputs).
 
     Raises:

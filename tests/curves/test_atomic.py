@@ -205,3 +205,31 @@ def test_an_unreadable_lock_is_taken_over_only_once_it_is_old(tmp_path):
     with atomic_directory(folder) as tmp:
         (tmp / "a.txt").write_text("ok")
     assert (folder / "a.txt").read_text() == "ok" and not lock.exists()
+
+
+def test_a_same_named_file_the_last_run_did_not_write_is_kept_as_orig(tmp_path, caplog):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "summary.json").write_text("the user's notes")
+    with atomic_directory(folder, overwrite=True) as tmp:
+        (tmp / "summary.json").write_text("ours")
+    assert (folder / "summary.json").read_text() == "ours"
+    assert (folder / "summary.json.orig").read_text() == "the user's notes"
+    assert "kept it as summary.json.orig" in caplog.text
+    with atomic_directory(folder, overwrite=True) as tmp:  # now listed as ours: replaced, no new copy
+        (tmp / "summary.json").write_text("ours again")
+    assert _listing(folder) == [MANIFEST, "summary.json", "summary.json.orig"]
+
+
+def test_a_file_where_an_output_folder_goes_is_refused_before_anything_moves(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "crops").write_text("a file named crops")
+    with (
+        pytest.raises(CurvesError, match=r"crops is a file; this command writes a folder there"),
+        atomic_directory(folder, overwrite=True) as tmp,
+    ):
+        (tmp / "crops").mkdir()
+        (tmp / "crops" / "f1.png").write_text("x")
+        (tmp / "sheet.png").write_text("y")
+    assert _listing(folder) == ["crops"]
