@@ -59,7 +59,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
     p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
-    p.add_argument("--out", type=Path, required=True, help="output folder (new unless --overwrite)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output folder (created if missing; must be empty unless --overwrite)",
+    )
     p.add_argument(
         "--overwrite",
         action="store_true",
