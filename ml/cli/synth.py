@@ -5,7 +5,7 @@
 
 The folder holds ``CASME2-coding-synthetic.xlsx`` (the CASME II coding sheet's columns),
 ``CASME2_RAW_selected/subNN/EPNN_01/imgN.jpg`` frames at 200 fps, and ``synthetic_labels.json`` with the
-per-frame AU activations. The same seed writes the same bytes. The folder appears only once complete.
+per-frame AU activations. The same seed writes the same bytes. The files appear only once all are written.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 
 import pytest
@@ -233,3 +234,29 @@ def test_a_file_where_an_output_folder_goes_is_refused_before_anything_moves(tmp
         (tmp / "crops" / "f1.png").write_text("x")
         (tmp / "sheet.png").write_text("y")
     assert _listing(folder) == ["crops"]
+
+
+def test_two_runs_into_one_new_folder_one_writes_the_other_says_so(tmp_path):
+    target = tmp_path / "out"
+    inside, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        with atomic_directory(target) as tmp:
+            (tmp / "a.txt").write_text("first")
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(10)
+    try:
+        with atomic_directory(target, overwrite=True) as tmp:
+            (tmp / "a.txt").write_text("second")
+    except FolderBusyError as exc:
+        errors.append(exc)
+    release.set()
+    thread.join(10)
+    assert len(errors) == 1 and "another microexpr run" in str(errors[0])
+    assert (target / "a.txt").read_text() == "first"
+    assert _listing(target) == [MANIFEST, "a.txt"]

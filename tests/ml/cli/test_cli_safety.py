@@ -14,9 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import curves.pipeline
+import ml.analyze
 from curves.atomic import LOCK
 from curves.curveset import CurveSet
 from curves.microexpression import MicroExpression
+from curves.pipeline import load_tracks
 from ml.cli import main
 
 
@@ -139,8 +142,6 @@ def test_an_output_named_like_the_input_is_refused(tmp_path, capsys):
 
 
 def test_a_read_only_folder_is_found_before_any_work(tmp_path, monkeypatch, capsys):
-    import curves.pipeline
-
     def no_work(*args, **kwargs):
         raise AssertionError("the tracks must not be read before the folder is known to be writable")
 
@@ -157,8 +158,6 @@ def test_a_read_only_folder_is_found_before_any_work(tmp_path, monkeypatch, caps
 
 
 def test_infer_checks_the_json_path_before_the_analysis(tmp_path, monkeypatch, capsys):
-    import ml.analyze
-
     def no_work(*args, **kwargs):
         raise AssertionError("the analysis must not run")
 
@@ -193,8 +192,6 @@ def test_a_full_disk_is_one_sentence_and_leaves_the_folder_as_it_was(tmp_path, m
 
 
 def test_an_unexpected_error_prints_one_sentence_and_a_log_file(tmp_path, monkeypatch, capsys):
-    import curves.pipeline
-
     def bug(*args, **kwargs):
         raise KeyError("internal_table")
 
@@ -249,8 +246,6 @@ def _openface(path: Path, order: list[int], values: dict[int, float] | None = No
 
 
 def test_openface_rows_in_any_order_give_the_same_tracks(tmp_path):
-    from curves.pipeline import load_tracks
-
     n = 40
     straight = load_tracks(_openface(tmp_path / "a.csv", list(range(n))))
     order = list(np.random.default_rng(3).permutation(n))
@@ -262,8 +257,6 @@ def test_openface_rows_in_any_order_give_the_same_tracks(tmp_path):
 
 
 def test_openface_repeated_or_missing_rows_are_refused_with_their_lines(tmp_path):
-    from curves.pipeline import load_tracks
-
     dup = _openface(tmp_path / "dup.csv", [0, 1, 2, 3, 4, 5, 3, 6, 7])
     with pytest.raises(ValueError, match=r"dup\.csv, lines 5 and 8: the same timestamp 0\.1 twice"):
         load_tracks(dup)
@@ -275,8 +268,6 @@ def test_openface_repeated_or_missing_rows_are_refused_with_their_lines(tmp_path
 
 
 def test_openface_intensities_outside_0_to_5_are_clipped_with_a_warning(tmp_path, caplog):
-    from curves.pipeline import load_tracks
-
     path = _openface(tmp_path / "of.csv", list(range(20)), values={7: 6.5})
     with caplog.at_level(logging.WARNING, logger="curves.io"):
         me = load_tracks(path)
@@ -287,8 +278,6 @@ def test_openface_intensities_outside_0_to_5_are_clipped_with_a_warning(tmp_path
 
 
 def test_pyfeat_none_cells_are_missing_faces_and_garbage_names_the_line(tmp_path):
-    from curves.pipeline import load_tracks
-
     rows = ["frame,AU01,AU12,approx_time"]
     rows += [f"{i},{0.1 * (i % 5):.1f},{'None' if i == 4 else '0.3'},{i / 25:.2f}" for i in range(10)]
     path = tmp_path / "feat.csv"

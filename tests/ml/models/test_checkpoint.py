@@ -9,6 +9,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from ml.analyze import default_weights_path
 from ml.checkpoint import (
     MAX_MEMBERS,
     embed_facts,
@@ -168,12 +169,10 @@ def test_bare_weights_load_without_sidecar(tmp_path):
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
-    import ml.checkpoint
-
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ml.checkpoint, "save_file", broken)
+    monkeypatch.setattr("ml.checkpoint.save_file", broken)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(_model(), tmp_path / "w")
     assert list(tmp_path.iterdir()) == []
@@ -287,8 +286,6 @@ def test_embedding_the_facts_keeps_the_tensors_bit_identical(tmp_path):
 
 
 def test_shipped_weights_load_and_keep_their_labels():
-    from ml.analyze import default_weights_path
-
     model = load_checkpoint(default_weights_path())
     side = read_sidecar(default_weights_path())
     assert list(model.cfg.au_names) == side["au_names"] and side["au_names"][:3] == ["AU1", "AU2", "AU4"]
