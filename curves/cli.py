@@ -1,19 +1,29 @@
 """``microexpr curves``: AU tracks (MicroExpression JSON, OpenFace or py-feat CSV) -> Unreal curve files.
 
-Writes, into a new folder (atomically: on any error nothing is left behind), for each variant:
-``curveset.json`` (CurveSet), ``curve_table.csv`` (Unreal CurveTable import), ``preview.png``, and for the
-ARKit rig ``live_link_face.csv``. With several variants the names get a ``_v00``, ``_v01``... suffix.
+Writes the bundle of :mod:`curves.bundle` into the output folder: for each variant ``curveset.json``
+(CurveSet), ``curve_table.csv`` (Unreal CurveTable import), ``preview.png`` and, for the ARKit rig,
+``live_link_face.csv``; with several variants the names get a ``_v00``, ``_v01``... suffix. The files
+appear only once all are written; ``--overwrite`` replaces only these files (see :mod:`curves.atomic`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from curves.atomic import atomic_directory
+from curves.errors import CurvesError
+from curves.rules import check_fps, check_intensity
+
 __all__ = ["register", "run"]
+
+#: The most variants one run makes (each is a full curve fit and a preview).
+MAX_VARIANTS = 1000
+#: The longest skeleton curve list read (bytes): a few thousand names.
+_MAX_SKELETON_BYTES = 1_000_000
 
 
 def register(subparsers: Any) -> None:
@@ -49,8 +59,17 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
     p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
-    p.add_argument("--out", type=Path, required=True, help="output folder (new unless --overwrite)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output folder (created if missing; must be empty unless --overwrite)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds files: replaces this command's files, keeps all others",
+    )
     p.set_defaults(func=run)
 
 
@@ -59,70 +78,59 @@ def _skeleton(path: Path | None) -> list[str] | None:
         return None
     if not path.is_file():
         raise FileNotFoundError(f"skeleton curve list not found: {path}")
-    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    if path.stat().st_size > _MAX_SKELETON_BYTES:
+        raise CurvesError(f"{path}: larger than {_MAX_SKELETON_BYTES} bytes; not a list of curve names")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CurvesError(f"{path}: not a UTF-8 text file of curve names ({exc.reason})") from None
+    names = [line.strip() for line in text.splitlines()]
     names = [n for n in names if n and not n.startswith("#")]
     if not names:
         raise ValueError(f"{path}: no curve names in the skeleton curve list")
     return names
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    check_intensity(args.intensity, what="--intensity")
+    if args.fps is not None:
+        check_fps(args.fps, what="--fps")
+    if not 1 <= args.variants <= MAX_VARIANTS:
+        raise CurvesError(f"--variants must be between 1 and {MAX_VARIANTS}, got {args.variants}")
+    if not (math.isfinite(args.tolerance) and args.tolerance > 0):
+        raise CurvesError(f"--tolerance must be a positive number, got {args.tolerance}")
+    if not (math.isfinite(args.smoothing) and args.smoothing >= 0):
+        raise CurvesError(f"--smoothing must be a number >= 0, got {args.smoothing}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Do the work; returns the exit code."""
-    from tqdm import tqdm
-
-    from curves.atomic import atomic_directory
-    from curves.io import ARKIT_BLENDSHAPES, write_curve_table_csv, write_curveset_json, write_live_link_csv
+    # scipy (fitting) and matplotlib (previews) load only when the command runs: `--help` stays instant
+    from curves.bundle import bundle_summary, write_bundle
     from curves.pipeline import build_curvesets, load_tracks
-    from curves.preview import render_preview
 
-    if not 0.0 <= args.intensity <= 1.0:
-        raise ValueError(f"--intensity must lie in [0, 1], got {args.intensity}")
-    if args.variants < 1:
-        raise ValueError(f"--variants must be at least 1, got {args.variants}")
-    if not args.tolerance > 0:
-        raise ValueError(f"--tolerance must be > 0, got {args.tolerance}")
-    me = load_tracks(args.tracks, fps=args.fps)
-    builds = build_curvesets(
-        me,
-        rig=str(args.rig),
-        emotion=args.emotion,
-        intensity=None if args.random_intensity else args.intensity,
-        variants=args.variants,
-        seed=args.seed,
-        tolerance=args.tolerance,
-        smoothing=args.smoothing,
-        profiles=args.emotion_profiles,
-        skeleton_curves=_skeleton(args.skeleton_curves),
-        strict=args.strict,
-    )
-    summary = []
-    with atomic_directory(args.out, overwrite=args.overwrite) as tmp:
-        for b in tqdm(builds, desc="writing variants", disable=len(builds) < 3):
-            cs = b.curveset
-            suffix = "" if len(builds) == 1 else f"_v{b.variant.index:02d}"
-            write_curveset_json(cs, tmp / f"curveset{suffix}.json")
-            write_curve_table_csv(cs, tmp / f"curve_table{suffix}.csv")
-            if cs.curves and all(n in ARKIT_BLENDSHAPES for n in cs.names):
-                write_live_link_csv(cs, tmp / f"live_link_face{suffix}.csv")
-            if not args.no_preview:
-                render_preview(me, cs, tmp / f"preview{suffix}.png", targets=b.targets)
-            summary.append(
-                {
-                    "variant": b.variant.to_dict(),
-                    "curves": len(cs.curves),
-                    "keys": sum(c.n_keys for c in cs.curves),
-                    "frames": cs.n_frames,
-                    "max_error": max((c.max_error for c in cs.curves), default=0.0),
-                    "per_curve": {
-                        c.name: {"keys": c.n_keys, "max_error": c.max_error, "rms_error": c.rms_error}
-                        for c in cs.curves
-                    },
-                    "skipped_aus": cs.settings.get("skipped_aus", []),
-                    "skipped_curves": cs.settings.get("skipped_curves", []),
-                }
-            )
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    for s in summary:
+    _check_options(args)
+    skeleton = _skeleton(args.skeleton_curves)
+    inputs = [p for p in (args.tracks, args.emotion_profiles, args.skeleton_curves) if p is not None]
+    if str(args.rig) not in ("metahuman", "arkit"):
+        inputs.append(Path(args.rig))
+    with atomic_directory(args.out, overwrite=args.overwrite, keep=inputs) as tmp:
+        me = load_tracks(args.tracks, fps=args.fps)
+        builds = build_curvesets(
+            me,
+            rig=str(args.rig),
+            emotion=args.emotion,
+            intensity=None if args.random_intensity else args.intensity,
+            variants=args.variants,
+            seed=args.seed,
+            tolerance=args.tolerance,
+            smoothing=args.smoothing,
+            profiles=args.emotion_profiles,
+            skeleton_curves=skeleton,
+            strict=args.strict,
+        )
+        write_bundle(tmp, me, builds, preview=not args.no_preview)
+    for s in bundle_summary(builds):
         v = s["variant"]
         sys.stdout.write(
             f"variant {v['index']}: {s['curves']} curves, {s['keys']} keys for {s['frames']} frames, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,14 @@ from typing import Any
 import numpy as np
 
 from curves.atomic import atomic_write_text
+from curves.rules import check_fps, check_frame_count
 
-__all__ = ["FORMAT", "INTERP_MODES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
+__all__ = ["FORMAT", "INTERP_MODES", "MAX_JSON_BYTES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
 
 FORMAT = "microexpr-anim/curve-set@1"
 INTERP_MODES = ("RCIM_Cubic", "RCIM_Linear", "RCIM_Constant")
+#: The largest CurveSet JSON read (bytes).
+MAX_JSON_BYTES = 256_000_000
 TANGENT_MODES = ("RCTM_Auto", "RCTM_SmartAuto", "RCTM_User", "RCTM_Break", "RCTM_None")
 
 
@@ -134,13 +137,8 @@ class CurveSet:
     source: str = ""
 
     def __post_init__(self) -> None:
-        fps = float(self.fps)
-        if not math.isfinite(fps) or fps <= 0:
-            raise ValueError(f"fps must be a positive number, got {self.fps!r}")
-        object.__setattr__(self, "fps", fps)
-        if int(self.n_frames) != self.n_frames or self.n_frames < 1:
-            raise ValueError(f"n_frames must be a positive integer, got {self.n_frames!r}")
-        object.__setattr__(self, "n_frames", int(self.n_frames))
+        object.__setattr__(self, "fps", check_fps(self.fps))
+        object.__setattr__(self, "n_frames", check_frame_count(self.n_frames))
         curves = tuple(self.curves)
         names = [c.name for c in curves]
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -186,6 +184,8 @@ class CurveSet:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CurveSet:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a CurveSet document is a JSON object, not {type(data).__name__}")
         fmt = data.get("format", FORMAT)
         if not str(fmt).startswith("microexpr-anim/curve-set@"):
             raise ValueError(f"not a CurveSet document (format {fmt!r})")
@@ -209,24 +209,9 @@ class CurveSet:
         p = Path(path)
         if not p.is_file():
             raise FileNotFoundError(f"CurveSet JSON not found: {p}")
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a CurveSet JSON")
         try:
             return cls.from_json(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid CurveSet JSON: {exc}") from exc
-
-    @staticmethod
-    def merge(sets: Sequence[CurveSet]) -> CurveSet:
-        """Concatenate the curves of CurveSets with equal fps and length (names must not clash)."""
-        if not sets:
-            raise ValueError("nothing to merge")
-        first = sets[0]
-        for s in sets[1:]:
-            if s.fps != first.fps or s.n_frames != first.n_frames:
-                raise ValueError("CurveSets to merge must share fps and n_frames")
-        return CurveSet(
-            fps=first.fps,
-            n_frames=first.n_frames,
-            curves=tuple(c for s in sets for c in s.curves),
-            settings=dict(first.settings),
-            source=first.source,
-        )

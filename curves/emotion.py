@@ -26,6 +26,7 @@ from curves.rules import check_intensity
 __all__ = [
     "DEFAULT_PROFILES_PATH",
     "MAX_MICRO_SECONDS",
+    "MAX_PROFILE_BYTES",
     "EmotionProfile",
     "Variant",
     "apply_timing",
@@ -38,6 +39,8 @@ __all__ = [
 DEFAULT_PROFILES_PATH = Path(__file__).with_name("data") / "emotion_profiles.yaml"
 #: Longest onset -> offset duration a micro-expression variant may have (seconds).
 MAX_MICRO_SECONDS = 0.5
+#: The largest emotion profile file read (bytes); the shipped one is about 3 kB.
+MAX_PROFILE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,14 @@ def load_profiles(path: str | os.PathLike[str] | None = None) -> dict[str, Emoti
     p = DEFAULT_PROFILES_PATH if path is None else Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"emotion profile file not found: {p}")
+    if p.stat().st_size > MAX_PROFILE_BYTES:
+        raise ValueError(f"{p}: larger than {MAX_PROFILE_BYTES // 1000} kB; not an emotion profile file")
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{p}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p}: not a UTF-8 YAML file (byte {exc.start} cannot be decoded)") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise ValueError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("emotions"), Mapping):
         raise ValueError(f"{p}: expected a top-level 'emotions:' mapping (see {DEFAULT_PROFILES_PATH.name})")
     defaults = doc.get("defaults") or {}

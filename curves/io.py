@@ -1,7 +1,7 @@
-"""File formats: CurveSet JSON, Unreal CurveTable CSV, Live Link Face CSV; OpenFace / py-feat AU import.
+"""File formats: Unreal CurveTable CSV, Live Link Face CSV; OpenFace / py-feat AU import.
 
-Every writer goes through :mod:`curves.atomic`: nothing half-written, no existing file replaced unless
-``overwrite``.
+The CurveSet JSON is written by :meth:`curves.curveset.CurveSet.save`. Every writer goes through
+:mod:`curves.atomic`: nothing half-written, no existing file replaced unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,14 @@ from curves.au import canonical_au
 from curves.curveset import CurveSet
 from curves.microexpression import MicroExpression
 from curves.richcurve import evaluate
+from curves.rules import check_fps
 
 __all__ = [
     "ARKIT_BLENDSHAPES",
     "LIVE_LINK_COLUMNS",
+    "MAX_CSV_BYTES",
+    "OPENFACE_MAX_INTENSITY",
+    "CsvTable",
     "curve_table_csv",
     "live_link_csv",
     "read_csv_rows",
@@ -33,7 +38,6 @@ __all__ = [
     "read_pyfeat_csv",
     "sample_curveset",
     "write_curve_table_csv",
-    "write_curveset_json",
     "write_live_link_csv",
 ]
 
@@ -112,11 +116,6 @@ LIVE_LINK_COLUMNS: tuple[str, ...] = (
     *(n[0].upper() + n[1:] for n in ARKIT_BLENDSHAPES),
     *_HEAD_EYE,
 )
-
-
-def write_curveset_json(cs: CurveSet, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
-    """Write the CurveSet JSON contract (atomic)."""
-    return atomic_write_text(path, cs.to_json(), overwrite=overwrite)
 
 
 def sample_curveset(cs: CurveSet, times: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -205,79 +204,165 @@ def write_live_link_csv(cs: CurveSet, path: str | os.PathLike[str], overwrite: b
 
 # --- import ---------------------------------------------------------------------------------------
 
+#: The largest AU track CSV read (bytes): an hour of OpenFace output at 60 fps is about 150 MB.
+MAX_CSV_BYTES = 512_000_000
+#: OpenFace's AU intensity scale.
+OPENFACE_MAX_INTENSITY = 5.0
+#: A step between timestamps this many times the median step means rows are missing.
+_GAP_FACTOR = 1.75
+_MISSING = ("", "nan", "NaN", "NAN", "None", "none", "null", "NULL")
 
-def read_csv_rows(path: str | os.PathLike[str]) -> tuple[Path, list[str], list[list[str]]]:
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV read with :func:`read_csv_rows`: header, rows of stripped cells, and each row's line."""
+
+    path: Path
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+
+    def select(self, order: Sequence[int] | np.ndarray) -> CsvTable:
+        """The rows at ``order`` (e.g. sorted by time), keeping their line numbers."""
+        idx = [int(i) for i in order]
+        return CsvTable(self.path, self.header, [self.rows[i] for i in idx], [self.lines[i] for i in idx])
+
+    def column(self, name: str, *, missing_ok: bool = False) -> np.ndarray:
+        """Column ``name`` as floats; NaN for empty cells when ``missing_ok``.
+
+        Raises:
+            ValueError: a cell is not a number, or is NaN/inf/empty without ``missing_ok`` (names the line).
+        """
+        j = self.header.index(name)
+        out = np.empty(len(self.rows))
+        for i, r in enumerate(self.rows):
+            cell = r[j]
+            if cell in _MISSING:
+                if not missing_ok:
+                    raise ValueError(f"{self.path}, line {self.lines[i]}: column {name} is empty ({cell!r})")
+                out[i] = np.nan
+                continue
+            try:
+                out[i] = float(cell)
+            except ValueError:
+                raise ValueError(
+                    f"{self.path}, line {self.lines[i]}: column {name} is not a number: {cell!r}"
+                ) from None
+            if not math.isfinite(out[i]) and not missing_ok:
+                raise ValueError(f"{self.path}, line {self.lines[i]}: column {name} is NaN or inf")
+        return out
+
+
+def read_csv_rows(path: str | os.PathLike[str]) -> CsvTable:
     """Read a CSV with a header (cells stripped, so OpenFace's ``", "`` separators work).
 
     Raises:
-        FileNotFoundError, ValueError (empty file or rows of the wrong length, naming the line).
+        FileNotFoundError, ValueError (too large, not UTF-8 text, empty, or rows of the wrong length,
+        naming the line).
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"AU track file not found: {p}")
-    text = p.read_text(encoding="utf-8-sig")
-    rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(c.strip() for c in r)]
-    if len(rows) < 2:
+    if p.stat().st_size > MAX_CSV_BYTES:
+        raise ValueError(f"{p}: larger than {MAX_CSV_BYTES // 1_000_000} MB; split the tracks into clips")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p}: not a UTF-8 text CSV (byte {exc.start} cannot be decoded)") from None
+    reader = csv.reader(io.StringIO(text.replace("\0", "")), skipinitialspace=True)
+    header: list[str] | None = None
+    body: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for r in reader:
+            if not any(c.strip() for c in r):
+                continue
+            if header is None:
+                header = [c.strip() for c in r]
+                continue
+            if len(r) != len(header):
+                raise ValueError(
+                    f"{p}, line {reader.line_num}: {len(r)} cells but the header has {len(header)}"
+                )
+            body.append([c.strip() for c in r])
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise ValueError(f"{p}, line {reader.line_num}: not a readable CSV row ({exc})") from None
+    if header is None or not body:
         raise ValueError(f"{p}: no data rows under the header")
-    header = [c.strip() for c in rows[0]]
-    body = []
-    for i, r in enumerate(rows[1:], start=2):
-        if len(r) != len(header):
-            raise ValueError(f"{p}, line {i}: {len(r)} cells but the header has {len(header)}")
-        body.append([c.strip() for c in r])
-    return p, header, body
+    return CsvTable(p, header, body, lines)
 
 
-def _column(p: Path, header: list[str], body: list[list[str]], name: str) -> np.ndarray:
-    j = header.index(name)
-    out = np.empty(len(body))
-    for i, r in enumerate(body):
-        try:
-            out[i] = float(r[j])
-        except ValueError:
-            raise ValueError(f"{p}, line {i + 2}: column {name} is not a number: {r[j]!r}") from None
-    if not np.all(np.isfinite(out)):
-        bad = int(np.flatnonzero(~np.isfinite(out))[0])
-        raise ValueError(f"{p}, line {bad + 2}: column {name} is NaN or inf")
-    return out
+def _in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable, np.ndarray | None]:
+    """Rows sorted by the first time column present; refuses repeated times and missing rows.
+
+    Returns the sorted table and its times (None when the file has no time column).
+    """
+    col = next((c for c in time_cols if c in table.header), None)
+    if col is None:
+        return table, None
+    ts = table.column(col)
+    order = np.argsort(ts, kind="stable")
+    table, ts = table.select(order), ts[order]
+    steps = np.diff(ts)
+    if steps.size and np.any(steps <= 0):
+        k = int(np.flatnonzero(steps <= 0)[0])
+        raise ValueError(
+            f"{table.path}, lines {table.lines[k]} and {table.lines[k + 1]}: the same {col} {ts[k]:g} twice; "
+            "each frame must appear once (one face per file)"
+        )
+    if steps.size >= 2:
+        typical = float(np.median(steps))
+        big = np.flatnonzero(steps > _GAP_FACTOR * typical)
+        if big.size:
+            k = int(big[0])
+            raise ValueError(
+                f"{table.path}, lines {table.lines[k]} and {table.lines[k + 1]}: {col} jumps from {ts[k]:g} "
+                f"to {ts[k + 1]:g} (frames are {typical:.4g} s apart): rows are missing; export every frame"
+            )
+    return table, ts
 
 
-def _fps_from(
-    p: Path,
-    header: list[str],
-    body: list[list[str]],
-    fps: float | None,
-    time_cols: Sequence[str],
-) -> float:
+def _fps_from(table: CsvTable, ts: np.ndarray | None, fps: float | None, time_cols: Sequence[str]) -> float:
     if fps is not None:
-        rate = float(fps)
-        if not math.isfinite(rate) or rate <= 0:
-            raise ValueError(f"fps must be a positive number, got {fps!r}")
-        return rate
-    for col in time_cols:
-        if col in header:
-            ts = _column(p, header, body, col)
-            if ts.size >= 2 and ts[-1] > ts[0]:
-                if "frame" in header:
-                    frames = _column(p, header, body, "frame")
-                    if frames[-1] > frames[0]:
-                        return float((frames[-1] - frames[0]) / (ts[-1] - ts[0]))
-                steps = np.diff(ts)
-                steps = steps[steps > 0]
-                if steps.size:
-                    return float(1.0 / np.median(steps))
-    raise ValueError(f"{p}: cannot tell the frame rate (no usable {'/'.join(time_cols)} column); pass --fps")
+        return check_fps(fps, what="--fps")
+    if ts is not None and ts.size >= 2 and ts[-1] > ts[0]:
+        if "frame" in table.header:
+            frames = table.column("frame")
+            if frames[-1] > frames[0]:
+                return check_fps(
+                    (frames[-1] - frames[0]) / (ts[-1] - ts[0]), what=f"{table.path}: frame rate"
+                )
+        return check_fps(1.0 / float(np.median(np.diff(ts))), what=f"{table.path}: frame rate")
+    if ts is not None:
+        raise ValueError(f"{table.path}: a single timestamp cannot give the frame rate; pass --fps")
+    raise ValueError(
+        f"{table.path}: cannot tell the frame rate (no {'/'.join(time_cols)} column); pass --fps"
+    )
 
 
-def _one_face(p: Path, header: list[str], body: list[list[str]]) -> list[list[str]]:
-    if "face_id" not in header:
-        return body
-    j = header.index("face_id")
-    ids = list(dict.fromkeys(r[j] for r in body))
+def _one_face(table: CsvTable) -> CsvTable:
+    if "face_id" not in table.header:
+        return table
+    j = table.header.index("face_id")
+    ids = list(dict.fromkeys(r[j] for r in table.rows))
     if len(ids) > 1:
-        logger.warning("%s holds %d faces (face_id %s); using face_id %s only", p, len(ids), ids, ids[0])
-        return [r for r in body if r[j] == ids[0]]
-    return body
+        logger.warning(
+            "%s holds %d faces (face_id %s); using face_id %s only", table.path, len(ids), ids[:10], ids[0]
+        )
+        return table.select([i for i, r in enumerate(table.rows) if r[j] == ids[0]])
+    return table
+
+
+def _fill_untracked(path: Path, act: np.ndarray, ok: np.ndarray, what: str) -> np.ndarray:
+    if not ok.any():
+        raise ValueError(f"{path}: {what} on no frame; nothing to animate")
+    if not ok.all():
+        logger.warning("%s: %d of %d frames without a face; interpolated", path, int((~ok).sum()), ok.size)
+        idx = np.arange(ok.size)
+        for j in range(act.shape[1]):
+            act[:, j] = np.interp(idx, idx[ok], act[ok, j])
+    return act
 
 
 _OF_RE = re.compile(r"^AU(\d{2})_([rc])$")
@@ -286,18 +371,19 @@ _OF_RE = re.compile(r"^AU(\d{2})_([rc])$")
 def read_openface_csv(path: str | os.PathLike[str], fps: float | None = None) -> MicroExpression:
     """Read an OpenFace 2.x ``FeatureExtraction`` CSV as AU tracks.
 
-    Intensity columns ``AU*_r`` (0-5) become activations ``/ 5``; an AU with only a presence column
-    ``AU*_c`` (OpenFace's AU28) uses presence (0/1). Frames where ``success`` is 0 (no face tracked) are
-    filled by linear interpolation from tracked neighbours, with a warning. The frame rate comes from
-    ``frame``/``timestamp`` unless ``fps`` is given.
+    Intensity columns ``AU*_r`` (0-5) become activations ``/ 5`` (values outside 0-5 are clipped, with a
+    warning); an AU with only a presence column ``AU*_c`` (OpenFace's AU28) uses presence (0/1). Rows are
+    put in ``timestamp`` order; a repeated timestamp or missing rows are refused with their lines. Frames
+    where ``success`` is 0 (no face tracked) are filled by linear interpolation from tracked neighbours,
+    with a warning. The frame rate comes from ``frame``/``timestamp`` unless ``fps`` is given.
 
     Raises:
         FileNotFoundError; ValueError (no AU columns, bad numbers, no tracked frame, unknown fps).
     """
-    p, header, body = read_csv_rows(path)
-    body = _one_face(p, header, body)
+    table = _one_face(read_csv_rows(path))
+    p = table.path
     cols: dict[str, tuple[str, str]] = {}
-    for name in header:
+    for name in table.header:
         m = _OF_RE.match(name)
         if m:
             au = canonical_au(m.group(1))
@@ -306,22 +392,29 @@ def read_openface_csv(path: str | os.PathLike[str], fps: float | None = None) ->
                 cols[au] = (name, kind)
     if not cols:
         raise ValueError(f"{p}: no OpenFace AU columns (AU01_r ... AU45_r / AU01_c ...) in the header")
-    rate = _fps_from(p, header, body, fps, ("timestamp",))
+    table, ts = _in_time_order(table, ("timestamp",))
+    rate = _fps_from(table, ts, fps, ("timestamp",))
     names = sorted(cols, key=lambda a: int(a[2:]))
-    act = np.stack(
-        [_column(p, header, body, cols[a][0]) / (5.0 if cols[a][1] == "r" else 1.0) for a in names], axis=1
-    )
-    act = np.clip(act, 0.0, 1.0)
-    if "success" in header:
-        ok = _column(p, header, body, "success") > 0.5
-        if not ok.any():
-            raise ValueError(f"{p}: OpenFace tracked no face on any frame (success is 0 everywhere)")
-        if not ok.all():
-            missing = int((~ok).sum())
-            logger.warning("%s: %d of %d frames without a tracked face; interpolated", p, missing, ok.size)
-            idx = np.arange(ok.size)
-            for j in range(act.shape[1]):
-                act[:, j] = np.interp(idx, idx[ok], act[ok, j])
+    columns = []
+    for a in names:
+        column, kind = cols[a]
+        values = table.column(column)
+        top = OPENFACE_MAX_INTENSITY if kind == "r" else 1.0
+        outside = np.flatnonzero((values < 0.0) | (values > top))
+        if outside.size:
+            logger.warning(
+                "%s: column %s has %d values outside OpenFace's 0-%g (first at line %d: %g); clipped",
+                p,
+                column,
+                outside.size,
+                top,
+                table.lines[int(outside[0])],
+                values[outside[0]],
+            )
+        columns.append(np.clip(values / top, 0.0, 1.0))
+    act = np.stack(columns, axis=1)
+    if "success" in table.header:
+        act = _fill_untracked(p, act, table.column("success") > 0.5, "OpenFace tracked a face (success 1)")
     return MicroExpression.from_tracks(
         {a: act[:, j] for j, a in enumerate(names)}, rate, model="openface", source=str(p)
     )
@@ -335,40 +428,31 @@ def read_pyfeat_csv(path: str | os.PathLike[str], fps: float | None = None) -> M
     """Read a py-feat ``Fex`` CSV (columns ``AU01`` ... ``AU43`` in [0, 1]) as AU tracks.
 
     Emotion columns, when present, become the clip's emotion probabilities (mean over frames). Frames
-    with no detected face (empty/NaN AU cells) are interpolated from their neighbours. The frame rate comes
-    from ``approx_time``/``timestamp`` unless ``fps`` is given.
+    with no detected face (empty, NaN or None AU cells) are interpolated from their neighbours. Rows are
+    put in time order; the frame rate comes from ``approx_time``/``timestamp``/``time`` unless ``fps``
+    is given.
     """
-    p, header, body = read_csv_rows(path)
-    names = [h for h in header if _FEAT_AU_RE.match(h)]
+    table = read_csv_rows(path)
+    p = table.path
+    names = [h for h in table.header if _FEAT_AU_RE.match(h)]
     if not names:
         raise ValueError(f"{p}: no py-feat AU columns (AU01 ... AU43) in the header")
-    rate = _fps_from(p, header, body, fps, ("approx_time", "timestamp", "time"))
-    cols = []
-    for h in names:
-        j = header.index(h)
-        col = np.array([float(r[j]) if r[j] not in ("", "nan", "NaN") else np.nan for r in body])
-        cols.append(col)
-    act = np.stack(cols, axis=1)
-    ok = np.all(np.isfinite(act), axis=1)
-    if not ok.any():
-        raise ValueError(f"{p}: no frame with a detected face (all AU cells empty)")
-    if not ok.all():
-        logger.warning("%s: %d of %d frames without a face; interpolated", p, int((~ok).sum()), ok.size)
-        idx = np.arange(ok.size)
-        for j in range(act.shape[1]):
-            act[:, j] = np.interp(idx, idx[ok], act[ok, j])
+    time_cols = ("approx_time", "timestamp", "time")
+    table, ts = _in_time_order(table, time_cols)
+    rate = _fps_from(table, ts, fps, time_cols)
+    act = np.stack([table.column(h, missing_ok=True) for h in names], axis=1)
+    act = _fill_untracked(p, act, np.all(np.isfinite(act), axis=1), "py-feat detected a face")
     if act.min() < -1e-6 or act.max() > 1 + 1e-6:
         raise ValueError(f"{p}: py-feat AU values must lie in [0, 1], got [{act.min():.3g}, {act.max():.3g}]")
     probs: dict[str, float] = {}
     for e in _FEAT_EMOTIONS:
-        if e in header:
-            j = header.index(e)
-            vals = [float(r[j]) for r in body if r[j] not in ("", "nan", "NaN")]
-            if vals:
+        if e in table.header:
+            vals = table.column(e, missing_ok=True)
+            vals = vals[np.isfinite(vals)]
+            if vals.size and np.all(vals >= 0):
                 probs[e] = float(np.mean(vals))
     total = sum(probs.values())
-    if total > 0:
-        probs = {k: v / total for k, v in probs.items()}
+    probs = {k: v / total for k, v in probs.items()} if total > 0 else {}
     return MicroExpression.from_tracks(
         {canonical_au(h[2:]): np.clip(act[:, j], 0.0, 1.0) for j, h in enumerate(names)},
         rate,

@@ -34,15 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curves.curveset import CurveKeys
 from curves.richcurve import KINDA_SMALL_NUMBER, auto_tangents, evaluate
+from curves.rules import check_fps
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "KeySelection",
-    "curve_keys",
     "remove_redundant_auto_tangent_keys",
-    "replay_error",
     "replay_matrix",
     "select_keys",
 ]
@@ -74,19 +72,8 @@ class KeySelection:
         return int(self.times.size)
 
 
-def replay_error(
-    key_times: np.ndarray, key_values: np.ndarray, frame_times: np.ndarray, target: np.ndarray
-) -> tuple[float, float]:
-    """``(max, rms)`` absolute difference between the auto-tangent replay and ``target`` at the frames."""
-    err = np.abs(evaluate(key_times, key_values, frame_times) - target)
-    return float(err.max()), float(math.sqrt(float(np.mean(err**2))))
-
-
 def _frame_times(n: int, fps: float) -> np.ndarray:
-    rate = float(fps)
-    if not math.isfinite(rate) or rate <= 0:
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
-    return np.arange(n, dtype=np.float64) / rate
+    return np.arange(n, dtype=np.float64) / check_fps(fps)
 
 
 def replay_matrix(key_times: np.ndarray, frame_times: np.ndarray) -> np.ndarray:
@@ -315,28 +302,6 @@ def _prune_refit(
         values, _ = _fit_values(replay_matrix(t[keys], t), y, lo, hi, good_enough=tol)
     values, err = _fit_values(replay_matrix(t[keys], t), y, lo, hi, iterations=12)
     return keys, values
-
-
-def curve_keys(
-    name: str,
-    target: np.ndarray | Sequence[float],
-    fps: float,
-    *,
-    tolerance: float = DEFAULT_TOLERANCE,
-    source_aus: Sequence[str] = (),
-    mapping_rows: Sequence[str] = (),
-) -> CurveKeys:
-    """:func:`select_keys` packed as a :class:`~curves.curveset.CurveKeys` (RCIM_Cubic, RCTM_Auto)."""
-    sel = select_keys(target, fps, tolerance=tolerance)
-    return CurveKeys(
-        name=name,
-        times=sel.times,
-        values=sel.values,
-        source_aus=tuple(source_aus),
-        mapping_rows=tuple(mapping_rows),
-        max_error=sel.max_error,
-        rms_error=sel.rms_error,
-    )
 
 
 def remove_redundant_auto_tangent_keys(

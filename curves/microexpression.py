@@ -18,12 +18,14 @@ import numpy as np
 
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
-from curves.rules import check_fps
+from curves.rules import MAX_FRAMES, check_fps, is_whole
 
-__all__ = ["FORMAT", "MicroExpression"]
+__all__ = ["FORMAT", "MAX_JSON_BYTES", "MicroExpression"]
 
 #: Identifies the JSON document; bump the suffix on an incompatible change.
 FORMAT = "microexpr-anim/micro-expression@1"
+#: The largest MicroExpression JSON read (bytes): an hour of 17 AU tracks at 60 fps is about 40 MB.
+MAX_JSON_BYTES = 256_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +58,10 @@ class MicroExpression:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for key in ("emotion_probs", "au_probs", "extra"):
+            value = getattr(self, key)
+            if not isinstance(value, Mapping):
+                raise ValueError(f"{key} must be an object of name: value pairs, not {type(value).__name__}")
         object.__setattr__(self, "fps", check_fps(self.fps))
         names = tuple(canonical_au(n) for n in self.au_names)
         if len(set(names)) != len(names):
@@ -68,8 +74,8 @@ class MicroExpression:
             raise ValueError(
                 f"activations must have shape (frames, {len(names)}) to match au_names, got {act.shape}"
             )
-        if act.shape[0] < 1:
-            raise ValueError("activations has no frames")
+        if not 1 <= act.shape[0] <= MAX_FRAMES:
+            raise ValueError(f"activations must have 1 to {MAX_FRAMES} frames, got {act.shape[0]}")
         if not np.all(np.isfinite(act)):
             bad = np.argwhere(~np.isfinite(act))[0]
             raise ValueError(
@@ -87,8 +93,8 @@ class MicroExpression:
         n = act.shape[0]
         for label in ("onset", "apex", "offset"):
             value = getattr(self, label)
-            if int(value) != value:
-                raise ValueError(f"{label} must be a frame index, got {value!r}")
+            if not (is_whole(value) or hasattr(value, "__index__")):
+                raise ValueError(f"{label} must be a frame index, got {value!r:.60}")
             object.__setattr__(self, label, int(value))
         if not 0 <= self.onset <= self.apex <= self.offset < n:
             raise ValueError(
@@ -149,12 +155,16 @@ class MicroExpression:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MicroExpression:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a MicroExpression document is a JSON object, not {type(data).__name__}")
         fmt = data.get("format", FORMAT)
         if not str(fmt).startswith("microexpr-anim/micro-expression@"):
             raise ValueError(f"not a MicroExpression document (format {fmt!r})")
         missing = [k for k in ("fps", "onset", "apex", "offset", "au_names", "activations") if k not in data]
         if missing:
             raise ValueError(f"MicroExpression JSON lacks {missing}")
+        if not isinstance(data["au_names"], list) or not data["au_names"]:
+            raise ValueError(f"au_names must be a non-empty list of AU names, got {data['au_names']!r:.80}")
         return cls(
             fps=data["fps"],
             onset=data["onset"],
@@ -183,9 +193,11 @@ class MicroExpression:
         p = Path(path)
         if not p.is_file():
             raise FileNotFoundError(f"MicroExpression JSON not found: {p}")
+        if p.stat().st_size > MAX_JSON_BYTES:
+            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a MicroExpression JSON")
         try:
             return cls.from_json(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid MicroExpression JSON: {exc}") from exc
 
     @classmethod

@@ -1,8 +1,10 @@
 """From AU tracks to CurveSets: smoothing -> emotion -> timing jitter -> rig mapping -> keys.
 
-``load_tracks`` reads a MicroExpression JSON, an OpenFace 2.x CSV or a py-feat CSV (detected by content);
-``make_curvesets`` turns it into one CurveSet per variant. :func:`build_curveset` does one variant and also
-returns the intermediate tracks (for previews).
+``load_tracks`` reads a MicroExpression JSON, an OpenFace 2.x CSV or a py-feat CSV (detected by content).
+:func:`build_curvesets` is the one pipeline: every variant's CurveSet with the intermediate tracks (what
+previews draw); :func:`make_curvesets` is the same call returning only the CurveSets (what the plugin
+asks for). :func:`build_curveset` is one variant's step. The files of a result are written by
+:func:`curves.bundle.write_bundle`.
 """
 
 from __future__ import annotations

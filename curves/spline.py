@@ -26,7 +26,6 @@ from curves.rules import MIN_FRAMES, check_fps
 __all__ = ["MIN_FRAMES", "noise_sigma", "smooth_activations", "smooth_track", "validate_activations"]
 
 
-
 def validate_activations(activations: np.ndarray, fps: float, *, names: tuple[str, ...] = ()) -> np.ndarray:
     """Check AU activations ``(frames, n_aus)`` (or ``(frames,)``) and a frame rate; return float64.
 

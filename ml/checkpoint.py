@@ -2,15 +2,22 @@
 
 A checkpoint ``X`` is two files written atomically side by side::
 
-    X.safetensors   the model's state_dict (weights and buffers, e.g. the AU graph adjacency)
-    X.json          {"format": "microexpr-checkpoint", "model": name, "cfg": ModelCfg.to_dict(),
-                     "au_names", "emotion_names", "adjacency", "input_size", "version", "training": meta,
-                     "num_params", "created", "package_version", "stored_dtype"
-                     [, "members": n, "mirror": bool]}
+    X.safetensors   the model's state_dict (weights and buffers, e.g. the AU graph adjacency), and in its
+                    header metadata, under "microexpr", the facts the weights depend on (JSON):
+                    {"format", "format_version", "model", "cfg": ModelCfg.to_dict(), "au_names",
+                     "emotion_names", "input_kind", "input_size", "version" [, "members", "mirror"]}
+    X.json          a readable copy of those facts plus "adjacency", "training": meta, "num_params",
+                    "created", "package_version", "stored_dtype"
 
-:func:`load_checkpoint` rebuilds the model from the sidecar with ``create_model(name, **cfg)`` and loads
-the weights strictly. An :class:`ml.models.averaged.AveragedModel` (several seeds of one network, maybe
-averaged with the mirrored clip) is saved whole: its sidecar adds ``members`` and ``mirror``, and loading
+:func:`load_checkpoint` rebuilds the model from the facts with ``create_model(name, **cfg)`` and loads the
+weights strictly. The weights file's own facts are the reference: a sidecar that disagrees with them (an
+edited AU list, a sidecar copied from other weights) is refused by name, and a checkpoint whose sidecar
+was lost still loads. Weights written before the facts were embedded rely on the sidecar alone. Every
+number read from a sidecar is bounded (members, input size) and the rebuilt model must match the tensor
+shapes of the weights file before any real memory is allocated.
+
+An :class:`ml.models.averaged.AveragedModel` (several seeds of one network, maybe averaged with the
+mirrored clip) is saved whole: its record adds ``members`` and ``mirror``, and loading
 rebuilds the same average. Weights may be stored as float16 (``dtype=``) to halve the file; they are
 loaded back into float32 parameters.
 
@@ -23,12 +30,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -40,8 +48,13 @@ from ml.models._base import MicroExprModel
 from ml.models.averaged import AveragedModel
 
 __all__ = [
+    "FACT_KEYS",
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_MEMBERS",
+    "checkpoint_facts",
+    "embed_facts",
+    "embedded_facts",
     "load_checkpoint",
     "load_weights_into",
     "read_sidecar",
@@ -55,6 +68,28 @@ _log = logging.getLogger(__name__)
 
 FORMAT = "microexpr-checkpoint"
 FORMAT_VERSION = 1
+#: The facts a checkpoint's weights depend on, stored in the safetensors header and copied to the sidecar.
+FACT_KEYS = (
+    "format",
+    "format_version",
+    "model",
+    "cfg",
+    "au_names",
+    "emotion_names",
+    "input_kind",
+    "input_size",
+    "version",
+    "members",
+    "mirror",
+)
+#: The safetensors header metadata key holding the facts (a JSON string).
+_META_KEY = "microexpr"
+#: Most trained copies one averaged checkpoint may hold.
+MAX_MEMBERS = 64
+#: Bounds on the input a checkpoint may ask for: (low, high) per ModelCfg field.
+_CFG_BOUNDS = {"num_frames": (1, 1024), "image_size": (8, 1024), "in_chans": (1, 64)}
+#: The largest sidecar read (bytes); a sidecar is a few kilobytes.
+_MAX_SIDECAR_BYTES = 16_000_000
 _PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".tar")
 
 _CONVERT_HINT = (
@@ -103,11 +138,61 @@ def _refuse_unsafe(path: Path) -> None:
         raise CheckpointError(f"{path}: not a safetensors file (bad header); the file may be truncated")
 
 
+def _bad(where: Path, what: str) -> CheckpointError:
+    return CheckpointError(f"{where}: {what}; re-save the checkpoint with ml.checkpoint.save_checkpoint")
+
+
+def _check_facts(facts: Any, where: Path) -> dict[str, Any]:
+    """``facts`` if it is a well-formed, bounded checkpoint record; else a CheckpointError naming where."""
+    if not isinstance(facts, dict) or facts.get("format") != FORMAT:
+        raise CheckpointError(f"{where}: not a MicroExprAnim checkpoint record (format {FORMAT!r} expected)")
+    version = facts.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise _bad(where, f"format_version must be a whole number, not {version!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{where}: checkpoint format version {version} is newer than this software reads "
+            f"({FORMAT_VERSION}); update MicroExprAnim"
+        )
+    cfg = facts.get("cfg")
+    if not isinstance(cfg, dict):
+        raise _bad(where, f"'cfg' must be an object of model settings, not {type(cfg).__name__}")
+    if not isinstance(facts.get("model", cfg.get("name")), str):
+        raise _bad(where, f"'model' must be a model name, not {facts.get('model')!r:.60}")
+    for key in ("au_names", "emotion_names"):
+        for source in (facts, cfg):
+            names = source.get(key)
+            if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+                raise _bad(where, f"'{key}' must be a list of names, not {names!r:.60}")
+    for key, (lo, hi) in _CFG_BOUNDS.items():
+        value = cfg.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi
+        ):
+            raise _bad(where, f"cfg {key} must be a whole number between {lo} and {hi}, not {value!r:.60}")
+    for key in ("mean", "std"):
+        value = cfg.get(key)
+        if value is not None and not (
+            isinstance(value, list)
+            and len(value) <= 64
+            and all(isinstance(v, (int, float)) and math.isfinite(v) for v in value)
+        ):
+            raise _bad(where, f"cfg {key} must be a short list of numbers, not {value!r:.60}")
+    if cfg.get("options") is not None and not isinstance(cfg.get("options"), dict):
+        raise _bad(where, f"cfg options must be an object, not {type(cfg.get('options')).__name__}")
+    members = facts.get("members")
+    if members is not None and (
+        not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= MAX_MEMBERS
+    ):
+        raise _bad(where, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not {members!r:.60}")
+    return facts
+
+
 def read_sidecar(path: str | Path) -> dict[str, Any]:
     """Read and check the JSON sidecar of checkpoint ``path``.
 
     Raises:
-        CheckpointError: the sidecar is missing, unreadable or not a checkpoint sidecar.
+        CheckpointError: the sidecar is missing, unreadable, too large or not a checkpoint sidecar.
     """
     side = sidecar_path(path)
     if not side.is_file():
@@ -116,17 +201,85 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
             "(for bare weights build the model yourself and use ml.checkpoint.load_weights_into)"
         )
     try:
+        if side.stat().st_size > _MAX_SIDECAR_BYTES:
+            raise CheckpointError(f"{side}: larger than {_MAX_SIDECAR_BYTES // 1_000_000} MB; not a sidecar")
         data = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{side}: unreadable checkpoint sidecar ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or "cfg" not in data:
         raise CheckpointError(f"{side}: not a MicroExprAnim checkpoint sidecar (format {FORMAT!r} expected)")
-    if int(data.get("format_version", 0)) > FORMAT_VERSION:
-        raise CheckpointError(
-            f"{side}: checkpoint format version {data['format_version']} is newer than this software "
-            f"reads ({FORMAT_VERSION}); update MicroExprAnim"
-        )
-    return data
+    return _check_facts(data, side)
+
+
+def embedded_facts(path: str | Path) -> dict[str, Any] | None:
+    """The facts stored in a safetensors file's header (None for weights written without them).
+
+    Raises:
+        CheckpointError: the header cannot be read, or its record is malformed.
+    """
+    wpath = weights_path(path)
+    try:
+        with safe_open(str(wpath), framework="pt") as fh:
+            meta = fh.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{wpath}: cannot read the safetensors header ({exc})") from exc
+    text = meta.get(_META_KEY)
+    if text is None:
+        return None
+    try:
+        facts = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{wpath}: the checkpoint record in its header is not JSON ({exc})") from exc
+    return _check_facts(facts, wpath)
+
+
+def _header_shapes(wpath: Path) -> dict[str, tuple[int, ...]]:
+    try:
+        with safe_open(str(wpath), framework="pt") as fh:
+            return {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{wpath}: cannot read the safetensors header ({exc})") from exc
+
+
+def checkpoint_facts(model: MicroExprModel) -> dict[str, Any]:
+    """The facts the weights of ``model`` depend on (what :func:`save_checkpoint` embeds)."""
+    cfg = model.cfg
+    facts: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model": cfg.name,
+        "cfg": cfg.to_dict(),
+        "au_names": list(cfg.au_names),
+        "emotion_names": list(cfg.emotion_names),
+        "input_kind": cfg.input_kind,
+        "input_size": list(cfg.input_size),
+        "version": cfg.version,
+    }
+    if isinstance(model, AveragedModel):
+        facts["members"] = len(model.members)
+        facts["mirror"] = bool(model.mirror)
+    return json.loads(json.dumps(facts))  # the JSON form, as read back
+
+
+def _facts(wpath: Path, *, need: bool) -> dict[str, Any] | None:
+    """The checkpoint's facts: the weights file's own, checked against the sidecar when both exist."""
+    own = embedded_facts(wpath)
+    side_file = sidecar_path(wpath)
+    if not side_file.is_file():
+        if own is None and need:
+            read_sidecar(wpath)  # raises: sidecar not found
+        return own
+    side = read_sidecar(wpath)
+    if own is None:
+        return side
+    for key in FACT_KEYS:
+        if side.get(key) != own.get(key):
+            raise CheckpointError(
+                f"{side_file}: its {key} {side.get(key)!r:.200} disagrees with what {wpath.name} records "
+                f"({own.get(key)!r:.200}); this sidecar does not belong to these weights. Restore the .json "
+                f"written with them, or delete it (the weights file carries its own record)"
+            )
+    return own
 
 
 def stored_state(model: MicroExprModel, dtype: str = "float32") -> dict[str, torch.Tensor]:
@@ -188,40 +341,58 @@ def save_checkpoint(
         meta_json = json.loads(json.dumps(meta or {}))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"meta must be JSON-serialisable: {exc}") from exc
-    cfg = model.cfg
+    facts = checkpoint_facts(model)
     core: nn.Module = model.members[0] if isinstance(model, AveragedModel) else model
     adjacency = getattr(core, "adjacency", None)
     sidecar: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model": cfg.name,
-        "cfg": cfg.to_dict(),
-        "au_names": list(cfg.au_names),
-        "emotion_names": list(cfg.emotion_names),
+        **facts,
         "adjacency": None if adjacency is None else adjacency.detach().cpu().double().tolist(),
-        "input_size": list(cfg.input_size),
-        "input_kind": cfg.input_kind,
-        "version": cfg.version,
         "num_params": int(sum(p.numel() for p in model.parameters())),
         "stored_dtype": dtype,
         "package_version": ml.__version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "training": meta_json,
     }
-    if isinstance(model, AveragedModel):
-        sidecar["members"] = len(model.members)
-        sidecar["mirror"] = bool(model.mirror)
     text = json.dumps(sidecar, indent=1) + "\n"
     # The sidecar is moved into place last: a checkpoint without its sidecar is refused on load.
     with atomic_path(spath, overwrite=overwrite) as stmp, atomic_path(wpath, overwrite=overwrite) as wtmp:
-        save_file(state, str(wtmp), metadata={"format": "pt", "model": cfg.name})
+        header = {"format": "pt", "model": model.cfg.name, _META_KEY: json.dumps(facts)}
+        save_file(state, str(wtmp), metadata=header)
         stmp.write_text(text, encoding="utf-8")
     _log.info("wrote checkpoint %s (+ %s)", wpath, spath.name)
     return wpath
 
 
-def _check_names(side: dict[str, Any], key: str, expected: Sequence[str], where: Path) -> None:
-    got = list(side.get(key) or side["cfg"].get(key) or [])
+def embed_facts(path: str | Path) -> Path:
+    """Re-write a checkpoint written before the facts were embedded, with its sidecar's facts in its header.
+
+    The checkpoint must load (its sidecar fits its weights); the tensors are written back bit-identical
+    and the file is replaced atomically. A checkpoint that already records its facts is left as it is.
+
+    Returns:
+        The ``.safetensors`` path.
+
+    Raises:
+        CheckpointError: the checkpoint does not load as it is.
+    """
+    wpath = weights_path(path)
+    load_checkpoint(wpath)
+    if embedded_facts(wpath) is not None:
+        return wpath
+    side = read_sidecar(wpath)
+    facts = {k: side[k] for k in FACT_KEYS if k in side}
+    with safe_open(str(wpath), framework="pt") as fh:
+        header = dict(fh.metadata() or {})
+    header[_META_KEY] = json.dumps(facts)
+    state = load_file(str(wpath), device="cpu")
+    with atomic_path(wpath, overwrite=True) as tmp:
+        save_file(state, str(tmp), metadata=header)
+    _log.info("recorded the checkpoint facts inside %s", wpath)
+    return wpath
+
+
+def _check_names(facts: dict[str, Any], key: str, expected: Sequence[str], where: Path) -> None:
+    got = list(facts.get(key) or facts["cfg"].get(key) or [])
     if got != list(expected):
         what = "AU" if key == "au_names" else "emotion"
         raise CheckpointError(
@@ -230,33 +401,49 @@ def _check_names(side: dict[str, Any], key: str, expected: Sequence[str], where:
         )
 
 
-def _load_state(model: MicroExprModel, wpath: Path) -> None:
+def _misfit(own: dict[str, tuple[int, ...]], stored: dict[str, tuple[int, ...]]) -> list[str]:
+    """What differs between a model's tensor shapes and a weights file's ([] when they fit)."""
+    missing = sorted(set(own) - set(stored))
+    extra = sorted(set(stored) - set(own))
+    wrong = [
+        f"{k} {stored[k]} vs model {own[k]}" for k in sorted(set(own) & set(stored)) if stored[k] != own[k]
+    ]
+    parts = []
+    for label, items in (
+        ("mismatched shapes", wrong),
+        ("missing tensors", missing),
+        ("unexpected tensors", extra),
+    ):
+        if items:
+            parts.append(f"{label}: {', '.join(items[:5])}{' ...' if len(items) > 5 else ''}")
+    return parts
 
+
+def _shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+def _refuse_misfit(name: str, parts: list[str], wpath: Path) -> None:
+    if parts:
+        raise CheckpointError(
+            f"{wpath}: weights do not fit model {name!r} ({'; '.join(parts)}); "
+            "the checkpoint was saved for another architecture or configuration"
+        )
+
+
+def _load_state(model: MicroExprModel, wpath: Path) -> None:
+    _refuse_misfit(model.cfg.name, _misfit(_shapes(model), _header_shapes(wpath)), wpath)
     try:
         state = load_file(str(wpath), device="cpu")
     except (SafetensorError, OSError) as exc:
         raise CheckpointError(f"{wpath}: cannot read safetensors weights ({exc})") from exc
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    extra = sorted(set(state) - set(own))
-    wrong = [
-        f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
-        for k in sorted(set(own) & set(state))
-        if tuple(state[k].shape) != tuple(own[k].shape)
-    ]
-    if missing or extra or wrong:
-        parts = []
-        if wrong:
-            parts.append(f"mismatched shapes: {', '.join(wrong[:5])}{' ...' if len(wrong) > 5 else ''}")
-        if missing:
-            parts.append(f"missing tensors: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
-        if extra:
-            parts.append(f"unexpected tensors: {', '.join(extra[:5])}{' ...' if len(extra) > 5 else ''}")
-        raise CheckpointError(
-            f"{wpath}: weights do not fit model {model.cfg.name!r} ({'; '.join(parts)}); "
-            "the checkpoint was saved for another architecture or configuration"
-        )
     model.load_state_dict(state, strict=True)
+
+
+def _build(cfg: ModelCfg, members: int | None, mirror: bool) -> MicroExprModel:
+    kwargs = {k: v for k, v in cfg.to_dict().items() if k != "name"}
+    built = [create_model(cfg.name, **kwargs) for _ in range(members or 1)]
+    return built[0] if members is None else AveragedModel(built, mirror=mirror)
 
 
 def load_weights_into(model: MicroExprModel, path: str | Path) -> MicroExprModel:
@@ -269,16 +456,15 @@ def load_weights_into(model: MicroExprModel, path: str | Path) -> MicroExprModel
     """
     wpath = weights_path(path)
     _refuse_unsafe(wpath)
-    if sidecar_path(wpath).is_file():
-        side = read_sidecar(wpath)
-
-        if side.get("members") is not None and not isinstance(model, AveragedModel):
+    facts = _facts(wpath, need=False)
+    if facts is not None:
+        if facts.get("members") is not None and not isinstance(model, AveragedModel):
             raise CheckpointError(
-                f"{wpath}: this checkpoint averages {side['members']} trained copies of "
-                f"{side.get('model')!r}; load it whole with ml.checkpoint.load_checkpoint"
+                f"{wpath}: this checkpoint averages {facts['members']} trained copies of "
+                f"{facts.get('model')!r}; load it whole with ml.checkpoint.load_checkpoint"
             )
-        _check_names(side, "au_names", model.cfg.au_names, wpath)
-        _check_names(side, "emotion_names", model.cfg.emotion_names, wpath)
+        _check_names(facts, "au_names", model.cfg.au_names, wpath)
+        _check_names(facts, "emotion_names", model.cfg.emotion_names, wpath)
     _load_state(model, wpath)
     return model
 
@@ -300,27 +486,33 @@ def load_checkpoint(
 
     wpath = weights_path(path)
     _refuse_unsafe(wpath)
-    side = read_sidecar(wpath)
+    facts = _facts(wpath, need=True)
+    assert facts is not None  # need=True raises instead
+    where = sidecar_path(wpath) if sidecar_path(wpath).is_file() else wpath
     if expect_aus is not None:
-        _check_names(side, "au_names", expect_aus, wpath)
+        _check_names(facts, "au_names", expect_aus, wpath)
     try:
-        cfg = ModelCfg.from_dict(side["cfg"])
+        cfg = ModelCfg.from_dict(facts["cfg"])
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{sidecar_path(wpath)}: bad model config in sidecar ({exc})") from exc
-    _check_names(side, "au_names", cfg.au_names, wpath)
-    kwargs = {k: v for k, v in cfg.to_dict().items() if k != "name"}
-    n_members = side.get("members")
-    if n_members is not None and (not isinstance(n_members, int) or n_members < 1):
-        raise CheckpointError(
-            f"{sidecar_path(wpath)}: 'members' must be a positive integer, not {n_members!r}"
-        )
+        raise CheckpointError(f"{where}: bad model config ({exc})") from exc
+    _check_names(facts, "au_names", cfg.au_names, wpath)
+    members = facts.get("members")
+    mirror = bool(facts.get("mirror", False))
     try:
-        members = [create_model(cfg.name, **kwargs) for _ in range(n_members or 1)]
-    except ValueError as exc:
-        raise CheckpointError(f"{sidecar_path(wpath)}: cannot rebuild model {cfg.name!r}: {exc}") from exc
-    model = members[0]
-    if n_members is not None:
-        model = AveragedModel(members, mirror=bool(side.get("mirror", False)))
+        # The model's shapes are first checked on the meta device (no memory), so a configuration that
+        # does not fit the weights file is refused before anything is allocated.
+        with torch.device("meta"):
+            ghost = _build(cfg, members, mirror)
+    except NotImplementedError:  # a model whose construction needs real tensors: checked after building
+        ghost = None
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError) as exc:
+        raise CheckpointError(f"{where}: cannot rebuild model {cfg.name!r} ({exc})") from exc
+    if ghost is not None:
+        _refuse_misfit(cfg.name, _misfit(_shapes(ghost), _header_shapes(wpath)), wpath)
+    try:
+        model = _build(cfg, members, mirror)
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError) as exc:
+        raise CheckpointError(f"{where}: cannot rebuild model {cfg.name!r} ({exc})") from exc
     _load_state(model, wpath)
     model.to(device)
     model.eval()

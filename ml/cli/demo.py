@@ -5,15 +5,24 @@
 
 Steps: clip (the synthetic demo clip is first written to ``clip.avi`` so the file path is exercised) ->
 faces -> model -> ``micro_expression.json`` -> MetaHuman curves -> ``curveset.json`` (the plugin's input),
-``curve_table.csv`` (Unreal CurveTable import) and ``preview.png``. The output folder appears only once
-everything is written.
+``curve_table.csv`` (Unreal CurveTable import), ``preview.png`` and ``summary.json`` (a Live Link Face CSV
+too with ``--rig arkit``). The files appear only once everything is written; ``--overwrite`` replaces only
+the files this command writes, never the clip or other files in the folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
+from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
+
+from curves.atomic import atomic_directory
+from ml.rules import check_fps
 
 __all__ = ["register", "run"]
 
@@ -33,7 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--out", required=True, help="output folder (must not exist or be empty, unless --overwrite)"
     )
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds files: replaces this command's files, keeps all others",
+    )
     p.add_argument("--weights", default=None, help="safetensors checkpoint (default: the shipped weights)")
     p.add_argument("--rig", default="metahuman", help="rig table: metahuman, arkit or a CSV path")
     p.add_argument("--fps", type=float, default=None, help="frame rate for frame folders")
@@ -43,57 +56,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-    from pathlib import Path
-
-    from tqdm import tqdm
-
-    from curves.atomic import atomic_directory
+    # torch, OpenCV, scipy and matplotlib load only when the command runs: `microexpr --help` stays instant
+    from curves.bundle import write_bundle
+    from curves.pipeline import build_curvesets
     from ml.analyze import analyze
 
+    if args.fps is not None:
+        check_fps(args.fps, what="--fps")
     out = Path(args.out)
+    clip_arg = None if args.clip is None else Path(args.clip)
+    if clip_arg is not None and not clip_arg.exists():
+        raise FileNotFoundError(f"clip not found: {clip_arg}")
+    inputs = [p for p in (clip_arg, args.weights) if p is not None]
+    if str(args.rig) not in ("metahuman", "arkit"):
+        inputs.append(Path(args.rig))
     truth: dict[str, Any] | None = None
-    bar = tqdm(total=len(_STEPS), desc="demo", unit="step", file=sys.stderr)
-    with atomic_directory(out, overwrite=args.overwrite) as tmp:
+    with (
+        tqdm(
+            total=len(_STEPS), desc="demo", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
+        ) as bar,
+        atomic_directory(out, overwrite=args.overwrite, keep=inputs) as tmp,
+    ):
         bar.set_postfix_str(_STEPS[0])
-        if args.clip is None:
+        if clip_arg is None:
             clip_path, truth = _write_demo_clip(tmp, args.seed)
             final_clip = out / clip_path.name
         else:
-            clip_path = final_clip = Path(args.clip)
-            if not clip_path.exists():
-                raise FileNotFoundError(f"clip not found: {clip_path}")
+            clip_path = final_clip = clip_arg
         bar.update(1)
         bar.set_postfix_str(_STEPS[1])
         me = analyze(clip_path, weights=args.weights, device=args.device, fps=args.fps)
         me = dataclasses.replace(me, source=str(final_clip))
         bar.update(1)
         bar.set_postfix_str(_STEPS[2])
-        from curves.pipeline import build_curvesets
-
         build = build_curvesets(me, rig=args.rig)[0]
-        cs = build.curveset
         bar.update(1)
         bar.set_postfix_str(_STEPS[3])
-        from curves.io import write_curve_table_csv, write_curveset_json
-        from curves.preview import render_preview
-
-        me.save(tmp / "micro_expression.json")
-        write_curveset_json(cs, tmp / "curveset.json")
-        write_curve_table_csv(cs, tmp / "curve_table.csv")
-        render_preview(me, cs, tmp / "preview.png", targets=build.targets)
+        written = write_bundle(tmp, me, [build], with_micro_expression=True)
         if truth is not None:
-            import json
-
             (tmp / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
         bar.update(1)
-    bar.close()
-    _summary(me, cs, out, truth)
+    names = [p.name for p in written] + (["clip.avi", "truth.json"] if truth is not None else [])
+    _summary(me, build.curveset, out, truth, names)
     return 0
 
 
-def _write_demo_clip(folder: Any, seed: int) -> tuple[Any, dict[str, Any]]:
+def _write_demo_clip(folder: Path, seed: int) -> tuple[Path, dict[str, Any]]:
     """Write the synthetic demo clip as ``clip.avi``; return its path and its ground truth."""
+    # OpenCV and the synthetic face renderer are heavy: loaded only for the demo clip
     from ml.datasets.synthetic import demo_clip
     from ml.stages.video import write_video
 
@@ -114,7 +124,7 @@ def _write_demo_clip(folder: Any, seed: int) -> tuple[Any, dict[str, Any]]:
     return path, truth
 
 
-def _summary(me: Any, cs: Any, out: Any, truth: dict[str, Any] | None) -> None:
+def _summary(me: Any, cs: Any, out: Path, truth: dict[str, Any] | None, files: list[str]) -> None:
     lines = [
         f"emotion: {me.emotion} ({me.emotion_probs.get(me.emotion, 0.0):.2f})"
         + (f"   [truth: {truth['emotion']}]" if truth else ""),
@@ -127,7 +137,7 @@ def _summary(me: Any, cs: Any, out: Any, truth: dict[str, Any] | None) -> None:
         f"curves ({len(cs.curves)}, keys per curve):",
     ]
     lines += [f"  {c.name}: {c.n_keys}" for c in cs.curves]
-    lines.append(f"wrote {out}/ micro_expression.json, curveset.json, curve_table.csv, preview.png")
+    lines.append(f"wrote {out}/ {', '.join(files)}")
     print("\n".join(lines))
 
 

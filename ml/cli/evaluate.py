@@ -9,13 +9,14 @@ Writes ``report.json``, ``config.yaml`` and ``confusion.png`` like ``train``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from ml.cli.train import _print_summary, add_data_arguments, load_records
 
 __all__ = ["register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from ml.cli.train import add_data_arguments
-
     p = subparsers.add_parser(
         "evaluate",
         help="evaluate trained weights on a dataset (cross-dataset test)",
@@ -37,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from ml.cli.train import _print_summary, load_records
+    # torch, OpenCV and matplotlib load only when the command runs: `microexpr --help` stays instant
     from ml.train import evaluate_weights
     from ml.train.report import check_outputs, write_outputs
 

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from curves.atomic import atomic_directory
 from ml.cli.face_options import add_face_arguments, face_options
+from ml.rules import check_fps
 
 if TYPE_CHECKING:
     import numpy as np
@@ -166,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not 16 <= args.size <= MAX_CROP_SIZE:
         raise UserError(f"--size must be between 16 and {MAX_CROP_SIZE} pixels, got {args.size}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.overwrite:
-        raise FileExistsError(f"{out} already exists and is not empty; pass --overwrite to replace it")
+    if args.fps is not None:
+        check_fps(args.fps, what="--fps")
     opts = face_options(args)
     started = time.perf_counter()
     sheet = ContactSheet()
@@ -185,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
             max_frames=opts.max_frames,
             allow_truncated=opts.allow_truncated,
         ) as stream,
-        atomic_directory(out, overwrite=args.overwrite) as tmp,
+        atomic_directory(out, overwrite=args.overwrite, keep=[args.clip]) as tmp,
     ):
         crops_dir = tmp / "crops"
         crops_dir.mkdir()

@@ -9,9 +9,15 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 
+from curves.atomic import atomic_write_text, check_can_write
+from curves.microexpression import MicroExpression
 from ml.cli.face_options import add_face_arguments, face_options
+from ml.errors import UserError
+from ml.rules import check_fps
 
 __all__ = ["register", "run"]
 
@@ -48,14 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from curves.atomic import atomic_write_text, check_can_write
+    # torch and OpenCV load only when the command runs: `microexpr --help` stays instant
     from ml.analyze import DEFAULT_WINDOW_S, analyze, analyze_all
 
     to_stdout = args.json_out == "-"
+    if args.fps is not None:
+        check_fps(args.fps, what="--fps")
+    if args.window is not None and not (math.isfinite(args.window) and args.window > 0):
+        raise UserError(f"--window must be a positive number of seconds, got {args.window}")
     if args.json_out and not to_stdout:
-        check_can_write(args.json_out, overwrite=args.overwrite)
+        check_can_write(args.json_out, overwrite=args.overwrite)  # before the analysis, not after
     window = args.window if args.window is not None else DEFAULT_WINDOW_S
     progress = not to_stdout and sys.stderr.isatty()
     common = {
@@ -85,10 +93,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _line(me: object) -> str:
-    from curves.microexpression import MicroExpression
-
-    assert isinstance(me, MicroExpression)  # internal: always built by ml.analyze
+def _line(me: MicroExpression) -> str:
     top = sorted(me.au_probs.items(), key=lambda kv: -kv[1])[:3]
     return (
         f"{me.emotion} ({me.emotion_probs.get(me.emotion, 0.0):.2f})  onset {me.onset}  apex {me.apex}  "

@@ -5,14 +5,20 @@
 
 The folder holds ``CASME2-coding-synthetic.xlsx`` (the CASME II coding sheet's columns),
 ``CASME2_RAW_selected/subNN/EPNN_01/imgN.jpg`` frames at 200 fps, and ``synthetic_labels.json`` with the
-per-frame AU activations. The same seed writes the same bytes. The folder appears only once complete.
+per-frame AU activations. The same seed writes the same bytes. The files appear only once all are written.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-__all__ = ["parse_size", "register", "run"]
+from ml.rules import check_fps
+
+__all__ = ["MAX_CLIPS", "parse_size", "register", "run"]
+
+#: The largest dataset written in one run (CASME II has 255 clips, the composite sets about 440).
+MAX_CLIPS = 100_000
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -42,19 +48,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--size", type=parse_size, default=None, help="frame size WxH (default 320x240)")
     p.add_argument("--fps", type=float, default=200.0, help="frame rate (default 200, like CASME II)")
     p.add_argument("--no-distractors", action="store_true", help="no head motion, blinks, flicker or noise")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset folder")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that holds files: replaces this command's files, keeps all others",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
+    # OpenCV and the face renderer load only when the command runs: `microexpr --help` stays instant
     from ml.datasets.synthetic import write_dataset
 
     if args.subjects < 1 or args.clips < 1:
         raise ValueError(f"--subjects and --clips must be >= 1, got {args.subjects} and {args.clips}")
-    if args.fps <= 0:
-        raise ValueError(f"--fps must be positive, got {args.fps}")
+    if args.subjects > args.clips:
+        raise ValueError(
+            f"--subjects {args.subjects} is more than --clips {args.clips}: every subject needs at least one "
+            "clip; ask for fewer subjects or more clips"
+        )
+    if args.clips > MAX_CLIPS:
+        raise ValueError(f"--clips must be at most {MAX_CLIPS}, got {args.clips}")
+    check_fps(args.fps, what="--fps")
     out = write_dataset(
         args.out,
         subjects=args.subjects,

@@ -10,6 +10,7 @@ Writes ``report.json`` (pooled accuracy, macro-F1, UF1, UAR, AU F1, timing error
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 from typing import Any
 
@@ -84,14 +85,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def load_records(args: argparse.Namespace) -> list[Any]:
     """Open the dataset named by ``--data`` / ``--dataset`` / ``--skip-missing``."""
+    # the corpus readers pull in OpenCV and openpyxl: loaded only when a command runs, so --help is instant
     from ml.datasets import open_dataset
 
     return list(open_dataset(args.data, args.dataset, on_missing="skip" if args.skip_missing else "error"))
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # torch, OpenCV and matplotlib load only when the command runs: `microexpr --help` stays instant
     from ml.train import dist, load_config, merge_overrides, run_protocol
     from ml.train.report import check_outputs, write_outputs
 

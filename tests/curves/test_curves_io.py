@@ -13,7 +13,6 @@ from curves.io import (
     live_link_csv,
     read_openface_csv,
     write_curve_table_csv,
-    write_curveset_json,
     write_live_link_csv,
 )
 from curves.pipeline import detect_format, load_tracks
@@ -154,7 +153,7 @@ def test_live_link_face_csv():
 def test_writers_are_atomic_and_refuse_to_overwrite(tmp_path):
     cs = _cs()
     for writer, name in (
-        (write_curveset_json, "a.json"),
+        (lambda cs, path, overwrite=False: cs.save(path, overwrite=overwrite), "a.json"),
         (write_curve_table_csv, "a.csv"),
         (write_live_link_csv, "llf.csv"),
     ):

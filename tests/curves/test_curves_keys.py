@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from curves.keys import curve_keys, remove_redundant_auto_tangent_keys, select_keys
+from curves.keys import remove_redundant_auto_tangent_keys, select_keys
 from curves.richcurve import evaluate
 from curves.spline import smooth_track
 
@@ -74,12 +74,12 @@ def test_bad_arguments():
         select_keys(np.array([0.0, np.nan, 0.0]), 30.0)
 
 
-def test_curve_keys_reports_errors():
+def test_selection_reports_its_replay_errors():
     y = _random_track(np.random.default_rng(7), 90, 60.0)
-    ck = curve_keys("jawOpen", y, 60.0, source_aus=("AU26",), mapping_rows=("AU26_jawOpen",))
-    assert ck.interp == "RCIM_Cubic" and ck.tangent == "RCTM_Auto"
-    assert 0.0 <= ck.max_error <= 0.01 and 0.0 <= ck.rms_error <= ck.max_error
-    assert ck.source_aus == ("AU26",)
+    sel = select_keys(y, 60.0)
+    replay = evaluate(sel.times, sel.values, np.arange(90) / 60.0)
+    assert sel.max_error == pytest.approx(np.abs(replay - y).max(), abs=1e-12)
+    assert 0.0 <= sel.max_error <= 0.01 and 0.0 <= sel.rms_error <= sel.max_error
 
 
 def test_remove_redundant_keys_by_hand():

@@ -81,7 +81,7 @@ def test_cli_writes_everything(tmp_path, capsys):
         ]
     )
     assert code == 0
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == ["curve_table.csv", "curveset.json", "live_link_face.csv", "preview.png", "summary.json"]
     assert (out / "preview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     cs = CurveSet.load(out / "curveset.json")
@@ -93,7 +93,7 @@ def test_cli_writes_everything(tmp_path, capsys):
         main(["curves", str(tracks), "--out", str(out), "--overwrite", "--variants", "2", "--no-preview"])
         == 0
     )
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "curve_table_v00.csv",
         "curve_table_v01.csv",
         "curveset_v00.json",

@@ -6,8 +6,19 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
-from ml.checkpoint import load_checkpoint, load_weights_into, read_sidecar, save_checkpoint
+from ml.analyze import default_weights_path
+from ml.checkpoint import (
+    MAX_MEMBERS,
+    embed_facts,
+    embedded_facts,
+    load_checkpoint,
+    load_weights_into,
+    read_sidecar,
+    save_checkpoint,
+)
 from ml.errors import CheckpointError
 from ml.models import create_model
 
@@ -137,8 +148,11 @@ def test_missing_files(tmp_path):
         load_checkpoint(tmp_path / "nothing.safetensors")
     path = save_checkpoint(_model(), tmp_path / "w")
     (tmp_path / "w.json").unlink()
-    with pytest.raises(CheckpointError, match=r"w\.json.*sidecar not found"):
-        load_checkpoint(path)
+    assert load_checkpoint(path).cfg.au_names == AUS3  # the weights carry their own record
+    legacy = _legacy(tmp_path, "old")
+    (tmp_path / "old.json").unlink()
+    with pytest.raises(CheckpointError, match=r"old\.json.*sidecar not found"):
+        load_checkpoint(legacy)
     truncated = tmp_path / "t.safetensors"
     truncated.write_bytes(b"\x10\x00")
     with pytest.raises(CheckpointError, match="not a safetensors"):
@@ -155,12 +169,123 @@ def test_bare_weights_load_without_sidecar(tmp_path):
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
-    import ml.checkpoint
-
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ml.checkpoint, "save_file", broken)
+    monkeypatch.setattr("ml.checkpoint.save_file", broken)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(_model(), tmp_path / "w")
     assert list(tmp_path.iterdir()) == []
+
+
+def _legacy(tmp_path, name="legacy"):
+    """A checkpoint as written before the facts went into the safetensors header: tensors and sidecar only."""
+    path = save_checkpoint(_model(), tmp_path / name)
+    save_file(load_file(str(path)), str(path), metadata={"format": "pt"})
+    assert embedded_facts(path) is None
+    return path
+
+
+def _edit_sidecar(path, **changes):
+    side = path.with_suffix(".json")
+    data = json.loads(side.read_text())
+    data.update(changes)
+    side.write_text(json.dumps(data))
+
+
+def test_the_weights_file_records_what_it_depends_on(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    with safe_open(str(path), framework="pt") as fh:
+        record = json.loads(fh.metadata()["microexpr"])
+    assert record["au_names"] == list(AUS3) and record["model"] == "au_gcn"
+    assert record["input_size"] == [3, 16, 112, 112] and record["format_version"] == 1
+    side = read_sidecar(path)
+    assert all(side[k] == v for k, v in record.items())  # the sidecar is a readable copy
+
+
+def test_a_sidecar_that_disagrees_with_the_weights_is_refused_by_name(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    _edit_sidecar(path, au_names=list(reversed(AUS3)))
+    with pytest.raises(CheckpointError, match=r"w\.json: its au_names \['AU4', 'AU2', 'AU1'\] disagrees"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="does not belong to these weights"):
+        load_weights_into(_model(), path)
+    # a sidecar copied from other weights
+    other = save_checkpoint(
+        create_model("au_gcn", width=0.125, au_names=("AU1", "AU2", "AU12")), tmp_path / "o"
+    )
+    (tmp_path / "w.json").write_text(other.with_suffix(".json").read_text())
+    with pytest.raises(CheckpointError, match=r"its cfg .* disagrees"):
+        load_checkpoint(path)
+
+
+def test_legacy_weights_load_with_their_sidecar(tmp_path):
+    path = _legacy(tmp_path)
+    model = load_checkpoint(path)
+    assert model.cfg.au_names == AUS3
+    x = torch.randn(1, 3, 8, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(model(x)["au_logits"], _model()(x)["au_logits"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"members": 100000}, f"'members' must be a positive integer, at most {MAX_MEMBERS}, not 100000"),
+        ({"members": True}, "'members' must be a positive integer"),
+        ({"cfg": ["au_gcn"]}, "'cfg' must be an object of model settings, not list"),
+        ({"format_version": "one"}, "format_version must be a whole number, not 'one'"),
+        ({"format_version": 99}, "newer than this software reads"),
+        ({"au_names": "AU1"}, "'au_names' must be a list of names"),
+        ({"format": "other"}, "not a MicroExprAnim checkpoint sidecar"),
+    ],
+)
+def test_bad_sidecar_values_are_refused_before_any_allocation(tmp_path, changes, match):
+    path = _legacy(tmp_path)
+    _edit_sidecar(path, **changes)
+    with pytest.raises(CheckpointError, match=match):
+        load_checkpoint(path)
+
+
+def test_a_config_that_does_not_fit_the_weights_is_refused_before_building(tmp_path, monkeypatch):
+    path = _legacy(tmp_path)
+    side = json.loads(path.with_suffix(".json").read_text())
+    side["cfg"]["options"]["width"] = 8.0  # would allocate a model hundreds of times larger
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with pytest.raises(CheckpointError, match=r"legacy\.safetensors: weights do not fit model 'au_gcn'"):
+        load_checkpoint(path)
+    side["cfg"]["image_size"] = 20000
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with pytest.raises(CheckpointError, match="cfg image_size must be a whole number between 8 and 1024"):
+        load_checkpoint(path)
+
+
+def test_a_truncated_weights_file_is_a_checkpoint_error(tmp_path):
+    path = save_checkpoint(_model(), tmp_path / "w")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"w\.safetensors"):
+        load_checkpoint(path)
+
+
+def test_embedding_the_facts_keeps_the_tensors_bit_identical(tmp_path):
+    path = _legacy(tmp_path)
+    before = load_file(str(path))
+    embed_facts(path)
+    after = load_file(str(path))
+    assert before.keys() == after.keys()
+    for key, tensor in before.items():
+        assert (
+            tensor.dtype == after[key].dtype and tensor.numpy().tobytes() == after[key].numpy().tobytes()
+        ), key
+    assert embedded_facts(path)["au_names"] == list(AUS3)
+    # now the weights themselves refuse a sidecar edited afterwards
+    _edit_sidecar(path, au_names=list(reversed(AUS3)))
+    with pytest.raises(CheckpointError, match="disagrees"):
+        load_checkpoint(path)
+
+
+def test_shipped_weights_load_and_keep_their_labels():
+    model = load_checkpoint(default_weights_path())
+    side = read_sidecar(default_weights_path())
+    assert list(model.cfg.au_names) == side["au_names"] and side["au_names"][:3] == ["AU1", "AU2", "AU4"]
