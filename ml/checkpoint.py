@@ -128,14 +128,16 @@ def _refuse_unsafe(path: Path) -> None:
         raise CheckpointError(f"{path}: weights file not found; pass the .safetensors file of a checkpoint")
     with path.open("rb") as fh:
         head = fh.read(9)
+    # A safetensors file: an 8-byte little-endian header length, then the JSON header.
+    header_len = int.from_bytes(head[:8], "little") if len(head) >= 8 else 0
+    if len(head) == 9 and head[8:9] == b"{" and 0 < header_len <= path.stat().st_size:
+        return
     if head[:1] == b"\x80" or head[:2] == b"PK":
         raise CheckpointError(
             f"{path}: this file is a pickle / zip PyTorch checkpoint despite its name; refusing to unpickle "
             f"it. {_CONVERT_HINT}"
         )
-    header_len = int.from_bytes(head[:8], "little") if len(head) >= 8 else 0
-    if len(head) < 9 or head[8:9] != b"{" or header_len <= 0 or header_len > path.stat().st_size:
-        raise CheckpointError(f"{path}: not a safetensors file (bad header); the file may be truncated")
+    raise CheckpointError(f"{path}: not a safetensors file (bad header); the file may be truncated")
 
 
 def _bad(where: Path, what: str) -> CheckpointError:

@@ -10,8 +10,8 @@ Writes ``report.json`` (pooled accuracy, macro-F1, UF1, UAR, AU F1, timing error
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["add_data_arguments", "load_records", "register", "run"]

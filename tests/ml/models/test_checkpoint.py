@@ -289,3 +289,17 @@ def test_shipped_weights_load_and_keep_their_labels():
     model = load_checkpoint(default_weights_path())
     side = read_sidecar(default_weights_path())
     assert list(model.cfg.au_names) == side["au_names"] and side["au_names"][:3] == ["AU1", "AU2", "AU4"]
+
+
+@pytest.mark.parametrize("low_byte", [0x80, 0x50])
+def test_a_header_length_that_looks_like_a_pickle_is_still_safetensors(tmp_path, low_byte):
+    """A safetensors header whose length starts with the pickle (0x80) or zip ("PK") byte is not a pickle."""
+    from ml.checkpoint import _refuse_unsafe
+
+    header = b"{" + b" " * 8 + b"}"
+    length = low_byte + 256 * (0x4B if low_byte == 0x50 else 0)
+    header = header.ljust(length, b" ")
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(length.to_bytes(8, "little") + header)
+    assert path.read_bytes()[:1] == bytes([low_byte])
+    _refuse_unsafe(path)  # no error
