@@ -319,6 +319,10 @@ def parse_rig_csv(text: str, source: str = "<string>") -> RigTable:
     return parse_rig_records(records, source, lines=[n for n, _ in lines[1:]])
 
 
+#: A rig table has a row per curve and AU: hundreds of rows, never megabytes.
+MAX_RIG_TABLE_BYTES = 16_000_000
+
+
 def load_rig_table(name_or_path: str | os.PathLike[str] | RigTable) -> RigTable:
     """Load ``"metahuman"``, ``"arkit"`` or a DataTable CSV file; a :class:`RigTable` is returned as is
     (a table already parsed, e.g. from an Unreal DataTable by :func:`parse_rig_records`).
@@ -338,7 +342,15 @@ def load_rig_table(name_or_path: str | os.PathLike[str] | RigTable) -> RigTable:
             raise ValueError(f"unknown rig {text!r}; use {' or '.join(RIG_NAMES)}, or the path of a rig CSV")
     if not path.is_file():
         raise FileNotFoundError(f"rig table not found: {path}")
-    return parse_rig_csv(path.read_text(encoding="utf-8"), str(path))
+    if path.stat().st_size > MAX_RIG_TABLE_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_RIG_TABLE_BYTES // 1_000_000} MB; not a rig table CSV")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the rig table as a UTF-8 CSV"
+        ) from None
+    return parse_rig_csv(text, str(path))
 
 
 def rig_table_to_csv(table: RigTable) -> str:
