@@ -11,12 +11,17 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curves.atomic import atomic_directory
 from curves.errors import CurvesError
+from curves.microexpression import MicroExpression
 from curves.rules import check_fps, check_intensity
+
+if TYPE_CHECKING:  # scipy-heavy: only for the type
+    from curves.pipeline import CurveBuild
 
 __all__ = ["register", "run"]
 
@@ -56,6 +61,13 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         help="text file with the skeleton's curve names, one per line (others are skipped)",
+    )
+    p.add_argument(
+        "--event",
+        default="auto",
+        help="what becomes curves: take (the whole take), strongest, all (one bundle per event, in "
+        "event_NN_EMOTION/ folders), an event number (1 = strongest), or auto (default: the whole take up to "
+        "5 s or with one event, else every event)",
     )
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
     p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
@@ -106,37 +118,51 @@ def _check_options(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Do the work; returns the exit code."""
     # scipy (fitting) and matplotlib (previews) load only when the command runs: `--help` stays instant
-    from curves.bundle import bundle_summary, write_bundle
+    from curves.bundle import write_bundle
+    from curves.pieces import choose_pieces, parse_choice
     from curves.pipeline import build_curvesets, load_tracks
 
     _check_options(args)
+    choice = parse_choice(args.event)
     skeleton = _skeleton(args.skeleton_curves)
     inputs = [p for p in (args.tracks, args.emotion_profiles, args.skeleton_curves) if p is not None]
     if str(args.rig) not in ("metahuman", "arkit"):
         inputs.append(Path(args.rig))
     with atomic_directory(args.out, overwrite=args.overwrite, keep=inputs) as tmp:
-        me = load_tracks(args.tracks, fps=args.fps)
-        builds = build_curvesets(
-            me,
-            rig=str(args.rig),
-            emotion=args.emotion,
-            intensity=None if args.random_intensity else args.intensity,
-            variants=args.variants,
-            seed=args.seed,
-            tolerance=args.tolerance,
-            smoothing=args.smoothing,
-            profiles=args.emotion_profiles,
-            skeleton_curves=skeleton,
-            strict=args.strict,
-        )
-        write_bundle(tmp, me, builds, preview=not args.no_preview)
+        pieces = choose_pieces(load_tracks(args.tracks, fps=args.fps), choice)
+        for label, me in pieces:
+            builds = build_curvesets(
+                me,
+                rig=str(args.rig),
+                emotion=args.emotion,
+                intensity=None if args.random_intensity else args.intensity,
+                variants=args.variants,
+                seed=args.seed,
+                tolerance=args.tolerance,
+                smoothing=args.smoothing,
+                profiles=args.emotion_profiles,
+                skeleton_curves=skeleton,
+                strict=args.strict,
+            )
+            folder = tmp if len(pieces) == 1 else tmp / label
+            folder.mkdir(exist_ok=True)
+            write_bundle(folder, me, builds, preview=not args.no_preview)
+            _report(label if len(pieces) > 1 else "", me, builds)
+    sys.stdout.write(f"wrote {args.out}\n")
+    return 0
+
+
+def _report(label: str, me: MicroExpression, builds: Sequence[CurveBuild]) -> None:
+    from curves.bundle import bundle_summary
+
+    if label:
+        window = me.extra.get("window", [0, me.n_frames])
+        sys.stdout.write(f"{label}: frames {window[0]}-{window[1] - 1} of the take, {me.emotion}\n")
     for s in bundle_summary(builds):
         v = s["variant"]
         sys.stdout.write(
-            f"variant {v['index']}: {s['curves']} curves, {s['keys']} keys for {s['frames']} frames, "
-            f"max replay error {s['max_error']:.4f}, intensity {v['intensity']:.2f}\n"
+            f"{'  ' if label else ''}variant {v['index']}: {s['curves']} curves, {s['keys']} keys for "
+            f"{s['frames']} frames, max replay error {s['max_error']:.4f}, intensity {v['intensity']:.2f}\n"
         )
         if s["skipped_aus"] or s["skipped_curves"]:
             sys.stdout.write(f"  skipped AUs {s['skipped_aus']}, skipped curves {s['skipped_curves']}\n")
-    sys.stdout.write(f"wrote {args.out}\n")
-    return 0

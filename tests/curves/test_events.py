@@ -88,3 +88,27 @@ def test_the_older_list_of_detections_reads_as_one_take():
     assert [e.emotion for e in take.events] == ["happiness", "anger"]  # strongest first
     assert (take.onset, take.apex, take.offset) == (10, 15, 20)
     assert take.events[1].kind == "macro" and take.events[0].aus == ("AU12",)
+
+
+def test_curves_command_makes_one_bundle_per_event_of_a_long_take(tmp_path, capsys):
+    from ml.cli.main import main
+
+    act = np.zeros((300, 2))  # 10 s at 30 fps: longer than a clip of one expression
+    act[30:41, 0] = 0.6
+    act[200:231, 1] = 0.4
+    events = (
+        ExpressionEvent(30, 35, 40, 0.6, 11 / 30, "micro", ("AU12",), "happiness", {"happiness": 1.0}),
+        ExpressionEvent(200, 215, 230, 0.4, 31 / 30, "macro", ("AU4",), "anger", {"anger": 1.0}),
+    )
+    me = MicroExpression(30.0, 30, 35, 40, {"happiness": 1.0}, ("AU12", "AU4"), act, events=events)
+    tracks = me.save(tmp_path / "take.json")
+    out = tmp_path / "out"
+    assert main(["curves", str(tracks), "--out", str(out), "--no-preview"]) == 0
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert folders == ["event_01_happiness", "event_02_anger"]
+    assert "event_02_anger: frames 196-234 of the take" in capsys.readouterr().out  # 4 frames (0.15 s) of padding
+    whole = tmp_path / "whole"
+    assert main(["curves", str(tracks), "--out", str(whole), "--event", "take", "--no-preview"]) == 0
+    assert (whole / "curveset.json").is_file()
+    assert main(["curves", str(tracks), "--out", str(tmp_path / "x"), "--event", "3"]) == 2
+    assert "event 3 does not exist" in capsys.readouterr().err
