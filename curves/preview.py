@@ -3,7 +3,8 @@
 The top panel shows the take's AU tracks (and, when known, the true ones dashed in the same colour) with
 its events shaded. Each curve panel shows the driving AU tracks (thin, faded), the target curve after
 smoothing, emotion and rig mapping (dashed), the curve Unreal will evaluate from the chosen keys (solid)
-and the keys themselves (dots), with the onset/apex/offset frames marked. Rendered with matplotlib's Agg canvas (no display).
+and the keys themselves (dots), with the onset/apex/offset frames marked. Rendered with matplotlib's
+Agg canvas (no display).
 """
 
 from __future__ import annotations
