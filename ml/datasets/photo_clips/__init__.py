@@ -12,7 +12,14 @@ blinks, head motion and lighting; :mod:`.render` draws frames and writes a video
 
 from ml.datasets.photo_clips.actions import MOTIONS, TRUTH_AUS, displacement, face_frame
 from ml.datasets.photo_clips.photos import PHOTOS, NeutralFace, load_photo, measure_neutral, photo_names
-from ml.datasets.photo_clips.render import ClipTruth, RenderedClip, clip_truth, iter_frames, render_clip, write_clip
+from ml.datasets.photo_clips.render import (
+    ClipTruth,
+    RenderedClip,
+    clip_truth,
+    iter_frames,
+    render_clip,
+    write_clip,
+)
 from ml.datasets.photo_clips.scenarios import (
     EMOTION_PROTOTYPES,
     FAMILIES,

@@ -69,25 +69,29 @@ class Close:
 Motion = Pull | Close
 
 # Subject's right -> left counterparts of every landmark the table uses.
-MIRROR: dict[int, int] = dict(
-    zip(
-        (70, 63, 105, 66, 107, 46, 53, 52, 65, 55)  # brow
-        + (246, 161, 160, 159, 158, 157, 173, 33, 133)  # upper lid margin, corners
-        + (7, 163, 144, 145, 153, 154, 155)  # lower lid margin
-        + (247, 30, 29, 27, 28, 56, 190)  # lid crease
-        + (50, 101, 36, 205, 187, 123, 116, 117, 118, 119, 100)  # cheek
-        + (61, 78, 185, 40, 39, 37, 191, 80, 81, 82, 146, 91, 181, 84, 95, 88, 178, 87)  # lips
-        + (48, 64, 98, 129, 49, 102, 203, 206, 216, 92),  # nose wing, nasolabial fold
-        (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
-        + (466, 388, 387, 386, 385, 384, 398, 263, 362)
-        + (249, 390, 373, 374, 380, 381, 382)
-        + (467, 260, 259, 257, 258, 286, 414)
-        + (280, 330, 266, 425, 411, 352, 345, 346, 347, 348, 329)
-        + (291, 308, 409, 270, 269, 267, 415, 310, 311, 312, 375, 321, 405, 314, 324, 318, 402, 317)
-        + (278, 294, 327, 358, 279, 331, 423, 426, 436, 322),
-        strict=True,
-    )
+_RIGHT_LEFT: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((70, 63, 105, 66, 107, 46, 53, 52, 65, 55), (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)),  # brow
+    (
+        (246, 161, 160, 159, 158, 157, 173, 33, 133),
+        (466, 388, 387, 386, 385, 384, 398, 263, 362),
+    ),  # upper lid
+    ((7, 163, 144, 145, 153, 154, 155), (249, 390, 373, 374, 380, 381, 382)),  # lower lid margin
+    ((247, 30, 29, 27, 28, 56, 190), (467, 260, 259, 257, 258, 286, 414)),  # lid crease
+    (
+        (50, 101, 36, 205, 187, 123, 116, 117, 118, 119, 100),
+        (280, 330, 266, 425, 411, 352, 345, 346, 347, 348, 329),
+    ),
+    ((61, 78, 185, 40, 39, 37, 191, 80, 81), (291, 308, 409, 270, 269, 267, 415, 310, 311)),  # lips
+    ((82, 146, 91, 181, 84, 95, 88, 178, 87), (312, 375, 321, 405, 314, 324, 318, 402, 317)),  # lips
+    (
+        (48, 64, 98, 129, 49, 102, 203, 206, 216, 92),
+        (278, 294, 327, 358, 279, 331, 423, 426, 436, 322),
+    ),  # nose
 )
+# Subject's right -> left counterparts of every landmark the table uses.
+MIRROR: dict[int, int] = {
+    r: left for rights, lefts in _RIGHT_LEFT for r, left in zip(rights, lefts, strict=True)
+}
 
 INNER_BROW = (107, 66, 55, 65)
 MID_BROW = (105, 52)
@@ -175,9 +179,7 @@ _BOTH: dict[str, tuple[Motion, ...]] = {
         Pull(LOWER_LIP_OUTER + LOWER_LIP_INNER, (0.0, 0.05), 0.06, "below_mouth"),
         Pull(UPPER_LIP_INNER + UPPER_LIP_OUTER[1:-1], (0.0, -0.015), 0.05, "above_mouth"),
     ),
-    "AU26": (
-        Pull(LOWER_LIP_OUTER + LOWER_LIP_INNER + CHIN + JAW, (0.0, 0.16), 0.25, "below_mouth"),
-    ),
+    "AU26": (Pull(LOWER_LIP_OUTER + LOWER_LIP_INNER + CHIN + JAW, (0.0, 0.16), 0.25, "below_mouth"),),
     "AU45": (Close(UPPER_LID, LOWER_LID, 1.0), Close(LID_CREASE, LOWER_LID, 0.5)),
 }
 
@@ -187,9 +189,9 @@ def _both_sides(motions: tuple[Motion, ...]) -> tuple[Motion, ...]:
     mirrored: list[Motion] = []
     for motion in motions:
         twin = _mirror_motion(motion)
-        if isinstance(motion, Pull) and isinstance(twin, Pull):
-            if set(twin.anchors) == set(motion.anchors) and motion.vector[0] == 0.0:
-                continue  # already symmetric about the midline
+        symmetric = isinstance(motion, Pull) and isinstance(twin, Pull) and motion.vector[0] == 0.0
+        if symmetric and set(twin.anchors) == set(motion.anchors):  # type: ignore[union-attr]
+            continue  # already symmetric about the midline
         mirrored.append(twin)
     return motions + tuple(mirrored)
 
@@ -232,7 +234,9 @@ class FaceFrame:
     zones: dict[str, np.ndarray]  # zone name -> (478,) bool
 
 
-def _midway(points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], ends: tuple[int, int]):
+def _midway(
+    points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], ends: tuple[int, int]
+) -> np.ndarray:
     """(x, y) samples of the curve midway between two contours, sorted by x, with the end points."""
     mids = (points[list(upper)] + points[list(lower)]) / 2.0
     curve = np.concatenate([mids, points[list(ends)]])

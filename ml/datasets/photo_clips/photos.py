@@ -3,10 +3,10 @@
 Photographs are loaded from the package that ships them at run time; none is copied into this
 repository. ``development`` faces are for tuning, ``held_out`` faces only for the reported figures.
 
-| name           | package      | what                                   | licence                   | role        |
-|----------------|--------------|----------------------------------------|---------------------------|-------------|
-| astronaut      | scikit-image | Eileen Collins, NASA portrait (512x512)| public domain (NASA)      | development |
-| grace_hopper   | matplotlib   | Grace Hopper, US Navy portrait (512x600)| public domain (US Navy)  | held_out    |
+| name         | package      | what                                  | licence                 | role        |
+|--------------|--------------|---------------------------------------|-------------------------|-------------|
+| astronaut    | scikit-image | Eileen Collins, NASA portrait, 512x512| public domain (NASA)    | development |
+| grace_hopper | matplotlib   | Grace Hopper, US Navy portrait, 512x600| public domain (US Navy)| held_out    |
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from ml.stages.landmarks import FaceLandmarks, Landmarker
@@ -47,10 +48,13 @@ def _astronaut() -> np.ndarray:
 
 
 def _grace_hopper() -> np.ndarray:
-    from matplotlib import cbook, image  # matplotlib is a runtime dependency, but slow to import
+    from matplotlib import cbook  # matplotlib is a runtime dependency, but slow to import
 
-    with cbook.get_sample_data("grace_hopper.jpg") as handle:
-        return np.ascontiguousarray(image.imread(handle, format="jpg")[..., :3]).astype(np.uint8)
+    path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise OSError(f"Could not read the Grace Hopper photograph at {path}; reinstall matplotlib")
+    return np.ascontiguousarray(bgr[..., ::-1])
 
 
 PHOTOS: dict[str, PhotoSource] = {

@@ -75,7 +75,10 @@ class ClipTruth:
                 name: np.round(self.pose[:, j], 5).tolist()
                 for j, name in enumerate(("yaw_deg", "pitch_deg", "roll_deg", "tx_px", "ty_px"))
             },
-            "lighting": {"gain": np.round(self.gain, 5).tolist(), "offset": np.round(self.offset, 4).tolist()},
+            "lighting": {
+                "gain": np.round(self.gain, 5).tolist(),
+                "offset": np.round(self.offset, 4).tolist(),
+            },
             "events": self.events,
             "blinks": self.blinks,
         }
@@ -193,7 +196,9 @@ def write_clip(
     video = folder / video_name
     truth_path = folder / "truth.json"
     if video.suffix not in VIDEO_CODECS:
-        raise ValueError(f"Unsupported video type {video.suffix!r} for {video}; use one of {sorted(VIDEO_CODECS)}")
+        raise ValueError(
+            f"Unsupported video type {video.suffix!r} for {video}; use one of {sorted(VIDEO_CODECS)}"
+        )
     if not overwrite:
         existing = [str(p) for p in (video, truth_path) if p.exists()]
         if existing:
@@ -204,7 +209,9 @@ def write_clip(
     height, width = face.rgb.shape[:2]
 
     def write_video(path: Path) -> None:
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*VIDEO_CODECS[video.suffix]), fps, (width, height))
+        writer = cv2.VideoWriter(
+            str(path), cv2.VideoWriter.fourcc(*VIDEO_CODECS[video.suffix]), fps, (width, height)
+        )
         if not writer.isOpened():
             raise OSError(f"OpenCV could not open a {video.suffix} writer for {video}")
         try:

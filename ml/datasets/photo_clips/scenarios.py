@@ -33,6 +33,14 @@ import numpy as np
 from ml.datasets.photo_clips.actions import MOTIONS, SIDED_AUS, TRUTH_AUS, drive_units
 
 Family = Literal["micro", "macro"]
+#: Slow head drift amplitude ranges: yaw, pitch, roll in degrees, translation in IOD (period 3-6 s).
+DRIFT_RANGES = {
+    "yaw": (0.5, 1.5),
+    "pitch": (0.3, 1.0),
+    "roll": (0.3, 1.5),
+    "tx": (0.01, 0.05),
+    "ty": (0.01, 0.04),
+}
 FAMILIES: tuple[str, ...] = ("micro", "macro")
 HELD_OUT_SEED_START = 1000
 MICRO_MAX_S = 0.5
@@ -193,9 +201,7 @@ def frame_times(scenario: Scenario, fps: float) -> np.ndarray:
 
 def _weights(rng: np.random.Generator, emotion: str) -> dict[str, float]:
     """The emotion's prototype with each weight varied by up to 15 %, capped at 1."""
-    return {
-        au: float(min(1.0, w * rng.uniform(0.85, 1.15))) for au, w in EMOTION_PROTOTYPES[emotion].items()
-    }
+    return {au: float(min(1.0, w * rng.uniform(0.85, 1.15))) for au, w in EMOTION_PROTOTYPES[emotion].items()}
 
 
 def _single(rng: np.random.Generator, start: float, duration: float) -> Envelope:
@@ -254,7 +260,11 @@ def _plan(rng: np.random.Generator, family: str, duration_s: float) -> list[tupl
     if family == "macro":
         if long_clip:
             items = [("hold", float(rng.uniform(1.5, 2.5))), ("blink", 0.3)]
-            items += [("double", float(rng.uniform(1.0, 1.4))), turn, ("asymmetric", float(rng.uniform(0.6, 1.2)))]
+            items += [
+                ("double", float(rng.uniform(1.0, 1.4))),
+                turn,
+                ("asymmetric", float(rng.uniform(0.6, 1.2))),
+            ]
             return [*items, ("blink", 0.3), ("single", float(rng.uniform(0.6, 1.0)))]
         items = [("hold", float(rng.uniform(0.6, 0.8))), ("double", float(rng.uniform(0.55, 0.7)))]
         return [*items, ("blink", 0.3), ("asymmetric", float(rng.uniform(0.5, 0.6))), turn]
@@ -294,11 +304,12 @@ def make_scenario(seed: int, family: str = "micro", duration_s: float = 8.0) -> 
             events.append(ScriptedEvent(emotion, _weights(rng, emotion), float(amplitude), envelope, kind))
         clock = start + length
     drift = {
-        "yaw": (float(rng.uniform(0.5, 1.5)), float(rng.uniform(3.0, 6.0)), float(rng.uniform(0, 2 * math.pi))),
-        "pitch": (float(rng.uniform(0.3, 1.0)), float(rng.uniform(3.0, 6.0)), float(rng.uniform(0, 2 * math.pi))),
-        "roll": (float(rng.uniform(0.3, 1.5)), float(rng.uniform(3.0, 6.0)), float(rng.uniform(0, 2 * math.pi))),
-        "tx": (float(rng.uniform(0.01, 0.05)), float(rng.uniform(3.0, 6.0)), float(rng.uniform(0, 2 * math.pi))),
-        "ty": (float(rng.uniform(0.01, 0.04)), float(rng.uniform(3.0, 6.0)), float(rng.uniform(0, 2 * math.pi))),
+        name: (
+            float(rng.uniform(low, high)),
+            float(rng.uniform(3.0, 6.0)),
+            float(rng.uniform(0, 2 * math.pi)),
+        )
+        for name, (low, high) in DRIFT_RANGES.items()
     }
     return Scenario(
         seed=seed,
@@ -312,4 +323,3 @@ def make_scenario(seed: int, family: str = "micro", duration_s: float = 8.0) -> 
         offset=(float(rng.uniform(-8, 8)), float(rng.uniform(-12, 12))),
         noise_sigma=float(rng.uniform(1.0, 2.0)),
     )
-

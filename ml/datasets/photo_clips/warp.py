@@ -59,7 +59,9 @@ def backward_map(
     u = (r[:, 0] * e2[:, 1] - e2[:, 0] * r[:, 1]) / det
     v = (e1[:, 0] * r[:, 1] - r[:, 0] * e1[:, 1]) / det
     corners = src[tri.simplices[s]]
-    sampled[inside] = u[:, None] * corners[:, 0] + v[:, None] * corners[:, 1] + (1 - u - v)[:, None] * corners[:, 2]
+    sampled[inside] = (
+        u[:, None] * corners[:, 0] + v[:, None] * corners[:, 1] + (1 - u - v)[:, None] * corners[:, 2]
+    )
     coarse = sampled.reshape(rows, cols, 2).astype(np.float32)
     # bilinear upsampling of the coarse map onto every pixel (grid point k sits at pixel k * step)
     ux, uy = np.meshgrid(
