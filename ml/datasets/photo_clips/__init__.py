@@ -17,6 +17,7 @@ from ml.datasets.photo_clips.render import (
     RenderedClip,
     clip_truth,
     iter_frames,
+    pose_expression,
     render_clip,
     write_clip,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "make_scenario",
     "measure_neutral",
     "photo_names",
+    "pose_expression",
     "render_clip",
     "write_clip",
 ]

@@ -3,10 +3,10 @@
 Photographs are loaded from the package that ships them at run time; none is copied into this
 repository. ``development`` faces are for tuning, ``held_out`` faces only for the reported figures.
 
-| name         | package      | what                                  | licence                 | role        |
-|--------------|--------------|---------------------------------------|-------------------------|-------------|
-| astronaut    | scikit-image | Eileen Collins, NASA portrait, 512x512| public domain (NASA)    | development |
-| grace_hopper | matplotlib   | Grace Hopper, US Navy portrait, 512x600| public domain (US Navy)| held_out    |
+| name         | package      | what                             | licence                 | role        |
+|--------------|--------------|----------------------------------|-------------------------|-------------|
+| astronaut    | scikit-image | Eileen Collins, NASA, 512x512    | public domain (NASA)    | development |
+| grace_hopper | matplotlib   | Grace Hopper, US Navy, 512x600   | public domain (US Navy) | held_out    |
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ml.datasets.photo_clips.actions import TRUTH_AUS, displacement, face_frame
+from ml.datasets.photo_clips.actions import TRUTH_AUS, FaceFrame, displacement, drive_units, face_frame
 from ml.datasets.photo_clips.photos import NeutralFace
 from ml.datasets.photo_clips.scenarios import (
     UNITS,
@@ -122,28 +122,51 @@ def _noise(seed: int, index: int, shape: tuple[int, ...], sigma: float) -> np.nd
     return np.random.default_rng([seed, index, 7]).standard_normal(shape, dtype=np.float32) * sigma
 
 
+def _draw(face: NeutralFace, frame: FaceFrame, units: dict[str, float], pose: np.ndarray) -> np.ndarray:
+    """The photograph with ``units`` (name -> intensity) and ``pose`` (yaw, pitch, roll deg, tx, ty px)."""
+    moved = face.points.copy()
+    moved[:, :2] += face.iod * displacement(frame, units) @ face.axes
+    centre = face.points.mean(axis=0)
+    dst = _turn(moved, centre, float(pose[0]), float(pose[1]))
+    image = warp_photo(face.rgb, face.points[MESH_LANDMARKS, :2], dst[MESH_LANDMARKS])
+    image = shade_mouth_opening(image, face.points[:, :2], dst)
+    roll, tx, ty = (float(v) for v in pose[2:5])
+    if roll != 0.0 or tx != 0.0 or ty != 0.0:
+        rigid = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -roll, 1.0)
+        rigid[:, 2] += np.array([tx, ty])
+        height, width = face.rgb.shape[:2]
+        image = cv2.warpAffine(image, rigid, (width, height), borderMode=cv2.BORDER_REFLECT)
+    return image
+
+
+def pose_expression(
+    face: NeutralFace,
+    intensities: dict[str, float],
+    *,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+    tx: float = 0.0,
+    ty: float = 0.0,
+) -> np.ndarray:
+    """One still: action intensities (``AU12``, ``AU12R``, ...) and a head pose (degrees, pixels).
+
+    No lighting change or noise; the photograph itself when everything is zero.
+    """
+    units = drive_units(intensities)
+    frame = face_frame(face.points[:, :2], face.axes, face.iod)
+    return _draw(face, frame, units, np.array([yaw, pitch, roll, tx, ty], dtype=np.float64))
+
+
 def iter_frames(face: NeutralFace, scenario: Scenario, fps: float) -> Iterator[np.ndarray]:
     """The clip's (H, W, 3) uint8 RGB frames one at a time."""
-    t = frame_times(scenario, fps)
-    units = unit_intensities(scenario, t)
-    pose = head_pose(scenario, t)
-    gain, offset = lighting(scenario, t)
+    truth = clip_truth(face, scenario, fps)
+    units = unit_intensities(scenario, frame_times(scenario, fps))
     frame = face_frame(face.points[:, :2], face.axes, face.iod)
-    centre = face.points.mean(axis=0)
-    height, width = face.rgb.shape[:2]
-    for i in range(len(t)):
+    for i in range(truth.num_frames):
         active = {unit: float(units[i, j]) for j, unit in enumerate(UNITS) if units[i, j] > 0.0}
-        moved = face.points.copy()
-        moved[:, :2] += face.iod * displacement(frame, active) @ face.axes
-        dst = _turn(moved, centre, pose[i, 0], pose[i, 1])
-        image = warp_photo(face.rgb, face.points[MESH_LANDMARKS, :2], dst[MESH_LANDMARKS])
-        image = shade_mouth_opening(image, face.points[:, :2], dst)
-        roll, tx, ty = pose[i, 2], pose[i, 3] * face.iod, pose[i, 4] * face.iod
-        if roll != 0.0 or tx != 0.0 or ty != 0.0:
-            rigid = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), -roll, 1.0)
-            rigid[:, 2] += (tx, ty)
-            image = cv2.warpAffine(image, rigid, (width, height), borderMode=cv2.BORDER_REFLECT)
-        shaded = image.astype(np.float32) * np.float32(gain[i]) + np.float32(offset[i])
+        image = _draw(face, frame, active, truth.pose[i])
+        shaded = image.astype(np.float32) * np.float32(truth.gain[i]) + np.float32(truth.offset[i])
         if scenario.noise_sigma > 0:
             shaded += _noise(scenario.seed, i, image.shape, scenario.noise_sigma)
         yield np.clip(np.round(shaded), 0, 255).astype(np.uint8)
