@@ -259,13 +259,13 @@ def _plan(rng: np.random.Generator, family: str, duration_s: float) -> list[tupl
         return items
     if family == "macro":
         if long_clip:
-            items = [("hold", float(rng.uniform(1.5, 2.5))), ("blink", 0.3)]
-            items += [
-                ("double", float(rng.uniform(1.0, 1.4))),
-                turn,
-                ("asymmetric", float(rng.uniform(0.6, 1.2))),
+            items = [
+                ("hold", float(rng.uniform(1.5, 2.2))),
+                ("blink", 0.3),
+                ("double", float(rng.uniform(0.9, 1.3))),
             ]
-            return [*items, ("blink", 0.3), ("single", float(rng.uniform(0.6, 1.0)))]
+            items += [("turn", 0.6), ("asymmetric", float(rng.uniform(0.6, 1.0))), ("blink", 0.3)]
+            return [*items, ("single", float(rng.uniform(0.6, 1.0)))]
         items = [("hold", float(rng.uniform(0.6, 0.8))), ("double", float(rng.uniform(0.55, 0.7)))]
         return [*items, ("blink", 0.3), ("asymmetric", float(rng.uniform(0.5, 0.6))), turn]
     raise ValueError(f"Unknown scenario family {family!r}; use one of: {', '.join(FAMILIES)}")
