@@ -1,9 +1,11 @@
 """Piecewise-affine warp of a photograph along its landmark mesh, and a mouth opening's shadow.
 
-The mesh is the landmarks (iris excluded) plus fixed anchors along the frame border, triangulated
-where the points are moved to (a Delaunay triangulation is valid whatever the motion). Each output
-pixel takes the colour of the point with the same barycentric coordinates in the source triangle.
-The backward map is evaluated on a grid every ``step`` pixels and interpolated bilinearly between.
+The mesh is the landmarks (iris excluded) plus fixed anchors on a ring around the face and along the
+border of the window that holds the ring, triangulated once at rest (Delaunay); the moved triangles
+are drawn smallest first, so a triangle that collapses (a lid closed onto its partner) or overlaps
+gives way to its neighbours. Each output pixel takes the colour of the point with the same barycentric
+coordinates in the triangle at rest. The backward map is evaluated on a grid every ``step`` pixels
+and interpolated bilinearly between.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ml.datasets.photo_clips.actions import LOWER_LIP_INNER, UPPER_LIP_INNER
 MESH_LANDMARKS = np.arange(468)  # the iris points (468..477) stay out of the mesh
 MOUTH_OPENING = (78, *UPPER_LIP_INNER, 308, *reversed(LOWER_LIP_INNER))
 MOUTH_SHADOW_RGB = np.array([45.0, 22.0, 24.0])
+RING_SCALE = 1.4  # fixed anchors around the face, as a multiple of the mesh's hull about its centroid
 
 
 def border_anchors(width: int, height: int, per_side: int = 8) -> np.ndarray:
@@ -39,12 +42,18 @@ def backward_map(
     Triangles are rasterised by index on the coarse grid, then each grid point's barycentric
     coordinates in its triangle carry it back to the source.
     """
-    tri = Delaunay(dst)
+    tri = Delaunay(src, qhull_options="QJ")  # the rest mesh; joggled so every point is a vertex
     cols, rows = width // step + 2, height // step + 2
     owner = np.full((rows, cols), -1, np.int32)
     corners_px = np.round(dst[tri.simplices] / step * 16).astype(np.int32)  # 4 fractional bits
-    for index, triangle in enumerate(corners_px):
-        cv2.fillConvexPoly(owner, triangle, index, lineType=cv2.LINE_8, shift=4)
+    e1 = dst[tri.simplices[:, 0]] - dst[tri.simplices[:, 2]]
+    e2 = dst[tri.simplices[:, 1]] - dst[tri.simplices[:, 2]]
+    area = np.abs(e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1])
+    # smallest first, so that a sliver (a lid closed onto its partner) never claims its larger
+    # neighbours' edge pixels
+    for index in np.argsort(area):
+        if area[index] > 1e-9:
+            cv2.fillConvexPoly(owner, corners_px[index], int(index), lineType=cv2.LINE_8, shift=4)
     gx, gy = np.meshgrid(np.arange(cols) * float(step), np.arange(rows) * float(step))
     grid = np.stack([gx, gy], axis=-1).reshape(-1, 2)
     simplex = owner.reshape(-1)
@@ -72,16 +81,40 @@ def backward_map(
     return map_x, map_y
 
 
-def warp_photo(rgb: np.ndarray, src: np.ndarray, dst: np.ndarray, step: int = 2) -> np.ndarray:
-    """The photograph with mesh points ``src`` (K, 2) moved to ``dst``; unchanged when nothing moves."""
+def fixed_ring(src: np.ndarray, scale: float = RING_SCALE) -> np.ndarray:
+    """Fixed anchors on the mesh's convex hull enlarged ``scale`` times about its centroid."""
+    centre = src.mean(axis=0)
+    hull = cv2.convexHull(src.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    return centre + scale * (hull - centre)
+
+
+def warp_photo(rgb: np.ndarray, src: np.ndarray, dst: np.ndarray, step: int = 1) -> np.ndarray:
+    """The photograph with mesh points ``src`` (K, 2) moved to ``dst``; unchanged when nothing moves.
+
+    A ring of fixed anchors around the mesh (:func:`fixed_ring`) confines the motion, so only the
+    window holding the ring is resampled.
+    """
     if np.allclose(src, dst, atol=1e-6):
         return rgb.copy()
     height, width = rgb.shape[:2]
-    anchors = border_anchors(width, height)
+    ring = fixed_ring(src)
+    extent = np.concatenate([ring, src, dst])
+    x0, y0 = np.maximum(np.floor(extent.min(axis=0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(extent.max(axis=0)).astype(int) + 3, (width, height))
+    anchors = np.concatenate([ring - (x0, y0), border_anchors(int(x1 - x0), int(y1 - y0))])
+    offset = np.array([x0, y0], dtype=np.float64)
     map_x, map_y = backward_map(
-        np.concatenate([src, anchors]), np.concatenate([dst, anchors]), width, height, step
+        np.concatenate([src - offset, anchors]),
+        np.concatenate([dst - offset, anchors]),
+        int(x1 - x0),
+        int(y1 - y0),
+        step,
     )
-    return cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = cv2.remap(
+        rgb, map_x + np.float32(x0), map_y + np.float32(y0), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
+    return out
 
 
 def _polygon_area(points: np.ndarray) -> float:
@@ -103,8 +136,15 @@ def shade_mouth_opening(rgb: np.ndarray, src_points: np.ndarray, dst_points: np.
     opened = max(0.0, 1.0 - _polygon_area(before) / area_after)
     if opened <= 0.0:
         return rgb
-    mask = np.zeros(rgb.shape[:2], np.float32)
-    cv2.fillPoly(mask, [np.round(after * 4).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=2)
-    mask = cv2.GaussianBlur(mask, (0, 0), 1.0) * (0.85 * opened)
-    out = rgb.astype(np.float32) * (1.0 - mask[..., None]) + MOUTH_SHADOW_RGB * mask[..., None]
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    height, width = rgb.shape[:2]
+    x0, y0 = np.maximum(np.floor(after.min(axis=0)).astype(int) - 4, 0)
+    x1, y1 = np.minimum(np.ceil(after.max(axis=0)).astype(int) + 5, (width, height))
+    mask = np.zeros((int(y1 - y0), int(x1 - x0)), np.float32)
+    corners = np.round((after - (x0, y0)) * 4).astype(np.int32)  # 2 fractional bits
+    cv2.fillPoly(mask, [corners], 1.0, lineType=cv2.LINE_AA, shift=2)
+    mask = cv2.GaussianBlur(mask, (0, 0), 1.0)[..., None] * np.float32(0.85 * opened)
+    window = rgb[y0:y1, x0:x1].astype(np.float32)
+    shaded = window * (1.0 - mask) + MOUTH_SHADOW_RGB.astype(np.float32) * mask
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = np.clip(np.round(shaded), 0, 255).astype(np.uint8)
+    return out
