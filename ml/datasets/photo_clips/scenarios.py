@@ -97,12 +97,12 @@ class ScriptedEvent:
     weights: dict[str, float]
     amplitude: float
     envelope: Envelope
-    shape: str  # "single", "hold", "double" or "blink"
+    shape: str  # "micro", "single", "hold", "double", "asymmetric" or "blink"
 
 
 @dataclass(frozen=True)
 class HeadTurn:
-    """Yaw (degrees) rising smoothly to ``degrees`` from ``start`` s, held, and back by ``end`` s."""
+    """A head turn with no action: yaw rising smoothly to ``degrees``, held, and back (``envelope``)."""
 
     degrees: float
     envelope: Envelope
@@ -110,7 +110,11 @@ class HeadTurn:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A seeded performance in seconds; :meth:`sample` gives its per-frame truth at a frame rate."""
+    """A seeded performance in seconds; sampled per frame at any rate by the functions below.
+
+    ``drift`` maps yaw, pitch, roll (degrees) and tx, ty (IOD) to (amplitude, period s, phase) of a
+    sine; ``gain`` and ``offset`` drift linearly from their first to their second value.
+    """
 
     seed: int
     family: str
@@ -118,8 +122,8 @@ class Scenario:
     events: tuple[ScriptedEvent, ...]
     blinks: tuple[ScriptedEvent, ...]
     head_turns: tuple[HeadTurn, ...]
-    drift: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # amplitude, period s, phase
-    gain: tuple[float, float] = (1.0, 1.0)  # at the start and the end
+    drift: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    gain: tuple[float, float] = (1.0, 1.0)
     offset: tuple[float, float] = (0.0, 0.0)
     noise_sigma: float = 1.5
 
