@@ -1,0 +1,359 @@
+"""Per-frame AU intensities and expression events on real skin with known truth.
+
+    python3 -m bench.real_faces             # dev and held-out faces, micro and macro, 30 and 200 fps
+    python3 -m bench.real_faces --fps 30    # 30 fps clips only (about a minute)
+
+Real face photographs (``ml.datasets.photo_clips``) are animated along their own landmark mesh by known
+action units and timings (micro and macro events, holds, double peaks, blinks, head drift and a head turn
+with no action, lighting drift, sensor noise) and rendered as video. Methods, side by side on the same
+frames:
+- ``measured``: ``ml.tracks.measure_au_intensities`` + ``spot_events`` (skipped when ``ml.tracks`` is
+  not installed);
+- ``blendshapes``: ``ml.tracks.blendshapes_to_aus`` (the blendshape model alone mapped to AUs), events by
+  the same ``spot_events``;
+- ``template``: today's analysis, ``ml.analyze.analyze_all`` (its per-frame activations, one event per
+  window above its threshold).
+The measured methods read stabilised 112 px crops: the landmarks are followed frame to frame
+(``FaceTracker``), and every frame is cropped by one similarity that puts frame 0's eye centres at fixed
+crop positions; landmarks are mapped into the crop by the same similarity.
+
+Scores (``ml.train.spotting``), pooled over the clips of each group (and over all of a split's clips in
+the rows of family ``all``): PCC per AU over the concatenated
+frames, averaged over the AUs whose truth varies (bilateral AUs; side columns in the per-AU table) and
+that the method reports; MAE over the same AUs; MEGC spotting F1 (IoU >= 0.5, expression events only,
+blinks excluded); mean onset/apex/offset errors (frames) of matched events; emotion UF1 of matched
+events; frames/s of the method alone (rendering and landmarks excluded, except that the template
+pipeline aligns its own crops).
+
+Development: astronaut, seeds < 1000. Held out: grace_hopper (and any other held-out photograph
+installed), seeds >= 1000; tune nothing on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ml.analyze import analyze_all, load_model
+from ml.datasets.photo_clips import (
+    HELD_OUT_SEED_START,
+    ClipTruth,
+    NeutralFace,
+    load_photo,
+    make_scenario,
+    measure_neutral,
+    photo_names,
+    render_clip,
+)
+from ml.stages.landmarks import FaceTracker, Landmarker
+from ml.stages.video import Clip
+from ml.train.spotting import (
+    Interval,
+    SpotCounts,
+    emotion_uf1,
+    intensity_scores,
+    keyframe_errors,
+    match_events,
+)
+
+try:  # the measurement is optional: the bench still compares the template pipeline without it
+    from ml.tracks import blendshapes_to_aus, measure_au_intensities, spot_events
+except ImportError:  # pragma: no cover - depends on the installation
+    measure_au_intensities = None  # type: ignore[assignment]
+
+CROP = 112
+CROP_EYES = ((0.32, 0.38), (0.68, 0.38))  # eye centres in the crop (image left, image right), fractions
+RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)
+DURATION_S = {30.0: 8.0, 200.0: 3.0}  # clip length per frame rate
+
+
+@dataclass
+class Prediction:
+    """One method's output on one clip: per-frame values of named AUs, events strongest first."""
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    events: list[Interval]
+    seconds: float
+
+
+@dataclass
+class Group:
+    """Everything pooled for one (method, split, family, fps) row."""
+
+    truth: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+    pred: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+    spots: SpotCounts = field(default_factory=SpotCounts)
+    keyframes: list[dict[str, float]] = field(default_factory=list)
+    true_emotions: list[str] = field(default_factory=list)
+    pred_emotions: list[str] = field(default_factory=list)
+    frames: int = 0
+    seconds: float = 0.0
+
+
+# -- inputs for the measured methods ---------------------------------------------------------------------
+
+
+def eye_similarity(points: np.ndarray) -> np.ndarray:
+    """2x3 map from frame pixels to the crop, putting the eye centres at ``CROP_EYES``."""
+    src = np.array([points[list(RIGHT_EYE), :2].mean(axis=0), points[list(LEFT_EYE), :2].mean(axis=0)])
+    dst = np.array(CROP_EYES) * CROP
+    s_vec, d_vec = src[1] - src[0], dst[1] - dst[0]
+    scale = np.linalg.norm(d_vec) / np.linalg.norm(s_vec)
+    angle = math.atan2(d_vec[1], d_vec[0]) - math.atan2(s_vec[1], s_vec[0])
+    rot = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    return np.column_stack([rot, dst[0] - rot @ src[0]])
+
+
+@dataclass
+class FaceInputs:
+    crops: np.ndarray
+    landmarks: np.ndarray
+    blendshapes: np.ndarray
+    pose: np.ndarray
+    present: np.ndarray
+    seconds: float
+
+
+def face_inputs(landmarker: Landmarker, frames: np.ndarray) -> FaceInputs:
+    """Crops, crop-space landmarks, blendshapes, pose and presence of every frame."""
+    start = time.perf_counter()
+    tracker = FaceTracker(landmarker, confirm_frames=1)
+    n = len(frames)
+    landmarks = np.full((n, 478, 3), np.nan)
+    blendshapes = np.full((n, 52), np.nan)
+    pose = np.full((n, 3), np.nan)
+    present = np.zeros(n, bool)
+    for i, frame in enumerate(frames):
+        found = tracker.step(frame)
+        if found is None:
+            continue
+        face = found.face
+        landmarks[i] = face.points
+        blendshapes[i] = face.blendshapes
+        pose[i] = (face.pose.yaw, face.pose.pitch, face.pose.roll)
+        present[i] = True
+    if not present.any():
+        raise RuntimeError("the landmarker found no face in a rendered clip")
+    affine = eye_similarity(landmarks[int(np.argmax(present))])
+    crops = np.stack([cv2.warpAffine(f, affine, (CROP, CROP), flags=cv2.INTER_AREA) for f in frames])
+    landmarks[..., :2] = landmarks[..., :2] @ affine[:, :2].T + affine[:, 2]
+    landmarks[..., 2] *= math.sqrt(abs(np.linalg.det(affine[:, :2])))
+    return FaceInputs(crops, landmarks, blendshapes, pose, present, time.perf_counter() - start)
+
+
+# -- methods ---------------------------------------------------------------------------------------------
+
+
+def _events_of(found: Sequence[object]) -> list[Interval]:
+    return [
+        Interval(int(e.onset), int(e.apex), int(e.offset), str(e.emotion))  # type: ignore[attr-defined]
+        for e in sorted(found, key=lambda e: -float(e.peak))  # type: ignore[attr-defined]
+    ]
+
+
+def run_measured(inputs: FaceInputs, fps: float) -> Prediction:
+    start = time.perf_counter()
+    tracks = measure_au_intensities(
+        inputs.crops, inputs.landmarks, inputs.blendshapes, inputs.pose, inputs.present, fps
+    )
+    events = spot_events(tracks, fps, inputs.present)
+    return Prediction(tracks.names, tracks.values, _events_of(events), time.perf_counter() - start)
+
+
+def run_blendshapes(inputs: FaceInputs, fps: float) -> Prediction:
+    start = time.perf_counter()
+    tracks = blendshapes_to_aus(inputs.blendshapes, inputs.present, fps)
+    events = spot_events(tracks, fps, inputs.present)
+    return Prediction(tracks.names, tracks.values, _events_of(events), time.perf_counter() - start)
+
+
+def run_template(frames: np.ndarray, fps: float, source: str) -> Prediction:
+    start = time.perf_counter()
+    clip = Clip(frames=frames, fps=fps, source=Path(source), frame_numbers=np.arange(len(frames)))
+    found = analyze_all(clip, device="cpu")
+    seconds = time.perf_counter() - start
+    names = tuple(load_model(device="cpu").cfg.au_names)
+    if not found:  # no window passed its threshold: every activation stays at zero
+        return Prediction(names, np.zeros((len(frames), len(names))), [], seconds)
+    values = np.max(np.stack([np.asarray(me.activations) for me in found]), axis=0)
+    events = [
+        Interval(me.onset, me.apex, me.offset, max(me.emotion_probs, key=me.emotion_probs.__getitem__))
+        for me in sorted(found, key=lambda me: -float(me.extra.get("strength", 0.0)))
+    ]
+    return Prediction(names, values, events, seconds)
+
+
+# -- scoring ---------------------------------------------------------------------------------------------
+
+
+def add_clip(group: Group, truth: ClipTruth, pred: Prediction, present: np.ndarray) -> None:
+    for j, name in enumerate(truth.aus):
+        if name in pred.names:
+            column = pred.values[:, pred.names.index(name)].astype(np.float64)
+            column = np.where(present, column, np.nan)
+            group.truth[name].append(truth.intensities[:, j])
+            group.pred[name].append(column)
+    true_events = [Interval(e["onset"], e["apex"], e["offset"], e["emotion"]) for e in truth.events]
+    pairs = match_events(true_events, pred.events)
+    group.spots = group.spots + SpotCounts(len(pairs), len(true_events), len(pred.events))
+    if pairs:
+        group.keyframes.append(keyframe_errors(true_events, pred.events, pairs) | {"n": float(len(pairs))})
+    group.true_emotions += [true_events[t].emotion for t, _ in pairs]
+    group.pred_emotions += [pred.events[p].emotion for _, p in pairs]
+    group.frames += truth.num_frames
+    group.seconds += pred.seconds
+
+
+@dataclass
+class Row:
+    pcc: float
+    mae: float
+    f1: float
+    onset: float
+    apex: float
+    offset: float
+    uf1: float
+    fps: float
+    per_au: dict[str, float]
+    n_aus: int
+
+
+def summarise(group: Group) -> Row:
+    names = sorted(group.truth)
+    if names:
+        truth = np.stack([np.concatenate(group.truth[n]) for n in names], axis=1)
+        pred = np.stack([np.concatenate(group.pred[n]) for n in names], axis=1)
+        scores = intensity_scores(truth, pred, names)
+        bilateral = [n for n in names if n[-1] not in "LR"]
+        pccs = [scores.pcc[n] for n in bilateral if not math.isnan(scores.pcc[n])]
+        maes = [scores.mae[n] for n in bilateral if not math.isnan(scores.mae[n])]
+        pcc, mae, per_au = (float(np.mean(pccs)) if pccs else math.nan), float(np.mean(maes)), scores.pcc
+    else:
+        pcc, mae, per_au, pccs = math.nan, math.nan, {}, []
+    weights = [k["n"] for k in group.keyframes]
+    key = {
+        name: (
+            float(np.average([k[name] for k in group.keyframes], weights=weights)) if weights else math.nan
+        )
+        for name in ("onset", "apex", "offset")
+    }
+    return Row(
+        pcc=pcc,
+        mae=mae,
+        f1=group.spots.f1,
+        uf1=emotion_uf1(group.true_emotions, group.pred_emotions),
+        fps=group.frames / group.seconds if group.seconds else math.nan,
+        per_au=per_au,
+        n_aus=len(pccs),
+        **key,
+    )
+
+
+def _f(value: float, digits: int = 2) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def print_table(
+    rows: dict[tuple[str, str, str, str], Row], counts: dict[tuple[str, str, str, str], SpotCounts]
+):
+    header = (
+        f"{'split':9} {'family':6} {'fps':>4} {'method':12} {'PCC':>5} {'#AU':>4} {'MAE':>5} {'F1':>5} "
+        f"{'TP/T/P':>9} {'onset':>6} {'apex':>6} {'offset':>6} {'UF1':>5} {'frames/s':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for key in sorted(rows):
+        split, family, fps, method = key
+        r, c = rows[key], counts[key]
+        print(
+            f"{split:9} {family:6} {fps:>4} {method:12} {_f(r.pcc):>5} {r.n_aus:>4} {_f(r.mae, 3):>5} "
+            f"{_f(r.f1):>5} {f'{c.tp}/{c.n_truth}/{c.n_pred}':>9} {_f(r.onset, 1):>6} {_f(r.apex, 1):>6} "
+            f"{_f(r.offset, 1):>6} {_f(r.uf1):>5} {_f(r.fps, 0):>9}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fps", type=float, nargs="+", default=[30.0, 200.0], help="frame rates (30, 200)")
+    parser.add_argument("--families", nargs="+", default=["micro", "macro"])
+    parser.add_argument("--dev-seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--held-out-seeds", type=int, nargs="+", default=[1000, 1001])
+    parser.add_argument("--clips-per-group", type=int, default=1, help="seeds used per photo, family, fps")
+    parser.add_argument("--no-template", action="store_true", help="skip today's template pipeline")
+    args = parser.parse_args(argv)
+    if any(s >= HELD_OUT_SEED_START for s in args.dev_seeds) or any(
+        s < HELD_OUT_SEED_START for s in args.held_out_seeds
+    ):
+        parser.error(f"development seeds must be below {HELD_OUT_SEED_START}, held-out seeds from it up")
+    for fps in args.fps:
+        if fps not in DURATION_S:
+            parser.error(f"--fps must be among {sorted(DURATION_S)}, got {fps}")
+
+    dev_faces, held_faces = photo_names("development"), photo_names("held_out")
+    methods = ["template"] if not args.no_template else []
+    if measure_au_intensities is not None:
+        methods = ["measured", "blendshapes", *methods]
+    print(__doc__.split("\n\n")[0])
+    print(f"development: faces {', '.join(dev_faces)}; seeds {args.dev_seeds[: args.clips_per_group]}")
+    print(f"held out:    faces {', '.join(held_faces)}; seeds {args.held_out_seeds[: args.clips_per_group]}")
+    print(f"methods: {', '.join(methods)}" + ("" if "measured" in methods else " (ml.tracks not installed)"))
+    print(
+        f"clips: {', '.join(f'{DURATION_S[f]:g} s at {f:g} fps' for f in args.fps)}; families {args.families}"
+    )
+    print()
+
+    landmarker = Landmarker(num_threads=2)
+    groups: dict[tuple[str, str, str, str], Group] = defaultdict(Group)
+    for split, faces, seeds in (
+        ("dev", dev_faces, args.dev_seeds[: args.clips_per_group]),
+        ("held-out", held_faces, args.held_out_seeds[: args.clips_per_group]),
+    ):
+        for photo in faces:
+            face: NeutralFace = measure_neutral(photo, load_photo(photo), landmarker)
+            for family in args.families:
+                for fps in args.fps:
+                    for seed in seeds:
+                        t0 = time.perf_counter()
+                        clip = render_clip(face, make_scenario(seed, family, DURATION_S[fps]), fps)
+                        t1 = time.perf_counter()
+                        inputs = face_inputs(landmarker, clip.frames)
+                        where = (split, family, f"{fps:g}")
+                        for method in methods:
+                            if method == "measured":
+                                pred = run_measured(inputs, fps)
+                            elif method == "blendshapes":
+                                pred = run_blendshapes(inputs, fps)
+                            else:
+                                pred = run_template(clip.frames, fps, f"{photo}-{family}-{seed}@{fps:g}")
+                            for key in ((*where, method), (split, "all", "all", method)):
+                                add_clip(groups[key], clip.truth, pred, inputs.present)
+                        print(
+                            f"  {photo} {family} seed {seed} @ {fps:g} fps: {clip.truth.num_frames} frames, "
+                            f"{len(clip.truth.events)} events, render {t1 - t0:.1f} s, "
+                            f"landmarks {inputs.seconds:.1f} s",
+                            flush=True,
+                        )
+    print()
+    rows = {key: summarise(group) for key, group in groups.items()}
+    print_table(rows, {key: group.spots for key, group in groups.items()})
+    print(
+        "\ntargets on held-out faces (family 'all' and each family): mean PCC >= 0.85, spotting F1 >= 0.85,"
+        " and measured better than blendshapes on micro"
+    )
+    for key in sorted(rows):
+        if key[3] == "measured" and key[0] == "held-out":
+            per_au = ", ".join(f"{n} {_f(v)}" for n, v in sorted(rows[key].per_au.items()))
+            print(f"\nper-AU PCC, {' '.join(key)}: {per_au}")
+
+
+if __name__ == "__main__":
+    main()
