@@ -65,7 +65,7 @@ def test_event_errors_are_clear():
         )
     with pytest.raises(ValueError, match="kind is one of"):
         ExpressionEvent(1, 2, 3, 0.5, 0.1, "tiny", (), "others")
-    with pytest.raises(ValueError, match="MicroExpression JSON|events must be a list"):
+    with pytest.raises(ValueError, match="events must be a list"):
         MicroExpression.from_dict({**_take().to_dict(), "events": {"onset": 1}})
 
 
@@ -106,7 +106,9 @@ def test_curves_command_makes_one_bundle_per_event_of_a_long_take(tmp_path, caps
     assert main(["curves", str(tracks), "--out", str(out), "--no-preview"]) == 0
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert folders == ["event_01_happiness", "event_02_anger"]
-    assert "event_02_anger: frames 196-234 of the take" in capsys.readouterr().out  # 4 frames (0.15 s) of padding
+    assert (
+        "event_02_anger: frames 196-234 of the take" in capsys.readouterr().out
+    )  # 4 frames (0.15 s) of padding
     whole = tmp_path / "whole"
     assert main(["curves", str(tracks), "--out", str(whole), "--event", "take", "--no-preview"]) == 0
     assert (whole / "curveset.json").is_file()
