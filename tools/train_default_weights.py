@@ -40,16 +40,15 @@ if str(ROOT) not in sys.path:
 
 def _demo_check(model: Any) -> dict[str, Any]:
     """Predict the synthetic demo clip with the in-memory model; compare with its ground truth."""
-    from ml.face import align_clip
-    from ml.infer import analyze_crops
-    from ml.video import Clip
-
+    from ml.analyze import scan_windows
     from ml.datasets.synthetic import demo_clip
+    from ml.stages.face import align_clip
+    from ml.stages.video import Clip
 
     sc = demo_clip(seed=0)
     clip = Clip(frames=sc.frames, fps=sc.fps, source=Path("demo_clip"), frame_numbers=sc.frame_numbers)
     crops = align_clip(clip, size=112).crops
-    windows, n = analyze_crops(crops, sc.fps, model)
+    windows, n = scan_windows(crops, sc.fps, model)
     w = max(windows, key=lambda w: w.strength)
     first = int(sc.frame_numbers[0])
     names = model.cfg.emotion_names

@@ -1,0 +1,121 @@
+"""The front end of every analysis: read a clip (streaming from a file) and follow its face.
+
+:class:`FaceOptions` says how the face is found and which span is read; :func:`read_face_track` gives
+the :class:`~ml.stages.face.FaceTrack` every analysis starts from; :func:`face_report` says in the
+result which spans were analysed, which frames had no face, where the cuts were and the head pose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.errors import ClipReadError, NoFaceError
+from ml.rules import MIN_FRAMES
+from ml.stages.face import FaceTrack, align_clip, no_face_message, track_faces
+from ml.stages.video import Clip, open_clip
+
+__all__ = ["FaceOptions", "check_length", "face_report", "read_face_track", "runs"]
+
+
+def runs(mask: np.ndarray) -> list[list[int]]:
+    """``[start, stop)`` runs of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """How the face is found and which part of the clip is read (the ``faces``/``infer`` options).
+
+    Attributes:
+        detector: ``"landmarks"`` (default) or ``"haar"`` (see :mod:`ml.stages.face`).
+        choose, index: which face is the subject when several are seen (``largest``, ``center``,
+            ``index`` counting from the left).
+        start_s, end_s, max_frames: the span of the clip to read.
+        allow_truncated: go on with the frames that decode when a video is truncated.
+    """
+
+    detector: str = "landmarks"
+    choose: str = "largest"
+    index: int = 0
+    start_s: float | None = None
+    end_s: float | None = None
+    max_frames: int | None = None
+    allow_truncated: bool = False
+
+
+def check_length(frames: int, source: Path | str) -> None:
+    if frames < MIN_FRAMES:
+        raise ValueError(
+            f"{source}: has {frames} frame(s); at least {MIN_FRAMES} are needed for a micro-expression"
+        )
+
+
+def read_face_track(
+    clip: str | Path | Clip,
+    *,
+    fps: float | None = None,
+    progress: bool = False,
+    face: FaceOptions | None = None,
+) -> FaceTrack:
+    """Read a clip (streaming from a file) and follow its face: the front end of every analysis.
+
+    Raises:
+        NoFaceError: no frame has the face.
+        ml.errors.ClipReadError: unreadable, truncated (unless allowed) or empty clip.
+    """
+    opts = face or FaceOptions()
+    if isinstance(clip, Clip):
+        check_length(clip.num_frames, clip.source)
+        return align_clip(
+            clip, progress=progress, detector=opts.detector, choose=opts.choose, index=opts.index
+        )
+    with open_clip(
+        Path(clip),
+        fps,
+        start_s=opts.start_s,
+        end_s=opts.end_s,
+        max_frames=opts.max_frames,
+        allow_truncated=opts.allow_truncated,
+    ) as stream:
+        chunks = list(
+            track_faces(
+                ((f.number, f.rgb) for f in stream),
+                stream.fps,
+                source=stream.source,
+                detector=opts.detector,
+                choose=opts.choose,
+                index=opts.index,
+                progress=progress,
+                total=stream.info.declared_frames,
+            )
+        )
+    track = FaceTrack.concatenate(chunks)
+    if track.num_frames == 0:
+        raise ClipReadError(f"{stream.source}: no readable frame in the selected span (empty or corrupt)")
+    check_length(track.num_frames, stream.source)
+    if not track.present.any():
+        raise NoFaceError(no_face_message(stream.source, track.num_frames, track.detector))
+    return track
+
+
+def face_report(track: FaceTrack) -> dict[str, Any]:
+    """What the analysis says about the face: the spans analysed, the frames without it, other faces."""
+    report: dict[str, Any] = {
+        "detector": track.detector,
+        "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
+        "faceless_spans": runs(~track.present),
+        "cuts": list(track.cuts),
+        "other_faces_present": int(track.other_faces.max(initial=0)),
+    }
+    if track.detector == "landmarks":
+        report["head_pose_deg"] = [
+            None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose
+        ]
+    return report
+
+
