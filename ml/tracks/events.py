@@ -1,0 +1,121 @@
+"""Expression events over a whole take: where the face leaves its neutral and comes back.
+
+The expression strength of a frame is its strongest AU (blinks and eye closure left out: they are not
+expressions). An event starts where the strength rises above :data:`HIGH` and spans the frames around it
+above :data:`LOW` (hysteresis), widened to where the strength stops falling away from it (so onset and
+offset sit where the movement starts and ends, not where it crosses a threshold). Two peaks inside one
+span stay one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a
+held expression wavers without ending. Frames without a face end an event. An event lasting at most
+:data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``. Thresholds are intensities on the
+calibrated scale (1 = FACS intensity E), so they mean the same on every face and frame rate.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from ml.rules import check_fps
+from ml.tracks.emotions import emotion_of
+from ml.tracks.inputs import check_present
+from ml.tracks.types import AUTracks, ExpressionEvent
+
+__all__ = ["DIP", "HIGH", "LOW", "MICRO_MAX_S", "expression_strength", "spot_events"]
+
+#: Strength that starts an event, strength that keeps it going.
+HIGH = 0.1
+LOW = 0.05
+#: Two peaks are two events when the strength between them falls below this share of the smaller.
+DIP = 0.5
+#: The longest micro-expression, seconds.
+MICRO_MAX_S = 0.5
+#: An AU is listed at the apex from this share of the event's peak (and at least :data:`LOW`).
+_APEX_SHARE = 0.3
+_NOT_EXPRESSIONS = ("AU43", "AU45")
+
+
+def expression_strength(tracks: AUTracks) -> np.ndarray:
+    """``(N,)`` strongest expressive AU per frame (NaN without a face)."""
+    columns = [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
+    values = tracks.values[:, columns]
+    out = np.full(tracks.n_frames, np.nan)
+    seen = np.isfinite(values).any(axis=1)
+    out[seen] = np.nanmax(values[seen], axis=1)
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
+    """Split ``[start, stop)`` at the deepest dip between two peaks of at least HIGH, recursively."""
+    part = strength[start:stop]
+    peaks = [i for i in range(len(part)) if part[i] >= HIGH and part[i] == part[max(0, i - 1) : i + 2].max()]
+    best: tuple[float, int] | None = None
+    for a, b in itertools.pairwise(peaks):
+        valley = a + int(np.argmin(part[a : b + 1]))
+        depth = part[valley] / min(part[a], part[b])
+        if depth < DIP and (best is None or depth < best[0]):
+            best = (depth, valley)
+    if best is None:
+        return [(start, stop)]
+    cut = start + best[1]
+    return _split_at_dips(strength, start, cut) + _split_at_dips(strength, cut + 1, stop)
+
+
+def _widen(strength: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
+    """Extend ``[start, stop)`` within ``[lo, hi)`` while the strength keeps falling away from it."""
+    while start > lo and strength[start - 1] < strength[start] and strength[start - 1] > 0.0:
+        start -= 1
+    while stop < hi and strength[stop] < strength[stop - 1] and strength[stop] > 0.0:
+        stop += 1
+    return start, stop
+
+
+def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[ExpressionEvent]:
+    """Every expression event of the take, strongest first (see the module doc)."""
+    rate = check_fps(fps)
+    mask = check_present(present, tracks.n_frames) & np.isfinite(expression_strength(tracks))
+    strength = np.nan_to_num(expression_strength(tracks), nan=0.0)
+    events: list[ExpressionEvent] = []
+    for lo, hi in _runs(mask):
+        above = np.zeros(tracks.n_frames, bool)
+        above[lo:hi] = strength[lo:hi] >= LOW
+        for start, stop in _runs(above):
+            if strength[start:stop].max() < HIGH:
+                continue
+            for a, b in _split_at_dips(strength, start, stop):
+                if b - a < 1 or strength[a:b].max() < HIGH:
+                    continue
+                onset, end = _widen(strength, a, b, lo, hi)
+                events.append(_event(tracks, strength, onset, end - 1, rate))
+    return sorted(events, key=lambda e: (-e.peak, e.onset))
+
+
+def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps: float) -> ExpressionEvent:
+    apex = onset + int(np.argmax(strength[onset : offset + 1]))
+    peak = float(strength[apex])
+    row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
+    floor = max(LOW, _APEX_SHARE * peak)
+    aus = tuple(
+        sorted(
+            (n for n, v in row.items() if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS and v >= floor),
+            key=lambda n: -row[n],
+        )
+    )
+    emotion, scores = emotion_of(row)
+    duration = (offset - onset + 1) / fps
+    return ExpressionEvent(
+        onset=onset,
+        apex=apex,
+        offset=offset,
+        peak=round(peak, 4),
+        duration_s=round(duration, 4),
+        kind="micro" if duration <= MICRO_MAX_S else "macro",
+        aus=aus,
+        emotion=emotion,
+        emotion_scores=scores,
+    )

@@ -1,0 +1,44 @@
+"""Landmark geometry for large or occluding actions: eyelid opening, lips apart, jaw, lip red, mouth width.
+
+Measured on landmarks put back into the neutral face's coordinates (head motion removed, see
+:mod:`ml.tracks.rigid`), as lengths in the neutral face's pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["EYE_PAIRS", "MouthShape", "eye_openings", "mouth_shape"]
+
+#: Upper/lower eyelid landmark pairs across each eye's opening (the subject's right, left).
+EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
+    "R": ((159, 145), (158, 153), (160, 144)),
+    "L": ((386, 374), (385, 380), (387, 373)),
+}
+_UPPER_LIP_OUTER, _UPPER_LIP_INNER, _LOWER_LIP_INNER, _LOWER_LIP_OUTER = 0, 13, 14, 17
+_MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
+
+
+def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
+    """``(N,)`` mean lid-to-lid distance of each eye (``"R"``, ``"L"``) from ``(N, 478, 2)`` points."""
+    return {
+        side: np.mean([np.linalg.norm(points[:, a] - points[:, b], axis=1) for a, b in pairs], axis=0)
+        for side, pairs in EYE_PAIRS.items()
+    }
+
+
+class MouthShape:
+    """Mouth measurements of ``(N, 478, 2)`` points along the face's ``up`` direction (unit, 2-vector)."""
+
+    def __init__(self, points: np.ndarray, up: np.ndarray) -> None:
+        def height(a: int, b: int) -> np.ndarray:
+            return (points[:, a] - points[:, b]) @ up
+
+        self.gap = height(_UPPER_LIP_INNER, _LOWER_LIP_INNER)
+        self.lip_red = height(_UPPER_LIP_OUTER, _UPPER_LIP_INNER) + height(_LOWER_LIP_INNER, _LOWER_LIP_OUTER)
+        self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
+        self.chin_height = points[:, _CHIN] @ up
+
+
+def mouth_shape(points: np.ndarray, up: np.ndarray) -> MouthShape:
+    return MouthShape(points, up)

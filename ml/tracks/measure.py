@@ -1,0 +1,192 @@
+"""Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
+
+1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks
+   are the neutral face, its mean lighting-invariant crop the flow reference.
+2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted, so what remains of
+   the skin's movement is expression.
+3. Brows, lids, cheeks, nose, chin and lip corners: the mean optical flow of each region
+   (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
+   (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
+   AU14 by its direction.
+4. Lips apart, jaw drop, lip press and tightening, eyelid closure: landmark geometry
+   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`) and the
+   eyelid AUs (AU5, AU7) are bridged over them.
+5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.tracks.blinks import eye_closure, interpolate_over
+from ml.tracks.calibration import (
+    AU_NAMES,
+    FLOW_AUS,
+    LIP_CORNER_AUS,
+    SIDED,
+    THINNING_AT_E,
+    scale_iod,
+)
+from ml.tracks.flow import FlowRegions, lighting_invariant, region_flow
+from ml.tracks.geometry import eye_openings, mouth_shape
+from ml.tracks.inputs import check_span, check_track_inputs
+from ml.tracks.neutral import find_neutral
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+from ml.tracks.types import AUTracks
+
+__all__ = ["FaceAxes", "measure_au_intensities", "split_on_directions"]
+
+_RIGHT_EYE = (33, 133)
+_LEFT_EYE = (263, 362)
+_SIDES = ("L", "R")
+
+
+class FaceAxes:
+    """The neutral face's frame in crop pixels: ``across`` (subject's right to left), ``up``, IOD."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        right = points[list(_RIGHT_EYE), :2].mean(axis=0)
+        left = points[list(_LEFT_EYE), :2].mean(axis=0)
+        self.iod = float(np.linalg.norm(left - right))
+        self.across = (left - right) / max(self.iod, 1e-9)
+        self.up = np.array([self.across[1], -self.across[0]])
+
+    def local(self, displacement: np.ndarray, side: str) -> np.ndarray:
+        """``(..., 2)`` pixel displacements -> (out, up) in IODs on the subject's side ``"L"`` or ``"R"``."""
+        out = self.across if side == "L" else -self.across
+        return np.stack([displacement @ out, displacement @ self.up], axis=-1) / self.iod
+
+
+def split_on_directions(
+    vectors: np.ndarray, directions: dict[str, tuple[float, float]]
+) -> dict[str, np.ndarray]:
+    """Non-negative amounts of each direction whose sum is each ``(N, 2)`` vector.
+
+    The directions, ordered by angle, must leave no gap of 180 degrees or more; a vector is the sum of
+    the two directions on either side of it (and of one alone when it lies along one).
+    """
+    names = sorted(directions, key=lambda k: np.arctan2(directions[k][1], directions[k][0]))
+    angles = np.array([np.arctan2(directions[k][1], directions[k][0]) for k in names])
+    units = np.array([directions[k] for k in names], dtype=np.float64)
+    vec_angle = np.arctan2(vectors[:, 1], vectors[:, 0])
+    out = {name: np.zeros(len(vectors)) for name in names}
+    upper = np.searchsorted(angles, vec_angle) % len(names)
+    lower = (upper - 1) % len(names)
+    for i in range(len(vectors)):
+        if not np.all(np.isfinite(vectors[i])):
+            for name in names:
+                out[name][i] = np.nan
+            continue
+        basis = np.column_stack([units[lower[i]], units[upper[i]]])
+        amounts = np.linalg.solve(basis, vectors[i])
+        out[names[lower[i]]][i] += max(float(amounts[0]), 0.0)
+        out[names[upper[i]]][i] += max(float(amounts[1]), 0.0)
+    return out
+
+
+def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, np.ndarray]:
+    """Sided and midline AUs read from region flow; ``local[side]`` is (N, R, 2) (out, up) in IODs."""
+    values: dict[str, np.ndarray] = {}
+    for au, spec in FLOW_AUS.items():
+        direction = np.asarray(spec.direction)
+        for side in _SIDES:
+            region = regions.index(spec.left if side == "L" else spec.right)
+            amount = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
+            values[f"{au}{side}" if au in SIDED else au] = amount
+    corner_up = []
+    for side in _SIDES:
+        corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
+        corner_up.append(corner[:, 1])
+        for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
+            values[f"{au}{side}"] = amount / scale_iod(au)
+    upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
+    values["AU10"] = np.clip(upper_lip_up - np.mean(corner_up, axis=0), 0.0, None) / scale_iod("AU10")
+    return values
+
+
+def _geometry_aus(
+    points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
+) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """AU25, AU26, AU23, AU24, AU43, AU45L/R from landmarks in the neutral frame; blink and closed spans."""
+    mouth = mouth_shape(points, axes.up)
+    rest = mouth_shape(base[None, :, :2], axes.up)
+    values: dict[str, np.ndarray] = {
+        "AU25": (mouth.gap - rest.gap) / axes.iod / scale_iod("AU25"),
+        "AU26": (rest.chin_height - mouth.chin_height) / axes.iod / scale_iod("AU26"),
+    }
+    thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
+    narrowing = (rest.width - mouth.width) / axes.iod
+    values["AU23"] = np.fmin(thinning / THINNING_AT_E["AU23"], narrowing / scale_iod("AU23"))
+    widening = np.clip(-narrowing / scale_iod("AU20"), 0.0, 1.0)
+    values["AU24"] = thinning / THINNING_AT_E["AU24"] * (1.0 - widening)
+    openings = eye_openings(points)
+    rest_open = eye_openings(base[None, :, :2])
+    closure = {side: 1.0 - openings[side] / max(float(rest_open[side][0]), 1e-6) for side in _SIDES}
+    eyes = eye_closure(closure, fps)
+    values["AU43"] = eyes.au43
+    for side in _SIDES:
+        values[f"AU45{side}"] = eyes.au45[side]
+    return values, eyes.blinks, eyes.closed
+
+
+def measure_au_intensities(
+    crops: np.ndarray,
+    landmarks: np.ndarray,
+    blendshapes: np.ndarray,
+    pose: np.ndarray,
+    present: np.ndarray,
+    fps: float,
+    *,
+    neutral: tuple[int, int] | None = None,
+) -> AUTracks:
+    """Per-frame intensities of the AUs of :data:`ml.tracks.calibration.AU_NAMES` (see the module doc).
+
+    Args:
+        crops: ``(N, S, S, 3)`` uint8 RGB stabilised face crops.
+        landmarks: ``(N, 478, 3)`` float landmarks in crop pixels (NaN rows where no face).
+        blendshapes: ``(N, 52)`` ARKit-order blendshapes (NaN where no face).
+        pose: ``(N, 3)`` yaw, pitch, roll in degrees.
+        present: ``(N,)`` bool, a face in the frame.
+        fps: frames per second.
+        neutral: ``(start, stop)`` frames of the subject's neutral face (stop exclusive); found
+            automatically when omitted.
+
+    Raises:
+        ValueError: an input of the wrong shape or type, or a bad neutral span.
+        ml.errors.NoFaceError: no frame has a face.
+    """
+    crops, points, shapes, angles, present, fps = check_track_inputs(
+        crops, landmarks, blendshapes, pose, present, fps
+    )
+    span = (
+        check_span(neutral, present)
+        if neutral is not None
+        else find_neutral(points, shapes, angles, present, fps)
+    )
+    frames = [t for t in range(*span) if present[t]]
+    base = np.median(points[frames], axis=0)
+    axes = FaceAxes(base)
+    regions = FlowRegions(base, crops.shape[1])
+    reference = np.mean([lighting_invariant(crops[t], regions.face) for t in frames], axis=0)
+    maps = fit_head_motion(base, points)
+
+    moved = regions.centroids[None] + region_flow(crops, present, reference, regions)
+    displacement = to_neutral_frame(maps, moved, regions.depths) - regions.centroids[None]
+    local = {side: axes.local(displacement, side) for side in _SIDES}
+    values = _flow_aus(local, regions)
+
+    steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
+    geometry, blinks, closed = _geometry_aus(steady, base, axes, fps)
+    values.update(geometry)
+    for au in ("AU5", "AU7"):
+        for side in _SIDES:
+            values[f"{au}{side}"] = interpolate_over(values[f"{au}{side}"], blinks + closed)
+
+    for au in SIDED:
+        values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])
+    table = np.column_stack([values[name] for name in AU_NAMES])
+    table = np.clip(table, 0.0, 1.0)
+    table[~present] = np.nan
+    return AUTracks(
+        names=AU_NAMES, values=table, neutral=span, present=present.copy(), blinks=blinks, source="face"
+    )

@@ -1,0 +1,144 @@
+"""Clips made from a real photograph under known deformations, and their landmarks and crops.
+
+The astronaut portrait (scikit-image, public domain) is animated by smooth local displacement fields
+centred on its own landmarks: each field is a Gaussian bump of known peak displacement, so the true
+movement of every facial region at every frame is known independently of the code under test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+
+from ml.stages.landmarks import Landmarker
+
+CROP = 112
+#: Where the eye centres go in the crop (image left, image right), as fractions of its size.
+CROP_EYES = ((0.32, 0.38), (0.68, 0.38))
+RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)
+
+
+@pytest.fixture(scope="session")
+def landmarker() -> Landmarker:
+    return Landmarker(num_threads=1)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    return skimage.data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def still(landmarker: Landmarker, astronaut: np.ndarray) -> np.ndarray:
+    """The portrait's own (478, 3) landmarks, frame pixels."""
+    (detection,) = landmarker.detect_faces(astronaut)
+    first = landmarker.landmarks(astronaut, detection)
+    return landmarker.landmarks(astronaut, first).points.astype(np.float64)
+
+
+def iod(points: np.ndarray) -> float:
+    """Distance between the eye centres, px."""
+    right = points[list(RIGHT_EYE), :2].mean(axis=0)
+    left = points[list(LEFT_EYE), :2].mean(axis=0)
+    return float(np.linalg.norm(left - right))
+
+
+@dataclass(frozen=True)
+class Bump:
+    """A Gaussian displacement field: peak ``vector`` (dx, dy) px at ``centre``, width ``sigma`` px."""
+
+    centre: tuple[float, float]
+    vector: tuple[float, float]
+    sigma: float
+
+
+def warp(image: np.ndarray, bumps: list[Bump], scale: float = 1.0) -> np.ndarray:
+    """``image`` with every bump's displacement (times ``scale``) applied: skin at c moves to c + v."""
+    if scale == 0.0 or not bumps:
+        return image.copy()
+    h, w = image.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx = np.zeros((h, w), np.float32)
+    dy = np.zeros((h, w), np.float32)
+    for bump in bumps:
+        weight = np.exp(-((xs - bump.centre[0]) ** 2 + (ys - bump.centre[1]) ** 2) / (2 * bump.sigma**2))
+        dx += scale * bump.vector[0] * weight
+        dy += scale * bump.vector[1] * weight
+    # Backward map; the field is smooth and small, so sampling it at the output pixel is accurate.
+    return cv2.remap(image, xs - dx, ys - dy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+@dataclass(frozen=True)
+class Measured:
+    crops: np.ndarray
+    landmarks: np.ndarray
+    blendshapes: np.ndarray
+    pose: np.ndarray
+    present: np.ndarray
+
+
+def eye_similarity(points: np.ndarray) -> np.ndarray:
+    """2x3 map from frame pixels to the crop, putting the eye centres at :data:`CROP_EYES`."""
+    src = np.array([points[list(RIGHT_EYE), :2].mean(axis=0), points[list(LEFT_EYE), :2].mean(axis=0)])
+    dst = np.array(CROP_EYES) * CROP
+    s_vec, d_vec = src[1] - src[0], dst[1] - dst[0]
+    scale = np.linalg.norm(d_vec) / np.linalg.norm(s_vec)
+    angle = np.arctan2(d_vec[1], d_vec[0]) - np.arctan2(s_vec[1], s_vec[0])
+    rot = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return np.column_stack([rot, dst[0] - rot @ src[0]])
+
+
+def measure_frames(landmarker: Landmarker, frames: list[np.ndarray]) -> Measured:
+    """Landmarks followed frame to frame, crops by one fixed similarity (frame 0's eyes)."""
+    (detection,) = landmarker.detect_faces(frames[0])
+    face = landmarker.landmarks(frames[0], detection)
+    faces = []
+    for frame in frames:
+        face = landmarker.landmarks(frame, face)
+        faces.append(face)
+    affine = eye_similarity(faces[0].points.astype(np.float64))
+    crops = np.stack([cv2.warpAffine(f, affine, (CROP, CROP), flags=cv2.INTER_AREA) for f in frames])
+    points = []
+    for face in faces:
+        p = face.points.astype(np.float64).copy()
+        p[:, :2] = p[:, :2] @ affine[:, :2].T + affine[:, 2]
+        p[:, 2] *= np.sqrt(abs(np.linalg.det(affine[:, :2])))
+        points.append(p)
+    return Measured(
+        crops=crops,
+        landmarks=np.stack(points),
+        blendshapes=np.stack([f.blendshapes for f in faces]).astype(np.float64),
+        pose=np.array([[f.pose.yaw, f.pose.pitch, f.pose.roll] for f in faces]),
+        present=np.ones(len(frames), bool),
+    )
+
+
+def ramp(n: int, onset: int, apex: int, hold: int, offset: int) -> np.ndarray:
+    """0 until ``onset``, smooth rise to 1 at ``apex``, held to ``hold``, smooth fall to 0 at ``offset``."""
+    t = np.arange(n, dtype=np.float64)
+    rise = np.clip((t - onset) / max(apex - onset, 1), 0, 1)
+    fall = np.clip((offset - t) / max(offset - hold, 1), 0, 1)
+    shape = np.minimum(rise, fall)
+    return 0.5 - 0.5 * np.cos(np.pi * shape)
+
+
+def smile(points: np.ndarray, amplitude_iod: float) -> list[Bump]:
+    """Both lip corners pulled up and out at 45 degrees by ``amplitude_iod`` inter-ocular distances."""
+    d = amplitude_iod * iod(points) / np.sqrt(2)
+    sigma = 0.22 * iod(points)
+    right, left = points[61, :2], points[291, :2]
+    return [
+        Bump((right[0], right[1]), (-d, -d), sigma),
+        Bump((left[0], left[1]), (d, -d), sigma),
+    ]
+
+
+def brow_raise(points: np.ndarray, amplitude_iod: float) -> list[Bump]:
+    """Inner and outer brows of both sides raised by ``amplitude_iod``."""
+    d = amplitude_iod * iod(points)
+    sigma = 0.2 * iod(points)
+    return [Bump((points[i, 0], points[i, 1]), (0.0, -d), sigma) for i in (66, 105, 296, 334)]
