@@ -79,7 +79,7 @@ FLOW_AUS: dict[str, FlowAU] = {
     "AU1": FlowAU("inner_brow_right", "inner_brow_left", (0.0, 1.0)),
     "AU2": FlowAU("outer_brow_right", "outer_brow_left", (0.0, 1.0)),
     "AU4": FlowAU("inner_brow_right", "inner_brow_left", (-0.5, -0.866)),
-    "AU5": FlowAU("upper_eyelid_right", "upper_eyelid_left", (0.0, 1.0)),
+    "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
     "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
     "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
     "AU9": FlowAU("nose_wrinkle", "nose_wrinkle", (0.0, 1.0)),

@@ -2,9 +2,20 @@
 
 Crops are made insensitive to lighting before the flow: grey, lightly blurred, less their local mean
 (a broad Gaussian removes smooth shading and lighting gradients) and scaled to a fixed contrast over the
-face, so a brighter, darker or unevenly lit frame of the same face gives the same image. Farneback flow
-from the neutral reference to each frame then gives, at every pixel, where the neutral skin went; each
-region's movement is the mean flow over its mask (drawn on the neutral landmarks).
+face, so a brighter, darker or unevenly lit frame of the same face gives the same image.
+
+Each crop is first put back into the neutral pose with the landmark head-motion fit
+(:func:`ml.tracks.rigid.stabilising_map`), so the flow only has expression (and small fitting error) to
+find. Farneback flow from the neutral reference to the stabilised crop then gives, at every pixel,
+where the neutral skin went; its window (9 px at 112 px, against 15 px for whole-frame motion in
+:func:`ml.stages.temporal.optical_flow`) is small enough for a brow or lid, which a larger window
+averages with the still skin around it (a local 5 px brow raise read 0.6 of its size at 15 px, 0.9
+at 9 px). Landmarks shift as a whole by up to a pixel or two when part of the face
+moves (the landmark model's shape prior), so what the landmark fit leaves of head motion, and what it
+adds, is fitted on the flow itself: an affine motion over the whole face, fitted robustly (the half of
+the face that moves least decides it, so a local expression does not pull it), and removed. Each
+region's movement is the mean remaining flow over its mask (drawn on the neutral landmarks); the lid
+margins, too thin for a region, are read in small windows at their landmarks.
 """
 
 from __future__ import annotations
@@ -13,23 +24,53 @@ import cv2
 import numpy as np
 
 from ml.stages.landmarks import REGIONS, region_masks
-from ml.stages.temporal import optical_flow
+from ml.tracks.rigid import DepthSurface, stabilising_map
 
-__all__ = ["REGION_NAMES", "FlowRegions", "lighting_invariant", "region_flow"]
+__all__ = [
+    "POINT_SETS",
+    "REGION_NAMES",
+    "FlowRegions",
+    "farneback",
+    "lighting_invariant",
+    "region_movement",
+    "robust_affine",
+]
 
-REGION_NAMES: tuple[str, ...] = tuple(REGIONS)
+#: Thin features read in windows at their landmarks: the middle of each upper lid's margin.
+POINT_SETS: dict[str, tuple[int, ...]] = {
+    "upper_lid_margin_right": (160, 159, 158),
+    "upper_lid_margin_left": (387, 386, 385),
+}
+REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS)
 
 #: Detail kept (Gaussian sigma, as a fraction of the crop size) and shading removed (broad sigma).
 _FINE_SIGMA = 1.0 / 112.0
 _BROAD_SIGMA = 8.0 / 112.0
 _CONTRAST = 32.0
+#: Half-width of the window averaged around each landmark of a point set, px at 112 px.
+_WINDOW_HALF = 1
+#: Spacing of the flow samples the face's affine motion is fitted on, px at 112 px; share kept.
+_SAMPLE_STEP = 4
+_KEEP = 0.5
+#: Farneback settings: pyramid scale, levels, window (px at 112 px), iterations, poly_n, poly_sigma.
+_FARNEBACK = (0.5, 3, 9, 3, 5, 1.1)
 
 
 class FlowRegions:
-    """The regions of one neutral face in crop pixels: masks as weights, centroids, landmark depths."""
+    """The regions of one neutral face in crop pixels: masks as weights, centroids, the face's mask,
+    the flow samples for its affine motion, and the depth surface."""
 
     def __init__(self, neutral_points: np.ndarray, size: int) -> None:
         masks = region_masks(neutral_points, (size, size))
+        half = max(1, round(_WINDOW_HALF * size / 112))
+        for name, indices in POINT_SETS.items():
+            window = np.zeros((size, size), bool)
+            for x, y in np.clip(np.round(neutral_points[list(indices), :2]), half, size - 1 - half).astype(
+                int
+            ):
+                window[y - half : y + half + 1, x - half : x + half + 1] = True
+            masks[name] = window
+        self.size = size
         self.weights = np.zeros((len(REGION_NAMES), size * size), np.float32)
         self.centroids = np.zeros((len(REGION_NAMES), 2))
         ys, xs = np.mgrid[0:size, 0:size]
@@ -42,10 +83,19 @@ class FlowRegions:
                 mask[y * size + x] = True
             self.weights[r] = mask / mask.sum()
             self.centroids[r] = (xs.ravel()[mask].mean(), ys.ravel()[mask].mean())
-        self.depths = np.array([neutral_points[list(REGIONS[n].landmarks), 2].mean() for n in REGION_NAMES])
         self.face = np.zeros((size, size), np.uint8)
         hull = cv2.convexHull(neutral_points[:, :2].astype(np.float32))
         cv2.fillConvexPoly(self.face, np.round(hull).astype(np.int32), 1)
+        step = max(1, round(_SAMPLE_STEP * size / 112))
+        grid = np.zeros((size, size), bool)
+        grid[step // 2 :: step, step // 2 :: step] = True
+        self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
+        self.sample_design = np.column_stack(
+            [xs.ravel()[self.samples], ys.ravel()[self.samples], np.ones(len(self.samples))]
+        )
+        self.centroid_design = np.column_stack([self.centroids, np.ones(len(self.centroids))])
+        self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
+        self.depth = DepthSurface(neutral_points)(self.grid_x, self.grid_y)
 
     def index(self, name: str) -> int:
         return REGION_NAMES.index(name)
@@ -66,16 +116,44 @@ def _to_uint8(detail: np.ndarray) -> np.ndarray:
     return np.clip(detail + 128.0, 0, 255).astype(np.uint8)
 
 
-def region_flow(
-    crops: np.ndarray, present: np.ndarray, reference: np.ndarray, regions: FlowRegions
-) -> np.ndarray:
-    """``(N, R, 2)`` mean flow (dx, dy) of every region from ``reference`` (a detail image) to each crop.
+def farneback(reference: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """``(S, S, 2)`` flow (dx, dy) from ``reference`` to ``image`` (uint8 grey, same size)."""
+    scale, levels, window, iterations, poly_n, poly_sigma = _FARNEBACK
+    size = max(5, round(window * reference.shape[0] / 112) | 1)
+    return cv2.calcOpticalFlowFarneback(  # type: ignore[call-overload]
+        reference, image, None, scale, levels, size, iterations, poly_n, poly_sigma, 0
+    )
 
-    NaN for frames without a face.
+
+def robust_affine(design: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """``(3, 2)`` affine flow ``[x, y, 1] @ A`` fitted to the half of the samples it fits best.
+
+    ``design`` (M, 3) holds the samples' ``[x, y, 1]``, ``flow`` (M, 2) their flow.
+    """
+    keep = np.ones(len(design), bool)
+    for _ in range(3):
+        affine = np.linalg.lstsq(design[keep], flow[keep], rcond=None)[0]
+        residual = np.linalg.norm(flow - design @ affine, axis=1)
+        keep = residual <= np.quantile(residual, _KEEP)
+    return np.linalg.lstsq(design[keep], flow[keep], rcond=None)[0]
+
+
+def region_movement(
+    crops: np.ndarray, present: np.ndarray, reference: np.ndarray, regions: FlowRegions, heads: np.ndarray
+) -> np.ndarray:
+    """``(N, R, 2)`` expression movement (dx, dy) of every region, neutral-crop px, NaN without a face.
+
+    ``reference`` is the neutral detail image; ``heads`` the ``(N, 2, 4)`` landmark head-motion maps.
     """
     ref = _to_uint8(reference)
     out = np.full((len(crops), len(REGION_NAMES), 2), np.nan)
     for t in np.flatnonzero(present):
-        flow = optical_flow(ref, _to_uint8(lighting_invariant(crops[t], regions.face)))
-        out[t] = regions.weights @ flow.reshape(-1, 2)
+        where = stabilising_map(heads[t], regions.grid_x, regions.grid_y, regions.depth)
+        steady = cv2.remap(
+            crops[t], where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        flow = farneback(ref, _to_uint8(lighting_invariant(steady, regions.face)))
+        flat = flow.reshape(-1, 2).astype(np.float64)
+        affine = robust_affine(regions.sample_design, flat[regions.samples])
+        out[t] = regions.weights @ flat - regions.centroid_design @ affine
     return out

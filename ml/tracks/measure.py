@@ -2,15 +2,17 @@
 
 1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks
    are the neutral face, its mean lighting-invariant crop the flow reference.
-2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted, so what remains of
-   the skin's movement is expression.
+2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put
+   back into the neutral pose before the flow; landmarks are put back for the geometry), so what
+   remains of the skin's movement is expression.
 3. Brows, lids, cheeks, nose, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
    AU14 by its direction.
 4. Lips apart, jaw drop, lip press and tightening, eyelid closure: landmark geometry
-   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`) and the
-   eyelid AUs (AU5, AU7) are bridged over them.
+   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
+   upper-face AUs read from flow are bridged over them (:data:`BRIDGED_OVER_BLINKS`): a closing lid
+   drags the skin around the eye, brows included, and FACS does not code that as brow or lid action.
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
 
@@ -27,14 +29,17 @@ from ml.tracks.calibration import (
     THINNING_AT_E,
     scale_iod,
 )
-from ml.tracks.flow import FlowRegions, lighting_invariant, region_flow
+from ml.tracks.flow import FlowRegions, lighting_invariant, region_movement
 from ml.tracks.geometry import eye_openings, mouth_shape
 from ml.tracks.inputs import check_span, check_track_inputs
 from ml.tracks.neutral import find_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 from ml.tracks.types import AUTracks
 
-__all__ = ["FaceAxes", "measure_au_intensities", "split_on_directions"]
+__all__ = ["BRIDGED_OVER_BLINKS", "FaceAxes", "measure_au_intensities", "split_on_directions"]
+
+#: Upper-face AUs replaced by a straight line across blinks and eye closures.
+BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7")
 
 _RIGHT_EYE = (33, 133)
 _LEFT_EYE = (263, 362)
@@ -107,7 +112,7 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
 def _geometry_aus(
     points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """AU25, AU26, AU23, AU24, AU43, AU45L/R from landmarks in the neutral frame; blink and closed spans."""
+    """AU23-26, AU43, AU45 from landmarks in the neutral frame; the blink and eyes-closed spans."""
     mouth = mouth_shape(points, axes.up)
     rest = mouth_shape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
@@ -170,15 +175,14 @@ def measure_au_intensities(
     reference = np.mean([lighting_invariant(crops[t], regions.face) for t in frames], axis=0)
     maps = fit_head_motion(base, points)
 
-    moved = regions.centroids[None] + region_flow(crops, present, reference, regions)
-    displacement = to_neutral_frame(maps, moved, regions.depths) - regions.centroids[None]
+    displacement = region_movement(crops, present, reference, regions, maps)
     local = {side: axes.local(displacement, side) for side in _SIDES}
     values = _flow_aus(local, regions)
 
     steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
     geometry, blinks, closed = _geometry_aus(steady, base, axes, fps)
     values.update(geometry)
-    for au in ("AU5", "AU7"):
+    for au in BRIDGED_OVER_BLINKS:
         for side in _SIDES:
             values[f"{au}{side}"] = interpolate_over(values[f"{au}{side}"], blinks + closed)
 

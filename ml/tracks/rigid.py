@@ -1,23 +1,33 @@
 """Head motion, separated from expression: a rigid face model fitted on landmarks expressions leave alone.
 
-Each frame's landmarks are fitted from the neutral face's 3-D landmarks by ``p = A c + b z + t``:
-``A`` (2x2) is the in-plane rotation, scale and the first-order foreshortening of a turn, ``b`` the
-parallax of depth ``z`` when the head turns or nods, ``t`` the translation. The fit uses points on the
-nose bridge, the forehead and the face's outline above the mouth, which no action of the lower face and
-little of the upper face moves. Inverting it puts any point of the frame back into the neutral face's
-coordinates, where what is left is expression.
+Each frame's landmarks are fitted from the neutral face's 3-D landmarks by ``p = A c + b z + t``: ``A``
+(2x2) is the in-plane rotation, scale and the first-order foreshortening of a turn, ``b`` the parallax
+of depth ``z`` when the head turns or nods, ``t`` the translation. The fit uses points on the nose and
+the face's outline above the mouth, which facial actions barely move. Inverting it puts any point of the
+frame back into the neutral face's coordinates, where what is left is expression;
+:func:`stabilising_map` does the same for every pixel of a crop, with a smooth depth surface fitted to
+the neutral landmarks for the depth of skin between them.
+
+Landmarks shift as a whole by up to a pixel or two when part of the face moves, so this fit is only the
+coarse step for flow: :mod:`ml.tracks.flow` removes what it leaves on the image itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RIGID_LANDMARKS", "fit_head_motion", "to_neutral_frame"]
+__all__ = [
+    "RIGID_LANDMARKS",
+    "DepthSurface",
+    "fit_head_motion",
+    "stabilising_map",
+    "to_neutral_frame",
+]
 
-#: Nose bridge and tip, inner eye corners, forehead, temples and the face outline beside the eyes.
+#: Nose bridge and tip, and the face's outline from the temples to the cheeks. Not the forehead (it
+#: follows the brows), not the eye corners (they follow the lids).
 RIGID_LANDMARKS: tuple[int, ...] = (
-    168, 6, 197, 195, 5, 4, 1, 133, 362, 10, 151, 109, 338, 67, 297, 127, 356, 234, 454, 162, 389, 21, 251,
-    93, 323,
+    6, 197, 195, 5, 4, 1, 127, 356, 234, 454, 162, 389, 21, 251, 93, 323,
 )  # fmt: skip
 
 
@@ -49,3 +59,31 @@ def to_neutral_frame(maps: np.ndarray, xy: np.ndarray, z: np.ndarray) -> np.ndar
     out = np.einsum("nij,nkj->nki", inverse, rest)
     out[~np.isfinite(a).all(axis=(1, 2))] = np.nan
     return out
+
+
+class DepthSurface:
+    """A quadratic surface ``z(x, y)`` through the neutral landmarks: the depth of skin between them."""
+
+    def __init__(self, neutral: np.ndarray) -> None:
+        self.coefficients = np.linalg.lstsq(
+            self._terms(neutral[:, 0], neutral[:, 1]), neutral[:, 2], rcond=None
+        )[0]
+
+    @staticmethod
+    def _terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self._terms(x, y) @ self.coefficients
+
+
+def stabilising_map(
+    head: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray, depth: np.ndarray
+) -> np.ndarray:
+    """``(H, W, 2)`` float32 frame positions of neutral-face pixels under one frame's map ``head`` (2, 4).
+
+    ``cv2.remap(crop, map[..., 0], map[..., 1], ...)`` then shows the frame's face in the neutral pose.
+    """
+    x = head[0, 0] * grid_x + head[0, 1] * grid_y + head[0, 2] * depth + head[0, 3]
+    y = head[1, 0] * grid_x + head[1, 1] * grid_y + head[1, 2] * depth + head[1, 3]
+    return np.stack([x, y], axis=-1).astype(np.float32)

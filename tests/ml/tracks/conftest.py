@@ -137,8 +137,65 @@ def smile(points: np.ndarray, amplitude_iod: float) -> list[Bump]:
     ]
 
 
+#: Landmarks of the inner third of each brow (the subject's right, left).
+INNER_BROWS = ((107, 66, 55, 65, 108, 69), (336, 296, 285, 295, 337, 299))
+
+
 def brow_raise(points: np.ndarray, amplitude_iod: float) -> list[Bump]:
-    """Inner and outer brows of both sides raised by ``amplitude_iod``."""
+    """Inner brows of both sides raised by ``amplitude_iod`` (AU1), the lids left in place."""
     d = amplitude_iod * iod(points)
-    sigma = 0.2 * iod(points)
-    return [Bump((points[i, 0], points[i, 1]), (0.0, -d), sigma) for i in (66, 105, 296, 334)]
+    sigma = 0.1 * iod(points)
+    centres = [points[list(brow), :2].mean(axis=0) for brow in INNER_BROWS]
+    return [Bump((c[0], c[1]), (0.0, -d), sigma) for c in centres]
+
+
+#: Upper and lower eyelid margins of each eye (the subject's right, left), corner to corner.
+LID_MARGINS = {
+    "R": ((33, 246, 161, 160, 159, 158, 157, 173, 133), (33, 7, 163, 144, 145, 153, 154, 155, 133)),
+    "L": ((263, 466, 388, 387, 386, 385, 384, 398, 362), (263, 249, 390, 373, 374, 380, 381, 382, 362)),
+}
+
+
+def close_eyes(image: np.ndarray, points: np.ndarray, amount: float) -> np.ndarray:
+    """Both upper lids lowered by ``amount`` of the lid gap (1 = shut): lid skin slides down over the eye.
+
+    Between the margins the displacement is ``amount`` times the gap; above the upper margin it fades
+    over 1.1 gaps (the lid skin stretches), below the lower margin and beyond the corners within 2 px.
+    """
+    if amount == 0.0:
+        return image.copy()
+    h, w = image.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dy = np.zeros((h, w), np.float32)
+    for upper, lower in LID_MARGINS.values():
+        up, lo = points[list(upper), :2], points[list(lower), :2]
+        x0, x1 = min(up[:, 0].min(), lo[:, 0].min()), max(up[:, 0].max(), lo[:, 0].max())
+        order_u, order_l = np.argsort(up[:, 0]), np.argsort(lo[:, 0])
+        x = np.clip(xs, x0, x1)
+        y_u = np.interp(x, up[order_u, 0], up[order_u, 1])
+        y_l = np.interp(x, lo[order_l, 0], lo[order_l, 1])
+        gap = np.maximum(y_l - y_u, 0.0)
+        taper = 1.1 * float(gap.max())
+        profile = np.clip(1.0 - (y_u - ys) / taper, 0.0, 1.0) * np.clip(1.0 - (ys - y_l) / 2.0, 0.0, 1.0)
+        across = np.clip(1.0 - np.maximum(x0 - xs, xs - x1) / 2.0, 0.0, 1.0)
+        dy += (amount * gap * profile * across).astype(np.float32)
+    return cv2.remap(image, xs, ys - dy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def turn_head(image: np.ndarray, points: np.ndarray, degrees: float, focal: float = 600.0) -> np.ndarray:
+    """The view of the photograph turned ``degrees`` about the vertical axis through the nose tip.
+
+    A homography of a plane rotating about the nose tip's vertical line, seen by a pinhole camera of
+    ``focal`` px: perspective foreshortening only, no expression; the nose tip stays put.
+    """
+    cx, cy = points[1, :2]
+    k = np.array([[focal, 0, cx], [0, focal, cy], [0, 0, 1]])
+    a = np.radians(degrees)
+    r = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    depth = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], float)
+    # Plane at distance `focal` in front of the camera, rotated about its own vertical line at the nose.
+    homography = k @ (r @ depth) @ np.linalg.inv(k)
+    nose = homography @ np.array([cx, cy, 1.0])
+    shift = np.array([[1, 0, cx - nose[0] / nose[2]], [0, 1, cy - nose[1] / nose[2]], [0, 0, 1]])
+    h, w = image.shape[:2]
+    return cv2.warpPerspective(image, shift @ homography, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
