@@ -47,8 +47,8 @@ SCALE_MM: dict[str, float] = {
     "AU17": 5.0,  # chin boss pushed up
     "AU20": 8.0,  # lip corner stretched sideways
     "AU23": 4.0,  # mouth narrowed by the tightened lips
-    "AU25": 10.0,  # inner lips apart
-    "AU26": 15.0,  # chin lowered by the jaw
+    "AU25": 10.0,  # lips apart (upper lip up plus lower lip down)
+    "AU26": 15.0,  # chin lowered by the jaw (away from the nose tip)
 }
 
 #: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.

@@ -34,6 +34,7 @@ __all__ = [
     "lighting_invariant",
     "region_movement",
     "robust_affine",
+    "steady_detail",
 ]
 
 #: Thin features read in windows at their landmarks: the middle of each upper lid's margin.
@@ -138,21 +139,25 @@ def robust_affine(design: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(design[keep], flow[keep], rcond=None)[0]
 
 
+def steady_detail(crop: np.ndarray, head: np.ndarray, regions: FlowRegions) -> np.ndarray:
+    """The lighting-invariant detail image of ``crop`` put back into the neutral pose by ``head`` (2, 4)."""
+    where = stabilising_map(head, regions.grid_x, regions.grid_y, regions.depth)
+    steady = cv2.remap(crop, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return lighting_invariant(steady, regions.face)
+
+
 def region_movement(
-    crops: np.ndarray, present: np.ndarray, reference: np.ndarray, regions: FlowRegions, heads: np.ndarray
+    crops: np.ndarray, present: np.ndarray, neutral: list[int], regions: FlowRegions, heads: np.ndarray
 ) -> np.ndarray:
     """``(N, R, 2)`` expression movement (dx, dy) of every region, neutral-crop px, NaN without a face.
 
-    ``reference`` is the neutral detail image; ``heads`` the ``(N, 2, 4)`` landmark head-motion maps.
+    ``neutral`` are the frames whose mean detail image is the reference; ``heads`` the ``(N, 2, 4)``
+    landmark head-motion maps.
     """
-    ref = _to_uint8(reference)
+    ref = _to_uint8(np.mean([steady_detail(crops[t], heads[t], regions) for t in neutral], axis=0))
     out = np.full((len(crops), len(REGION_NAMES), 2), np.nan)
     for t in np.flatnonzero(present):
-        where = stabilising_map(heads[t], regions.grid_x, regions.grid_y, regions.depth)
-        steady = cv2.remap(
-            crops[t], where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
-        flow = farneback(ref, _to_uint8(lighting_invariant(steady, regions.face)))
+        flow = farneback(ref, _to_uint8(steady_detail(crops[t], heads[t], regions)))
         flat = flow.reshape(-1, 2).astype(np.float64)
         affine = robust_affine(regions.sample_design, flat[regions.samples])
         out[t] = regions.weights @ flat - regions.centroid_design @ affine

@@ -1,4 +1,4 @@
-"""Landmark geometry for large or occluding actions: eyelid opening, lips apart, jaw, lip red, mouth width.
+"""Landmark geometry for occluding or shape-changing actions: eyelids, lip red, mouth width, jaw.
 
 Measured on landmarks put back into the neutral face's coordinates (head motion removed, see
 :mod:`ml.tracks.rigid`), as lengths in the neutral face's pixels.
@@ -16,7 +16,7 @@ EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
     "L": ((386, 374), (385, 380), (387, 373)),
 }
 _UPPER_LIP_OUTER, _UPPER_LIP_INNER, _LOWER_LIP_INNER, _LOWER_LIP_OUTER = 0, 13, 14, 17
-_MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
+_MOUTH_RIGHT, _MOUTH_LEFT, _NOSE_TIP, _CHIN = 61, 291, 1, 152
 
 
 def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
@@ -34,10 +34,9 @@ class MouthShape:
         def height(a: int, b: int) -> np.ndarray:
             return (points[:, a] - points[:, b]) @ up
 
-        self.gap = height(_UPPER_LIP_INNER, _LOWER_LIP_INNER)
         self.lip_red = height(_UPPER_LIP_OUTER, _UPPER_LIP_INNER) + height(_LOWER_LIP_INNER, _LOWER_LIP_OUTER)
         self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
-        self.chin_height = points[:, _CHIN] @ up
+        self.chin_drop = height(_NOSE_TIP, _CHIN)
 
 
 def mouth_shape(points: np.ndarray, up: np.ndarray) -> MouthShape:

@@ -1,15 +1,16 @@
 """Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
 
 1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks
-   are the neutral face, its mean lighting-invariant crop the flow reference.
+   are the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
 2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put
    back into the neutral pose before the flow; landmarks are put back for the geometry), so what
    remains of the skin's movement is expression.
-3. Brows, lids, cheeks, nose, chin and lip corners: the mean optical flow of each region
+3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction.
-4. Lips apart, jaw drop, lip press and tightening, eyelid closure: landmark geometry
+   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's.
+4. Jaw drop (the chin moves away from the nose tip: the chin sits at the crop's edge, where flow is
+   unreliable), lip press and tightening (the lip red thins), eyelid closure: landmark geometry
    (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
    upper-face AUs read from flow are bridged over them (:data:`BRIDGED_OVER_BLINKS`): a closing lid
    drags the skin around the eye, brows included, and FACS does not code that as brow or lid action.
@@ -29,7 +30,7 @@ from ml.tracks.calibration import (
     THINNING_AT_E,
     scale_iod,
 )
-from ml.tracks.flow import FlowRegions, lighting_invariant, region_movement
+from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import eye_openings, mouth_shape
 from ml.tracks.inputs import check_span, check_track_inputs
 from ml.tracks.neutral import find_neutral
@@ -105,19 +106,20 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
             values[f"{au}{side}"] = amount / scale_iod(au)
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
+    lower_lip_up = local["L"][:, regions.index("lower_lip"), 1]
     values["AU10"] = np.clip(upper_lip_up - np.mean(corner_up, axis=0), 0.0, None) / scale_iod("AU10")
+    values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
     return values
 
 
 def _geometry_aus(
     points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """AU23-26, AU43, AU45 from landmarks in the neutral frame; the blink and eyes-closed spans."""
+    """AU23, AU24, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
     mouth = mouth_shape(points, axes.up)
     rest = mouth_shape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
-        "AU25": (mouth.gap - rest.gap) / axes.iod / scale_iod("AU25"),
-        "AU26": (rest.chin_height - mouth.chin_height) / axes.iod / scale_iod("AU26"),
+        "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
     }
     thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
     narrowing = (rest.width - mouth.width) / axes.iod
@@ -172,10 +174,9 @@ def measure_au_intensities(
     base = np.median(points[frames], axis=0)
     axes = FaceAxes(base)
     regions = FlowRegions(base, crops.shape[1])
-    reference = np.mean([lighting_invariant(crops[t], regions.face) for t in frames], axis=0)
     maps = fit_head_motion(base, points)
 
-    displacement = region_movement(crops, present, reference, regions, maps)
+    displacement = region_movement(crops, present, frames, regions, maps)
     local = {side: axes.local(displacement, side) for side in _SIDES}
     values = _flow_aus(local, regions)
 
