@@ -24,8 +24,8 @@ from ml.tracks.types import AUTracks, ExpressionEvent
 __all__ = ["DIP", "HIGH", "LOW", "MICRO_MAX_S", "expression_strength", "spot_events"]
 
 #: Strength that starts an event, strength that keeps it going.
-HIGH = 0.1
-LOW = 0.05
+HIGH = 0.15
+LOW = 0.07
 #: Two peaks are two events when the strength between them falls below this share of the smaller.
 DIP = 0.5
 #: The longest micro-expression, seconds.
@@ -112,8 +112,8 @@ def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps:
         onset=onset,
         apex=apex,
         offset=offset,
-        peak=round(peak, 4),
-        duration_s=round(duration, 4),
+        peak=peak,
+        duration_s=duration,
         kind="micro" if duration <= MICRO_MAX_S else "macro",
         aus=aus,
         emotion=emotion,

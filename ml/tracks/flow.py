@@ -12,8 +12,9 @@ where the neutral skin went; its window (9 px at 112 px, against 15 px for whole
 averages with the still skin around it (a local 5 px brow raise read 0.6 of its size at 15 px, 0.9
 at 9 px). Landmarks shift as a whole by up to a pixel or two when part of the face
 moves (the landmark model's shape prior), so what the landmark fit leaves of head motion, and what it
-adds, is fitted on the flow itself: an affine motion over the whole face, fitted robustly (the half of
-the face that moves least decides it, so a local expression does not pull it), and removed. Each
+adds, is fitted on the flow itself: an affine motion plus a parallax term proportional to the skin's
+depth, over the whole face, fitted robustly (the half of the face that moves least decides it, so a
+local expression does not pull it), and removed. Each
 region's movement is the mean remaining flow over its mask (drawn on the neutral landmarks); the lid
 margins, too thin for a region, are read in small windows at their landmarks.
 """
@@ -91,12 +92,20 @@ class FlowRegions:
         grid = np.zeros((size, size), bool)
         grid[step // 2 :: step, step // 2 :: step] = True
         self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
-        self.sample_design = np.column_stack(
-            [xs.ravel()[self.samples], ys.ravel()[self.samples], np.ones(len(self.samples))]
-        )
-        self.centroid_design = np.column_stack([self.centroids, np.ones(len(self.centroids))])
+        depth = DepthSurface(neutral_points)
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
-        self.depth = DepthSurface(neutral_points)(self.grid_x, self.grid_y)
+        self.depth = depth(self.grid_x, self.grid_y)
+        flat_depth = self.depth.ravel()
+        self.sample_design = np.column_stack(
+            [
+                xs.ravel()[self.samples],
+                ys.ravel()[self.samples],
+                flat_depth[self.samples],
+                np.ones(len(self.samples)),
+            ]
+        )
+        region_depth = self.weights @ flat_depth
+        self.centroid_design = np.column_stack([self.centroids, region_depth, np.ones(len(self.centroids))])
 
     def index(self, name: str) -> int:
         return REGION_NAMES.index(name)
@@ -127,9 +136,10 @@ def farneback(reference: np.ndarray, image: np.ndarray) -> np.ndarray:
 
 
 def robust_affine(design: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """``(3, 2)`` affine flow ``[x, y, 1] @ A`` fitted to the half of the samples it fits best.
+    """``(P, 2)`` linear flow model ``design @ A`` fitted to the half of the samples it fits best.
 
-    ``design`` (M, 3) holds the samples' ``[x, y, 1]``, ``flow`` (M, 2) their flow.
+    ``design`` (M, P) holds each sample's terms (here ``[x, y, depth, 1]``: an affine motion plus the
+    parallax of a turn), ``flow`` (M, 2) their flow.
     """
     keep = np.ones(len(design), bool)
     for _ in range(3):

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EYE_PAIRS", "MouthShape", "eye_openings", "mouth_shape"]
+__all__ = ["EYE_PAIRS", "LIP_RED_PAIRS", "MouthShape", "eye_openings", "mouth_shape"]
 
 #: Upper/lower eyelid landmark pairs across each eye's opening (the subject's right, left).
 EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
     "R": ((159, 145), (158, 153), (160, 144)),
     "L": ((386, 374), (385, 380), (387, 373)),
 }
-_UPPER_LIP_OUTER, _UPPER_LIP_INNER, _LOWER_LIP_INNER, _LOWER_LIP_OUTER = 0, 13, 14, 17
+#: Outer/inner contour landmark pairs across the upper lip and the lower lip, left of, at and right of the
+#: midline.
+LIP_RED_PAIRS: tuple[tuple[int, int], ...] = ((37, 82), (0, 13), (267, 312), (87, 84), (14, 17), (317, 314))
 _MOUTH_RIGHT, _MOUTH_LEFT, _NOSE_TIP, _CHIN = 61, 291, 1, 152
 
 
@@ -34,7 +36,7 @@ class MouthShape:
         def height(a: int, b: int) -> np.ndarray:
             return (points[:, a] - points[:, b]) @ up
 
-        self.lip_red = height(_UPPER_LIP_OUTER, _UPPER_LIP_INNER) + height(_LOWER_LIP_INNER, _LOWER_LIP_OUTER)
+        self.lip_red = np.mean([height(a, b) for a, b in LIP_RED_PAIRS], axis=0)
         self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
         self.chin_drop = height(_NOSE_TIP, _CHIN)
 

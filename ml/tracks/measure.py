@@ -12,8 +12,7 @@
 4. Jaw drop (the chin moves away from the nose tip: the chin sits at the crop's edge, where flow is
    unreliable), lip press and tightening (the lip red thins), eyelid closure: landmark geometry
    (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
-   upper-face AUs read from flow are bridged over them (:data:`BRIDGED_OVER_BLINKS`): a closing lid
-   drags the skin around the eye, brows included, and FACS does not code that as brow or lid action.
+   upper-face and geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
 
@@ -39,8 +38,10 @@ from ml.tracks.types import AUTracks
 
 __all__ = ["BRIDGED_OVER_BLINKS", "FaceAxes", "measure_au_intensities", "split_on_directions"]
 
-#: Upper-face AUs replaced by a straight line across blinks and eye closures.
-BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7")
+#: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
+#: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
+#: (the landmark model shifts its mouth and chin points by a pixel or so when the eyes close).
+BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU23", "AU24", "AU26")
 
 _RIGHT_EYE = (33, 133)
 _LEFT_EYE = (263, 362)
@@ -184,8 +185,8 @@ def measure_au_intensities(
     geometry, blinks, closed = _geometry_aus(steady, base, axes, fps)
     values.update(geometry)
     for au in BRIDGED_OVER_BLINKS:
-        for side in _SIDES:
-            values[f"{au}{side}"] = interpolate_over(values[f"{au}{side}"], blinks + closed)
+        for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
+            values[column] = interpolate_over(values[column], blinks + closed)
 
     for au in SIDED:
         values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])

@@ -198,4 +198,22 @@ def turn_head(image: np.ndarray, points: np.ndarray, degrees: float, focal: floa
     nose = homography @ np.array([cx, cy, 1.0])
     shift = np.array([[1, 0, cx - nose[0] / nose[2]], [0, 1, cy - nose[1] / nose[2]], [0, 0, 1]])
     h, w = image.shape[:2]
-    return cv2.warpPerspective(image, shift @ homography, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return cv2.warpPerspective(
+        image, shift @ homography, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+    )
+
+
+def roll_and_shift(image: np.ndarray, points: np.ndarray, phase: float) -> np.ndarray:
+    """The whole photograph rolled up to 3 degrees and shifted up to 6 px about the nose (no expression)."""
+    centre = (float(points[1, 0]), float(points[1, 1]))
+    matrix = cv2.getRotationMatrix2D(centre, 3.0 * np.sin(phase), 1.0)
+    matrix[:, 2] += (6.0 * np.sin(phase), 4.0 * np.sin(2 * phase))
+    h, w = image.shape[:2]
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def relight(image: np.ndarray, amount: float) -> np.ndarray:
+    """Darker by up to 35 %, with a left-to-right lighting gradient of up to 30 %, at ``amount`` in [0, 1]."""
+    across = np.linspace(-0.5, 0.5, image.shape[1])[None, :, None]
+    gain = (1.0 - 0.35 * amount) * (1.0 + 0.3 * amount * across)
+    return np.clip(image * gain + 10.0 * amount, 0, 255).astype(np.uint8)
