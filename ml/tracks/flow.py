@@ -141,11 +141,12 @@ def robust_affine(design: np.ndarray, flow: np.ndarray) -> np.ndarray:
     ``design`` (M, P) holds each sample's terms (here ``[x, y, depth, 1]``: an affine motion plus the
     parallax of a turn), ``flow`` (M, 2) their flow.
     """
-    keep = np.ones(len(design), bool)
+    keep = np.arange(len(design))
+    count = max(design.shape[1] + 1, int(_KEEP * len(design)))
     for _ in range(3):
         affine = np.linalg.lstsq(design[keep], flow[keep], rcond=None)[0]
-        residual = np.linalg.norm(flow - design @ affine, axis=1)
-        keep = residual <= np.quantile(residual, _KEEP)
+        residual = np.einsum("mc,mc->m", *(2 * (flow - design @ affine,)))
+        keep = np.argpartition(residual, count - 1)[:count]
     return np.linalg.lstsq(design[keep], flow[keep], rcond=None)[0]
 
 
@@ -168,7 +169,7 @@ def region_movement(
     out = np.full((len(crops), len(REGION_NAMES), 2), np.nan)
     for t in np.flatnonzero(present):
         flow = farneback(ref, _to_uint8(steady_detail(crops[t], heads[t], regions)))
-        flat = flow.reshape(-1, 2).astype(np.float64)
-        affine = robust_affine(regions.sample_design, flat[regions.samples])
+        flat = flow.reshape(-1, 2)
+        affine = robust_affine(regions.sample_design, flat[regions.samples].astype(np.float64))
         out[t] = regions.weights @ flat - regions.centroid_design @ affine
     return out
