@@ -87,13 +87,17 @@ FLOW_AUS: dict[str, FlowAU] = {
 }
 
 #: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement
-#: between two neighbouring directions is the non-negative sum of those two.
-LIP_CORNER_AUS: dict[str, tuple[float, float]] = {
-    "AU12": (0.707, 0.707),
-    "AU20": (0.989, -0.148),
-    "AU15": (0.302, -0.953),
-    "AU14": (-1.0, 0.0),
-}
+#: between two neighbouring directions is the non-negative sum of those two, and an AU's amount is the
+#: length of the sum of its parts. AU12 spans 20-80 degrees: the corner's pull towards the cheekbone
+#: looks anywhere from mostly outward to mostly upward with face shape and camera height; a corner
+#: drawn inward (AU14) or down (AU15) lies well outside it.
+LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("AU12", (0.940, 0.342)),
+    ("AU12", (0.174, 0.985)),
+    ("AU20", (0.989, -0.148)),
+    ("AU15", (0.302, -0.953)),
+    ("AU14", (-1.0, 0.0)),
+)
 
 #: AUs measured per side (``AU12L``/``AU12R`` beside ``AU12``).
 SIDED: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU12", "AU14", "AU15", "AU20", "AU45")

@@ -2,8 +2,9 @@
 
 The expression strength of a frame is its strongest AU (blinks and eye closure left out: they are not
 expressions). An event starts where the strength rises above :data:`HIGH` and spans the frames around it
-above :data:`LOW` (hysteresis), widened to where the strength stops falling away from it (so onset and
-offset sit where the movement starts and ends, not where it crosses a threshold). Two peaks inside one
+above :data:`LOW` (hysteresis), widened to where the strength stops falling away from it or falls to
+:data:`END` (so onset and offset sit where the movement starts and ends, not where it crosses a
+threshold). Two peaks inside one
 span stay one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a
 held expression wavers without ending. Frames without a face end an event. An event lasting at most
 :data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``. Thresholds are intensities on the
@@ -21,11 +22,13 @@ from ml.tracks.emotions import emotion_of
 from ml.tracks.inputs import check_present
 from ml.tracks.types import AUTracks, ExpressionEvent
 
-__all__ = ["DIP", "HIGH", "LOW", "MICRO_MAX_S", "expression_strength", "spot_events"]
+__all__ = ["DIP", "END", "HIGH", "LOW", "MICRO_MAX_S", "expression_strength", "spot_events"]
 
 #: Strength that starts an event, strength that keeps it going.
 HIGH = 0.15
 LOW = 0.07
+#: Strength below which the face is back at rest (onset and offset are the first and last frames above).
+END = 0.02
 #: Two peaks are two events when the strength between them falls below this share of the smaller.
 DIP = 0.5
 #: The longest micro-expression, seconds.
@@ -68,9 +71,9 @@ def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[in
 
 def _widen(strength: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
     """Extend ``[start, stop)`` within ``[lo, hi)`` while the strength keeps falling away from it."""
-    while start > lo and strength[start - 1] < strength[start] and strength[start - 1] > 0.0:
+    while start > lo and END < strength[start - 1] < strength[start]:
         start -= 1
-    while stop < hi and strength[stop] < strength[stop - 1] and strength[stop] > 0.0:
+    while stop < hi and END < strength[stop] < strength[stop - 1]:
         stop += 1
     return start, stop
 

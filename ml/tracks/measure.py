@@ -65,29 +65,32 @@ class FaceAxes:
 
 
 def split_on_directions(
-    vectors: np.ndarray, directions: dict[str, tuple[float, float]]
+    vectors: np.ndarray, directions: tuple[tuple[str, tuple[float, float]], ...]
 ) -> dict[str, np.ndarray]:
-    """Non-negative amounts of each direction whose sum is each ``(N, 2)`` vector.
+    """How much of each named direction makes up each ``(N, 2)`` vector (NaN rows stay NaN).
 
-    The directions, ordered by angle, must leave no gap of 180 degrees or more; a vector is the sum of
-    the two directions on either side of it (and of one alone when it lies along one).
+    The unit directions, ordered by angle, must leave no gap of 180 degrees or more; a vector is the
+    non-negative sum of the two directions on either side of it. A name given to several directions
+    gets the length of the sum of its parts.
     """
-    names = sorted(directions, key=lambda k: np.arctan2(directions[k][1], directions[k][0]))
-    angles = np.array([np.arctan2(directions[k][1], directions[k][0]) for k in names])
-    units = np.array([directions[k] for k in names], dtype=np.float64)
-    vec_angle = np.arctan2(vectors[:, 1], vectors[:, 0])
-    out = {name: np.zeros(len(vectors)) for name in names}
-    upper = np.searchsorted(angles, vec_angle) % len(names)
-    lower = (upper - 1) % len(names)
-    for i in range(len(vectors)):
-        if not np.all(np.isfinite(vectors[i])):
-            for name in names:
-                out[name][i] = np.nan
-            continue
-        basis = np.column_stack([units[lower[i]], units[upper[i]]])
-        amounts = np.linalg.solve(basis, vectors[i])
-        out[names[lower[i]]][i] += max(float(amounts[0]), 0.0)
-        out[names[upper[i]]][i] += max(float(amounts[1]), 0.0)
+    order = sorted(range(len(directions)), key=lambda k: np.arctan2(directions[k][1][1], directions[k][1][0]))
+    names = [directions[k][0] for k in order]
+    units = np.array([directions[k][1] for k in order], dtype=np.float64)
+    angles = np.arctan2(units[:, 1], units[:, 0])
+    finite = np.isfinite(vectors).all(axis=1)
+    safe = np.where(finite[:, None], vectors, 0.0)
+    upper = np.searchsorted(angles, np.arctan2(safe[:, 1], safe[:, 0])) % len(units)
+    lower = (upper - 1) % len(units)
+    basis = np.stack([units[lower], units[upper]], axis=2)  # (N, 2, 2): columns are the two directions
+    amounts = np.clip(np.linalg.solve(basis, safe[:, :, None])[:, :, 0], 0.0, None)
+    parts = {name: np.zeros((len(vectors), 2)) for name in names}
+    for column, side in ((0, lower), (1, upper)):
+        for k, name in enumerate(names):
+            hit = side == k
+            parts[name][hit] += amounts[hit, column, None] * units[k]
+    out = {name: np.linalg.norm(part, axis=1) for name, part in parts.items()}
+    for track in out.values():
+        track[~finite] = np.nan
     return out
 
 

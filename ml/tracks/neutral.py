@@ -1,14 +1,20 @@
 """The subject's neutral face: the least expressive, stillest, most frontal span of the clip.
 
-Each present frame gets an expressiveness score: the sum of the expression blendshapes (gaze and blinks
-left out), plus its landmark speed (inter-ocular distances per second: a face moving between
-expressions is not at rest), plus 0.02 per degree of head turn or nod away from frontal. The span of
-at least :data:`NEUTRAL_MIN_S` seconds (all frames with a face) with the lowest mean score is the
-neutral. The blendshapes under-drive small expressions frame by frame, but averaged over a span their
-rise is still clear (a 1.3 mm lip-corner pull adds about 0.25 to the sum, against 0.1 frame noise),
-and they know a neutral face from a held smile, which the majority of frames may be. The span is
-relative to the clip: a clip expressive throughout gets its least expressive moment as the reference
-(mark the neutral span by hand in that case).
+Each present frame gets an expressiveness score, the sum of:
+
+- the expression blendshapes (gaze and blinks left out): they know a neutral face from a held smile
+  even when the smile fills most of the clip, but barely see a small movement (a 2.5 mm brow raise
+  leaves them within their frame-to-frame noise);
+- :data:`SHAPE_WEIGHT` times how far the face's shape is from the clip's typical shape (landmarks with
+  head motion removed, against their median; inter-ocular distances): this sees small movements,
+  since a face spends most of a take near neutral;
+- the landmark speed (inter-ocular distances per second): a face moving between expressions is not at
+  rest;
+- 0.02 per degree of head turn or nod away from frontal.
+
+The span of at least :data:`NEUTRAL_MIN_S` seconds (all frames with a face) with the lowest mean score
+is the neutral. The span is relative to the clip: a clip expressive throughout gets its least expressive
+moment as the reference (mark the neutral span by hand in that case).
 """
 
 from __future__ import annotations
@@ -16,11 +22,23 @@ from __future__ import annotations
 import numpy as np
 
 from ml.stages.landmarks import BLENDSHAPE_NAMES
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 
-__all__ = ["EXPRESSION_SHAPES", "NEUTRAL_MIN_S", "find_neutral", "neutral_scores", "quietest_span"]
+__all__ = [
+    "EXPRESSION_SHAPES",
+    "NEUTRAL_MIN_S",
+    "SHAPE_WEIGHT",
+    "atypical_shape",
+    "find_neutral",
+    "neutral_scores",
+    "quietest_span",
+]
 
 #: Shortest neutral span, seconds.
 NEUTRAL_MIN_S = 0.3
+#: Score per inter-ocular distance of departure from the typical shape: a 0.02 IOD local movement
+#: (what the landmarks register of a 2 mm brow raise) weighs as much as 0.1 of blendshape activity.
+SHAPE_WEIGHT = 5.0
 #: Score per degree of yaw or pitch.
 _PER_DEGREE = 0.02
 
@@ -35,7 +53,7 @@ _RIGHT_EYE, _LEFT_EYE = (33, 133), (263, 362)
 def neutral_scores(
     landmarks: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, present: np.ndarray, fps: float
 ) -> np.ndarray:
-    """Per-frame expressiveness (blendshape activity + speed + turn); NaN without a face."""
+    """Per-frame expressiveness (blendshape activity + shape + speed + turn); NaN without a face."""
     scores = np.full(len(present), np.nan)
     idx = np.flatnonzero(present)
     eyes = landmarks[idx][:, list(_LEFT_EYE), :2].mean(axis=1) - landmarks[idx][:, list(_RIGHT_EYE), :2].mean(
@@ -48,8 +66,26 @@ def neutral_scores(
     speed[0] = speed[1] if len(speed) > 1 else 0.0
     activity = blendshapes[idx][:, EXPRESSION_SHAPES].sum(axis=1)
     turn = np.abs(pose[idx, 0]) + np.abs(pose[idx, 1])
-    scores[idx] = activity + speed[idx] + _PER_DEGREE * turn
+    shape = SHAPE_WEIGHT * atypical_shape(landmarks, present)[idx]
+    scores[idx] = activity + shape + speed[idx] + _PER_DEGREE * turn
     return scores
+
+
+def atypical_shape(landmarks: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per-frame distance of the face's shape from the clip's median shape, in inter-ocular distances.
+
+    Head motion is removed first; the distance is the 97th percentile over the landmarks, so a local
+    movement (a brow, a lip corner: a few percent of the points) counts as much as a broad one. NaN
+    without a face.
+    """
+    idx = np.flatnonzero(present)
+    typical = np.median(landmarks[idx], axis=0)
+    eyes = typical[list(_LEFT_EYE), :2].mean(axis=0) - typical[list(_RIGHT_EYE), :2].mean(axis=0)
+    shapes = to_neutral_frame(fit_head_motion(typical, landmarks[idx]), landmarks[idx, :, :2], typical[:, 2])
+    out = np.full(len(present), np.nan)
+    deviation = np.linalg.norm(shapes - typical[None, :, :2], axis=2)
+    out[idx] = np.percentile(deviation, 97, axis=1) / max(float(np.linalg.norm(eyes)), 1e-6)
+    return out
 
 
 def quietest_span(scores: np.ndarray, present: np.ndarray, fps: float) -> tuple[int, int]:

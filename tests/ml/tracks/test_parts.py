@@ -13,7 +13,7 @@ from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 
-DIRECTIONS = {"up_out": (0.6, 0.8), "out": (1.0, 0.0), "down": (0.0, -1.0), "in": (-1.0, 0.0)}
+DIRECTIONS = (("up_out", (0.6, 0.8)), ("out", (1.0, 0.0)), ("down", (0.0, -1.0)), ("in", (-1.0, 0.0)))
 
 
 def test_a_vector_between_two_directions_is_their_non_negative_sum() -> None:
@@ -23,7 +23,14 @@ def test_a_vector_between_two_directions_is_their_non_negative_sum() -> None:
     assert parts["out"][:3] == pytest.approx([1.0, 0.0, 0.0])
     assert parts["in"][:3] == pytest.approx([0.0, 0.6, 0.0])
     assert parts["down"][:3] == pytest.approx([0.0, 0.0, 2.0])
-    assert all(np.isnan(parts[k][3]) for k in DIRECTIONS)
+    assert all(np.isnan(parts[k][3]) for k, _ in DIRECTIONS)
+
+
+def test_a_name_on_two_directions_gets_the_length_of_its_parts() -> None:
+    fan = (("up", (0.0, 1.0)), ("up", (1.0, 0.0)), ("in", (-1.0, 0.0)), ("down", (0.0, -1.0)))
+    parts = split_on_directions(np.array([[3.0, 4.0], [-1.0, 2.0]]), fan)
+    assert parts["up"] == pytest.approx([5.0, 2.0])  # (3, 4) lies between the two "up" directions
+    assert parts["in"] == pytest.approx([0.0, 1.0])
 
 
 def test_robust_affine_ignores_a_local_movement() -> None:
