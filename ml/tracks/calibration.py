@@ -47,6 +47,7 @@ SCALE_MM: dict[str, float] = {
     "AU17": 5.0,  # chin boss pushed up
     "AU20": 8.0,  # lip corner stretched sideways
     "AU23": 4.0,  # mouth narrowed by the tightened lips
+    "AU24": 5.0,  # lips pressed together: the lip red thinned by half
     "AU25": 10.0,  # lips apart (upper lip up plus lower lip down)
     "AU26": 15.0,  # chin lowered by the jaw (away from the nose tip)
 }

@@ -1,14 +1,18 @@
 """Expression events over a whole take: where the face leaves its neutral and comes back.
 
-The expression strength of a frame is its strongest AU (blinks and eye closure left out: they are not
-expressions). An event starts where the strength rises above :data:`HIGH` and spans the frames around it
-above :data:`LOW` (hysteresis), widened to where the strength stops falling away from it or falls to
-:data:`END` (so onset and offset sit where the movement starts and ends, not where it crosses a
-threshold). Two peaks inside one
-span stay one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a
-held expression wavers without ending. Frames without a face end an event. An event lasting at most
-:data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``. Thresholds are intensities on the
-calibrated scale (1 = FACS intensity E), so they mean the same on every face and frame rate.
+The expression strength of a frame is the largest skin movement among its AUs, in millimetres (intensity
+times the AU's movement at intensity E, :data:`ml.tracks.calibration.SCALE_MM`; blinks and eye closure
+left out: they are not expressions). Movement rather than intensity, because what makes a
+micro-expression is how little the face moves: a 1.5 mm lip-corner pull is a small AU12 but a 1.5 mm lid
+raise is a large AU5, and both are expressions, while the measurement noise under head motion (up to a
+millimetre for the landmark geometry of the mouth under a rolling head) is not. An event starts where
+the strength rises above :data:`HIGH_MM` and spans the frames around it above :data:`LOW_MM`
+(hysteresis), widened to where the strength stops falling away from it or falls to :data:`END_MM` (so
+onset and offset sit where the movement starts and ends, not where it crosses a threshold). Two peaks
+inside one span stay one event unless the strength dips between them below :data:`DIP` of the smaller
+peak, as a held expression wavers without ending. Frames without a face end an event. An event lasting
+at most :data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of
+its strongest AU at the apex.
 """
 
 from __future__ import annotations
@@ -18,30 +22,41 @@ import itertools
 import numpy as np
 
 from ml.rules import check_fps
+from ml.tracks.calibration import SCALE_MM
 from ml.tracks.emotions import emotion_of
 from ml.tracks.inputs import check_present
 from ml.tracks.types import AUTracks, ExpressionEvent
 
-__all__ = ["DIP", "END", "HIGH", "LOW", "MICRO_MAX_S", "expression_strength", "spot_events"]
+__all__ = ["DIP", "END_MM", "HIGH_MM", "LOW_MM", "MICRO_MAX_S", "expression_strength", "spot_events"]
 
-#: Strength that starts an event, strength that keeps it going.
-HIGH = 0.15
-LOW = 0.07
-#: Strength below which the face is back at rest (onset and offset are the first and last frames above).
-END = 0.02
+#: Movement that starts an event, movement that keeps it going, mm.
+HIGH_MM = 1.2
+LOW_MM = 0.6
+#: Movement below which the face is back at rest, mm.
+END_MM = 0.15
+#: Movement at intensity E of an AU the calibration does not list, mm.
+_DEFAULT_MM = 5.0
 #: Two peaks are two events when the strength between them falls below this share of the smaller.
 DIP = 0.5
 #: The longest micro-expression, seconds.
 MICRO_MAX_S = 0.5
-#: An AU is listed at the apex from this share of the event's peak (and at least :data:`LOW`).
-_APEX_SHARE = 0.3
+#: An AU is listed at the apex from this share of the apex's largest movement (and at least LOW_MM).
+_APEX_SHARE = 0.25
 _NOT_EXPRESSIONS = ("AU43", "AU45")
 
 
+def _expressive(tracks: AUTracks) -> list[int]:
+    return [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
+
+
+def _movement_mm(names: tuple[str, ...]) -> np.ndarray:
+    return np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
+
+
 def expression_strength(tracks: AUTracks) -> np.ndarray:
-    """``(N,)`` strongest expressive AU per frame (NaN without a face)."""
-    columns = [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
-    values = tracks.values[:, columns]
+    """``(N,)`` largest movement of an expressive AU per frame, mm (NaN without a face)."""
+    columns = _expressive(tracks)
+    values = tracks.values[:, columns] * _movement_mm(tuple(tracks.names[i] for i in columns))
     out = np.full(tracks.n_frames, np.nan)
     seen = np.isfinite(values).any(axis=1)
     out[seen] = np.nanmax(values[seen], axis=1)
@@ -54,9 +69,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
-    """Split ``[start, stop)`` at the deepest dip between two peaks of at least HIGH, recursively."""
+    """Split ``[start, stop)`` at the deepest dip between two peaks of at least HIGH_MM, recursively."""
     part = strength[start:stop]
-    peaks = [i for i in range(len(part)) if part[i] >= HIGH and part[i] == part[max(0, i - 1) : i + 2].max()]
+    peaks = [
+        i for i in range(len(part)) if part[i] >= HIGH_MM and part[i] == part[max(0, i - 1) : i + 2].max()
+    ]
     best: tuple[float, int] | None = None
     for a, b in itertools.pairwise(peaks):
         valley = a + int(np.argmin(part[a : b + 1]))
@@ -71,9 +88,9 @@ def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[in
 
 def _widen(strength: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
     """Extend ``[start, stop)`` within ``[lo, hi)`` while the strength keeps falling away from it."""
-    while start > lo and END < strength[start - 1] < strength[start]:
+    while start > lo and END_MM < strength[start - 1] < strength[start]:
         start -= 1
-    while stop < hi and END < strength[stop] < strength[stop - 1]:
+    while stop < hi and END_MM < strength[stop] < strength[stop - 1]:
         stop += 1
     return start, stop
 
@@ -86,12 +103,12 @@ def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[Expre
     events: list[ExpressionEvent] = []
     for lo, hi in _runs(mask):
         above = np.zeros(tracks.n_frames, bool)
-        above[lo:hi] = strength[lo:hi] >= LOW
+        above[lo:hi] = strength[lo:hi] >= LOW_MM
         for start, stop in _runs(above):
-            if strength[start:stop].max() < HIGH:
+            if strength[start:stop].max() < HIGH_MM:
                 continue
             for a, b in _split_at_dips(strength, start, stop):
-                if b - a < 1 or strength[a:b].max() < HIGH:
+                if b - a < 1 or strength[a:b].max() < HIGH_MM:
                     continue
                 onset, end = _widen(strength, a, b, lo, hi)
                 events.append(_event(tracks, strength, onset, end - 1, rate))
@@ -100,15 +117,14 @@ def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[Expre
 
 def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps: float) -> ExpressionEvent:
     apex = onset + int(np.argmax(strength[onset : offset + 1]))
-    peak = float(strength[apex])
     row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
-    floor = max(LOW, _APEX_SHARE * peak)
-    aus = tuple(
-        sorted(
-            (n for n, v in row.items() if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS and v >= floor),
-            key=lambda n: -row[n],
-        )
+    expressive = [tracks.names[i] for i in _expressive(tracks)]
+    movement = dict(
+        zip(expressive, _movement_mm(tuple(expressive)) * [row[n] for n in expressive], strict=True)
     )
+    floor = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
+    aus = tuple(sorted((n for n in expressive if movement[n] >= floor), key=lambda n: -row[n]))
+    peak = max(row[n] for n in expressive)
     emotion, scores = emotion_of(row)
     duration = (offset - onset + 1) / fps
     return ExpressionEvent(

@@ -6,17 +6,17 @@ face, so a brighter, darker or unevenly lit frame of the same face gives the sam
 
 Each crop is first put back into the neutral pose with the landmark head-motion fit
 (:func:`ml.tracks.rigid.stabilising_map`), so the flow only has expression (and small fitting error) to
-find. Farneback flow from the neutral reference to the stabilised crop then gives, at every pixel,
-where the neutral skin went; its window (9 px at 112 px, against 15 px for whole-frame motion in
-:func:`ml.stages.temporal.optical_flow`) is small enough for a brow or lid, which a larger window
-averages with the still skin around it (a local 5 px brow raise read 0.6 of its size at 15 px, 0.9
-at 9 px). Landmarks shift as a whole by up to a pixel or two when part of the face
-moves (the landmark model's shape prior), so what the landmark fit leaves of head motion, and what it
-adds, is fitted on the flow itself: an affine motion plus a parallax term proportional to the skin's
-depth, over the whole face, fitted robustly (the half of the face that moves least decides it, so a
-local expression does not pull it), and removed. Each
-region's movement is the mean remaining flow over its mask (drawn on the neutral landmarks); the lid
-margins, too thin for a region, are read in small windows at their landmarks.
+find. Farneback flow from the neutral reference to the stabilised crop then gives, at every pixel, where
+the neutral skin went. Its window is 9 px at 112 px (15 px in :func:`ml.stages.temporal.optical_flow`,
+made for whole-frame motion): a larger window averages a brow or a lid with the still skin around it (a
+local brow raise on a photograph read 0.65 as much at 15 px as at 9 px).
+
+Landmarks shift as a whole by up to a pixel or two when part of the face moves (the landmark model's
+shape prior), so what the landmark fit leaves of head motion, and what it adds, is fitted on the flow
+itself: an affine motion plus a parallax term proportional to the skin's depth, over the whole face,
+fitted robustly (the half of the face that moves least decides it, so a local expression does not pull
+it), and removed. Each region's movement is the mean remaining flow over its mask (drawn on the neutral
+landmarks); the lid margins, too thin for a region, are read in small windows at their landmarks.
 """
 
 from __future__ import annotations
@@ -59,8 +59,11 @@ _FARNEBACK = (0.5, 3, 9, 3, 5, 1.1)
 
 
 class FlowRegions:
-    """The regions of one neutral face in crop pixels: masks as weights, centroids, the face's mask,
-    the flow samples for its affine motion, and the depth surface."""
+    """The regions of one neutral face in crop pixels.
+
+    Masks as rows of ``weights`` (each sums to 1), their ``centroids``, the ``face`` mask, the flow
+    samples and design matrices of the head-motion fit, and the ``depth`` surface.
+    """
 
     def __init__(self, neutral_points: np.ndarray, size: int) -> None:
         masks = region_masks(neutral_points, (size, size))

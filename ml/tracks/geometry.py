@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["EYE_PAIRS", "LIP_RED_PAIRS", "MouthShape", "eye_openings", "mouth_shape"]
+__all__ = [
+    "EYE_PAIRS",
+    "LEFT_EYE_CORNERS",
+    "LIP_RED_PAIRS",
+    "RIGHT_EYE_CORNERS",
+    "FaceAxes",
+    "MouthShape",
+    "eye_openings",
+    "inter_ocular",
+]
+
+#: The corners of each eye (the subject's right, left); an eye's centre is their midpoint.
+RIGHT_EYE_CORNERS = (33, 133)
+LEFT_EYE_CORNERS = (263, 362)
 
 #: Upper/lower eyelid landmark pairs across each eye's opening (the subject's right, left).
 EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
@@ -41,5 +54,23 @@ class MouthShape:
         self.chin_drop = height(_NOSE_TIP, _CHIN)
 
 
-def mouth_shape(points: np.ndarray, up: np.ndarray) -> MouthShape:
-    return MouthShape(points, up)
+def inter_ocular(points: np.ndarray) -> np.ndarray:
+    """``(..., 2)`` vector from the subject's right eye centre to the left, of ``(..., 478, 2+)`` points."""
+    right = points[..., list(RIGHT_EYE_CORNERS), :2].mean(axis=-2)
+    left = points[..., list(LEFT_EYE_CORNERS), :2].mean(axis=-2)
+    return left - right
+
+
+class FaceAxes:
+    """The neutral face's frame in crop pixels: ``across`` (subject's right to left), ``up``, IOD."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        eyes = inter_ocular(points)
+        self.iod = float(np.linalg.norm(eyes))
+        self.across = eyes / max(self.iod, 1e-9)
+        self.up = np.array([self.across[1], -self.across[0]])
+
+    def local(self, displacement: np.ndarray, side: str) -> np.ndarray:
+        """``(..., 2)`` pixel displacements -> (out, up) in IODs on the subject's side ``"L"`` or ``"R"``."""
+        out = self.across if side == "L" else -self.across
+        return np.stack([displacement @ out, displacement @ self.up], axis=-1) / self.iod

@@ -30,38 +30,20 @@ from ml.tracks.calibration import (
     scale_iod,
 )
 from ml.tracks.flow import FlowRegions, region_movement
-from ml.tracks.geometry import eye_openings, mouth_shape
+from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
 from ml.tracks.neutral import find_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 from ml.tracks.types import AUTracks
 
-__all__ = ["BRIDGED_OVER_BLINKS", "FaceAxes", "measure_au_intensities", "split_on_directions"]
+__all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_on_directions"]
 
 #: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
 #: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
 #: (the landmark model shifts its mouth and chin points by a pixel or so when the eyes close).
 BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU23", "AU24", "AU26")
 
-_RIGHT_EYE = (33, 133)
-_LEFT_EYE = (263, 362)
 _SIDES = ("L", "R")
-
-
-class FaceAxes:
-    """The neutral face's frame in crop pixels: ``across`` (subject's right to left), ``up``, IOD."""
-
-    def __init__(self, points: np.ndarray) -> None:
-        right = points[list(_RIGHT_EYE), :2].mean(axis=0)
-        left = points[list(_LEFT_EYE), :2].mean(axis=0)
-        self.iod = float(np.linalg.norm(left - right))
-        self.across = (left - right) / max(self.iod, 1e-9)
-        self.up = np.array([self.across[1], -self.across[0]])
-
-    def local(self, displacement: np.ndarray, side: str) -> np.ndarray:
-        """``(..., 2)`` pixel displacements -> (out, up) in IODs on the subject's side ``"L"`` or ``"R"``."""
-        out = self.across if side == "L" else -self.across
-        return np.stack([displacement @ out, displacement @ self.up], axis=-1) / self.iod
 
 
 def split_on_directions(
@@ -120,8 +102,8 @@ def _geometry_aus(
     points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """AU23, AU24, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
-    mouth = mouth_shape(points, axes.up)
-    rest = mouth_shape(base[None, :, :2], axes.up)
+    mouth = MouthShape(points, axes.up)
+    rest = MouthShape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
         "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
     }

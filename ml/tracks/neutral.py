@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ml.stages.landmarks import BLENDSHAPE_NAMES
+from ml.tracks.geometry import inter_ocular
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 
 __all__ = [
@@ -47,7 +48,6 @@ EXPRESSION_SHAPES = [
     for i, name in enumerate(BLENDSHAPE_NAMES)
     if name != "_neutral" and not name.startswith(("eyeLook", "eyeBlink"))
 ]
-_RIGHT_EYE, _LEFT_EYE = (33, 133), (263, 362)
 
 
 def neutral_scores(
@@ -56,10 +56,7 @@ def neutral_scores(
     """Per-frame expressiveness (blendshape activity + shape + speed + turn); NaN without a face."""
     scores = np.full(len(present), np.nan)
     idx = np.flatnonzero(present)
-    eyes = landmarks[idx][:, list(_LEFT_EYE), :2].mean(axis=1) - landmarks[idx][:, list(_RIGHT_EYE), :2].mean(
-        axis=1
-    )
-    iod = float(np.median(np.linalg.norm(eyes, axis=1)))
+    iod = float(np.median(np.linalg.norm(inter_ocular(landmarks[idx]), axis=1)))
     speed = np.zeros(len(present))
     step = np.linalg.norm(np.diff(landmarks[:, :, :2], axis=0), axis=2).mean(axis=1) * fps / max(iod, 1e-6)
     speed[1:] = np.nan_to_num(step, nan=0.0)
@@ -80,11 +77,10 @@ def atypical_shape(landmarks: np.ndarray, present: np.ndarray) -> np.ndarray:
     """
     idx = np.flatnonzero(present)
     typical = np.median(landmarks[idx], axis=0)
-    eyes = typical[list(_LEFT_EYE), :2].mean(axis=0) - typical[list(_RIGHT_EYE), :2].mean(axis=0)
     shapes = to_neutral_frame(fit_head_motion(typical, landmarks[idx]), landmarks[idx, :, :2], typical[:, 2])
     out = np.full(len(present), np.nan)
     deviation = np.linalg.norm(shapes - typical[None, :, :2], axis=2)
-    out[idx] = np.percentile(deviation, 97, axis=1) / max(float(np.linalg.norm(eyes)), 1e-6)
+    out[idx] = np.percentile(deviation, 97, axis=1) / max(float(np.linalg.norm(inter_ocular(typical))), 1e-6)
     return out
 
 

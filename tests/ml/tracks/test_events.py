@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ml.tracks import AUTracks, spot_events
-from ml.tracks.events import HIGH, LOW, expression_strength
+from ml.tracks.events import HIGH_MM, LOW_MM, expression_strength
 
 NAMES = ("AU1", "AU2", "AU6", "AU12", "AU15", "AU45", "AU12L", "AU12R")
 
@@ -29,7 +29,7 @@ def bump(n: int, onset: int, apex: int, offset: int, peak: float) -> np.ndarray:
 def test_one_bump_is_one_event_with_its_hand_worked_timing() -> None:
     smile = bump(40, 10, 15, 22, 0.6)
     (event,) = spot_events(
-        tracks(40, AU12=smile, AU12L=smile, AU12R=smile, AU6=0.5 * smile), 30.0, np.ones(40, bool)
+        tracks(40, AU12=smile, AU12L=smile, AU12R=smile, AU6=0.6 * smile), 30.0, np.ones(40, bool)
     )
     # The rise starts after frame 10 and the fall ends before 22: frames 11..21 are above 0.
     assert (event.onset, event.apex, event.offset) == (11, 15, 21)
@@ -49,8 +49,8 @@ def test_a_wavering_hold_stays_one_event_and_a_deep_dip_splits_it() -> None:
     waver[25:28] = 0.35  # 70 % of the peak: the expression wavers but does not end
     assert len(spot_events(tracks(n, AU1=waver), 30.0, np.ones(n, bool))) == 1
     dip = hold.copy()
-    dip[25:28] = 0.1  # 20 % of the peak, still above LOW: two expressions
-    assert LOW < 0.1
+    dip[25:28] = 0.1  # 20 % of the peak, still above LOW_MM (0.8 mm of AU1): two expressions
+    assert LOW_MM < 0.1 * 8.0
     events = spot_events(tracks(n, AU1=dip), 30.0, np.ones(n, bool))
     assert len(events) == 2
     first, second = sorted(events, key=lambda e: e.onset)
@@ -68,10 +68,13 @@ def test_strongest_first_micro_and_macro_and_blinks_are_not_expressions() -> Non
     assert all(e.offset < 70 for e in events)
 
 
-def test_below_the_start_threshold_is_no_event() -> None:
+def test_events_start_at_a_movement_not_an_intensity() -> None:
     n = 40
-    faint = bump(n, 10, 15, 20, 0.9 * HIGH)
-    assert spot_events(tracks(n, AU12=faint), 30.0, np.ones(n, bool)) == []
+    # AU12 moves 10 mm at E, AU2 9 mm: 0.11 of AU12 is 1.1 mm, below the start; 0.14 of AU2 is 1.26 mm.
+    assert HIGH_MM == 1.2
+    assert spot_events(tracks(n, AU12=bump(n, 10, 15, 20, 0.11)), 30.0, np.ones(n, bool)) == []
+    (event,) = spot_events(tracks(n, AU2=bump(n, 10, 15, 20, 0.14)), 30.0, np.ones(n, bool))
+    assert event.peak == pytest.approx(0.14) and event.aus == ("AU2",)
 
 
 def test_frames_without_a_face_split_an_event_and_are_never_inside_one() -> None:
