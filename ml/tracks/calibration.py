@@ -20,8 +20,10 @@ __all__ = [
     "BLINK_MAX_S",
     "CLOSURE_AT_E",
     "FLOW_AUS",
+    "FLOW_NOISE_MM",
     "IOD_MM",
     "LIP_CORNER_AUS",
+    "NOISE_MM",
     "SCALE_MM",
     "SIDED",
     "THINNING_AT_E",
@@ -40,7 +42,7 @@ SCALE_MM: dict[str, float] = {
     "AU6": 5.0,  # cheek raised (infraorbital triangle)
     "AU7": 3.0,  # lower lid raised and tightened
     "AU9": 5.0,  # skin beside the nose pulled up
-    "AU10": 4.0,  # upper lip raised (beyond the lip corners)
+    "AU10": 4.0,  # upper lip raised (beyond what the lip corners carry)
     "AU12": 10.0,  # lip corner pulled up and back
     "AU14": 4.0,  # lip corner drawn in (dimpler)
     "AU15": 5.0,  # lip corner pulled down
@@ -49,8 +51,15 @@ SCALE_MM: dict[str, float] = {
     "AU23": 4.0,  # mouth narrowed by the tightened lips
     "AU24": 5.0,  # lips pressed together: the lip red thinned by half
     "AU25": 10.0,  # lips apart (upper lip up plus lower lip down)
-    "AU26": 15.0,  # chin lowered by the jaw (away from the nose tip)
+    "AU26": 15.0,  # chin lowered by the jaw (away from the eyes)
 }
+
+#: Movement that measurement noise reaches on a still face, mm (99th percentile over frames without an
+#: action, drifting head and light included): optical flow in a region, 0.3 mm; the chin, at the crop's
+#: edge, 0.5 mm; landmark geometry, over a millimetre (landmarks jitter and follow other parts of the
+#: face). Events count movement beyond it.
+NOISE_MM: dict[str, float] = {"AU17": 0.5, "AU23": 1.2, "AU24": 1.2, "AU26": 1.2}
+FLOW_NOISE_MM = 0.3
 
 #: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.
 THINNING_AT_E = {"AU23": 0.4, "AU24": 0.5}

@@ -1,18 +1,18 @@
 """Expression events over a whole take: where the face leaves its neutral and comes back.
 
-The expression strength of a frame is the largest skin movement among its AUs, in millimetres (intensity
-times the AU's movement at intensity E, :data:`ml.tracks.calibration.SCALE_MM`; blinks and eye closure
-left out: they are not expressions). Movement rather than intensity, because what makes a
+The expression strength of a frame is the largest skin movement among its AUs beyond what measurement
+noise reaches, in millimetres (intensity times the AU's movement at intensity E,
+:data:`ml.tracks.calibration.SCALE_MM`, less :data:`ml.tracks.calibration.NOISE_MM`; blinks and eye
+closure left out: they are not expressions). Movement rather than intensity, because what makes a
 micro-expression is how little the face moves: a 1.5 mm lip-corner pull is a small AU12 but a 1.5 mm lid
-raise is a large AU5, and both are expressions, while the measurement noise under head motion (up to a
-millimetre for the landmark geometry of the mouth under a rolling head) is not. An event starts where
-the strength rises above :data:`HIGH_MM` and spans the frames around it above :data:`LOW_MM`
-(hysteresis), widened to where the strength stops falling away from it or falls to :data:`END_MM` (so
-onset and offset sit where the movement starts and ends, not where it crosses a threshold). Two peaks
-inside one span stay one event unless the strength dips between them below :data:`DIP` of the smaller
-peak, as a held expression wavers without ending. Frames without a face end an event. An event lasting
-at most :data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of
-its strongest AU at the apex.
+raise is a large AU5, and both are expressions. An event starts where the strength rises above
+:data:`HIGH_MM` and spans the frames around it above :data:`LOW_MM` (hysteresis), widened to where the
+movement (noise included) stops falling away from it or falls to :data:`END_MM` (so onset and offset sit
+where the movement starts and ends, not where it crosses a threshold). Two peaks inside one span stay
+one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a held
+expression wavers without ending. Frames without a face end an event. An event lasting at most
+:data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of its
+strongest AU at the apex.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import itertools
 import numpy as np
 
 from ml.rules import check_fps
-from ml.tracks.calibration import SCALE_MM
+from ml.tracks.calibration import FLOW_NOISE_MM, NOISE_MM, SCALE_MM
 from ml.tracks.emotions import emotion_of
 from ml.tracks.inputs import check_present
 from ml.tracks.types import AUTracks, ExpressionEvent
@@ -30,10 +30,10 @@ from ml.tracks.types import AUTracks, ExpressionEvent
 __all__ = ["DIP", "END_MM", "HIGH_MM", "LOW_MM", "MICRO_MAX_S", "expression_strength", "spot_events"]
 
 #: Movement that starts an event, movement that keeps it going, mm.
-HIGH_MM = 1.2
-LOW_MM = 0.6
+HIGH_MM = 0.7
+LOW_MM = 0.35
 #: Movement below which the face is back at rest, mm.
-END_MM = 0.15
+END_MM = 0.1
 #: Movement at intensity E of an AU the calibration does not list, mm.
 _DEFAULT_MM = 5.0
 #: Two peaks are two events when the strength between them falls below this share of the smaller.
@@ -49,14 +49,20 @@ def _expressive(tracks: AUTracks) -> list[int]:
     return [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
 
 
-def _movement_mm(names: tuple[str, ...]) -> np.ndarray:
-    return np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
+def _movement_mm(names: tuple[str, ...], values: np.ndarray, noise: bool = True) -> np.ndarray:
+    """Movement, mm, of ``values`` (..., len(names)) of the AUs ``names``; beyond measurement noise."""
+    scale = np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
+    floor = np.array([NOISE_MM.get(name, FLOW_NOISE_MM) for name in names]) if noise else 0.0
+    return np.clip(values * scale - floor, 0.0, None)
 
 
-def expression_strength(tracks: AUTracks) -> np.ndarray:
-    """``(N,)`` largest movement of an expressive AU per frame, mm (NaN without a face)."""
+def expression_strength(tracks: AUTracks, *, noise: bool = True) -> np.ndarray:
+    """``(N,)`` largest movement of an expressive AU per frame, mm (NaN without a face).
+
+    Beyond measurement noise unless ``noise`` is False.
+    """
     columns = _expressive(tracks)
-    values = tracks.values[:, columns] * _movement_mm(tuple(tracks.names[i] for i in columns))
+    values = _movement_mm(tuple(tracks.names[i] for i in columns), tracks.values[:, columns], noise)
     out = np.full(tracks.n_frames, np.nan)
     seen = np.isfinite(values).any(axis=1)
     out[seen] = np.nanmax(values[seen], axis=1)
@@ -86,11 +92,11 @@ def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[in
     return _split_at_dips(strength, start, cut) + _split_at_dips(strength, cut + 1, stop)
 
 
-def _widen(strength: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
-    """Extend ``[start, stop)`` within ``[lo, hi)`` while the strength keeps falling away from it."""
-    while start > lo and END_MM < strength[start - 1] < strength[start]:
+def _widen(movement: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
+    """Extend ``[start, stop)`` within ``[lo, hi)`` while the movement keeps falling away from it."""
+    while start > lo and END_MM < movement[start - 1] < movement[start]:
         start -= 1
-    while stop < hi and END_MM < strength[stop] < strength[stop - 1]:
+    while stop < hi and END_MM < movement[stop] < movement[stop - 1]:
         stop += 1
     return start, stop
 
@@ -100,6 +106,7 @@ def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[Expre
     rate = check_fps(fps)
     mask = check_present(present, tracks.n_frames) & np.isfinite(expression_strength(tracks))
     strength = np.nan_to_num(expression_strength(tracks), nan=0.0)
+    raw = np.nan_to_num(expression_strength(tracks, noise=False), nan=0.0)
     events: list[ExpressionEvent] = []
     for lo, hi in _runs(mask):
         above = np.zeros(tracks.n_frames, bool)
@@ -110,7 +117,7 @@ def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[Expre
             for a, b in _split_at_dips(strength, start, stop):
                 if b - a < 1 or strength[a:b].max() < HIGH_MM:
                     continue
-                onset, end = _widen(strength, a, b, lo, hi)
+                onset, end = _widen(raw, a, b, lo, hi)
                 events.append(_event(tracks, strength, onset, end - 1, rate))
     return sorted(events, key=lambda e: (-e.peak, e.onset))
 
@@ -119,9 +126,8 @@ def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps:
     apex = onset + int(np.argmax(strength[onset : offset + 1]))
     row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
     expressive = [tracks.names[i] for i in _expressive(tracks)]
-    movement = dict(
-        zip(expressive, _movement_mm(tuple(expressive)) * [row[n] for n in expressive], strict=True)
-    )
+    moved = _movement_mm(tuple(expressive), np.array([row[n] for n in expressive]))
+    movement = dict(zip(expressive, moved, strict=True))
     floor = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
     aus = tuple(sorted((n for n in expressive if movement[n] >= floor), key=lambda n: -row[n]))
     peak = max(row[n] for n in expressive)

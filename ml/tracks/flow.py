@@ -7,9 +7,9 @@ face, so a brighter, darker or unevenly lit frame of the same face gives the sam
 Each crop is first put back into the neutral pose with the landmark head-motion fit
 (:func:`ml.tracks.rigid.stabilising_map`), so the flow only has expression (and small fitting error) to
 find. Farneback flow from the neutral reference to the stabilised crop then gives, at every pixel, where
-the neutral skin went. Its window is 9 px at 112 px (15 px in :func:`ml.stages.temporal.optical_flow`,
+the neutral skin went. Its window is 7 px at 112 px (15 px in :func:`ml.stages.temporal.optical_flow`,
 made for whole-frame motion): a larger window averages a brow or a lid with the still skin around it (a
-local brow raise on a photograph read 0.65 as much at 15 px as at 9 px).
+local brow raise on a photograph read 0.6 as much at 15 px as at 7 px).
 
 Landmarks shift as a whole by up to a pixel or two when part of the face moves (the landmark model's
 shape prior), so what the landmark fit leaves of head motion, and what it adds, is fitted on the flow
@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from ml.stages.landmarks import REGIONS, region_masks
-from ml.tracks.rigid import DepthSurface, stabilising_map
+from ml.tracks.rigid import depth_map, stabilising_map
 
 __all__ = [
     "POINT_SETS",
@@ -55,7 +55,7 @@ _WINDOW_HALF = 1
 _SAMPLE_STEP = 4
 _KEEP = 0.5
 #: Farneback settings: pyramid scale, levels, window (px at 112 px), iterations, poly_n, poly_sigma.
-_FARNEBACK = (0.5, 3, 9, 3, 5, 1.1)
+_FARNEBACK = (0.5, 3, 7, 3, 5, 1.1)
 
 
 class FlowRegions:
@@ -95,9 +95,8 @@ class FlowRegions:
         grid = np.zeros((size, size), bool)
         grid[step // 2 :: step, step // 2 :: step] = True
         self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
-        depth = DepthSurface(neutral_points)
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
-        self.depth = depth(self.grid_x, self.grid_y)
+        self.depth = depth_map(neutral_points, size)
         flat_depth = self.depth.ravel()
         self.sample_design = np.column_stack(
             [

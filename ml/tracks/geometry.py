@@ -31,7 +31,7 @@ EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
 #: Outer/inner contour landmark pairs across the upper lip and the lower lip, left of, at and right of the
 #: midline.
 LIP_RED_PAIRS: tuple[tuple[int, int], ...] = ((37, 82), (0, 13), (267, 312), (87, 84), (14, 17), (317, 314))
-_MOUTH_RIGHT, _MOUTH_LEFT, _NOSE_TIP, _CHIN = 61, 291, 1, 152
+_MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
 
 
 def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
@@ -51,7 +51,8 @@ class MouthShape:
 
         self.lip_red = np.mean([height(a, b) for a, b in LIP_RED_PAIRS], axis=0)
         self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
-        self.chin_drop = height(_NOSE_TIP, _CHIN)
+        eyes = points[:, [*RIGHT_EYE_CORNERS, *LEFT_EYE_CORNERS]].mean(axis=1)
+        self.chin_drop = (eyes - points[:, _CHIN]) @ up
 
 
 def inter_ocular(points: np.ndarray) -> np.ndarray:

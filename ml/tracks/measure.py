@@ -8,9 +8,12 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's.
-4. Jaw drop (the chin moves away from the nose tip: the chin sits at the crop's edge, where flow is
-   unreliable), lip press and tightening (the lip red thins), eyelid closure: landmark geometry
+   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the upper
+   lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
+   as much as its corners).
+4. Jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
+   them alike; the chin sits at the crop's edge, where flow is unreliable), lip press and tightening
+   (the lip red thins), eyelid closure: landmark geometry
    (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
    upper-face and geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
@@ -93,7 +96,8 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
             values[f"{au}{side}"] = amount / scale_iod(au)
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
     lower_lip_up = local["L"][:, regions.index("lower_lip"), 1]
-    values["AU10"] = np.clip(upper_lip_up - np.mean(corner_up, axis=0), 0.0, None) / scale_iod("AU10")
+    corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
+    values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
     values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
     return values
 

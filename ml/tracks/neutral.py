@@ -2,9 +2,12 @@
 
 Each present frame gets an expressiveness score, the sum of:
 
-- the expression blendshapes (gaze and blinks left out): they know a neutral face from a held smile
-  even when the smile fills most of the clip, but barely see a small movement (a 2.5 mm brow raise
-  leaves them within their frame-to-frame noise);
+- blendshape activity: how far the expression blendshapes (gaze and blinks left out) are from their
+  resting values, taken as each blendshape's :data:`REST_QUANTILE` quantile over the clip. Expressions
+  mostly raise blendshapes, so a low quantile is the rest value even when an expression fills most of
+  the clip (a held smile); and a face whose rest already reads as an expression to the model (a
+  smiling portrait) is not mistaken for neutral when it saddens and its smile blendshapes fall.
+  Blendshapes barely see a small movement (a 2.5 mm brow raise stays within their frame noise), so:
 - :data:`SHAPE_WEIGHT` times how far the face's shape is from the clip's typical shape (landmarks with
   head motion removed, against their median; inter-ocular distances): this sees small movements,
   since a face spends most of a take near neutral;
@@ -28,6 +31,7 @@ from ml.tracks.rigid import fit_head_motion, to_neutral_frame
 __all__ = [
     "EXPRESSION_SHAPES",
     "NEUTRAL_MIN_S",
+    "REST_QUANTILE",
     "SHAPE_WEIGHT",
     "atypical_shape",
     "find_neutral",
@@ -37,6 +41,8 @@ __all__ = [
 
 #: Shortest neutral span, seconds.
 NEUTRAL_MIN_S = 0.3
+#: Quantile of each blendshape over the clip taken as its resting value.
+REST_QUANTILE = 20.0
 #: Score per inter-ocular distance of departure from the typical shape: a 0.02 IOD local movement
 #: (what the landmarks register of a 2 mm brow raise) weighs as much as 0.1 of blendshape activity.
 SHAPE_WEIGHT = 5.0
@@ -61,7 +67,8 @@ def neutral_scores(
     step = np.linalg.norm(np.diff(landmarks[:, :, :2], axis=0), axis=2).mean(axis=1) * fps / max(iod, 1e-6)
     speed[1:] = np.nan_to_num(step, nan=0.0)
     speed[0] = speed[1] if len(speed) > 1 else 0.0
-    activity = blendshapes[idx][:, EXPRESSION_SHAPES].sum(axis=1)
+    shapes = blendshapes[idx][:, EXPRESSION_SHAPES]
+    activity = np.abs(shapes - np.percentile(shapes, REST_QUANTILE, axis=0)).sum(axis=1)
     turn = np.abs(pose[idx, 0]) + np.abs(pose[idx, 1])
     shape = SHAPE_WEIGHT * atypical_shape(landmarks, present)[idx]
     scores[idx] = activity + shape + speed[idx] + _PER_DEGREE * turn

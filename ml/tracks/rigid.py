@@ -5,8 +5,8 @@ Each frame's landmarks are fitted from the neutral face's 3-D landmarks by ``p =
 of depth ``z`` when the head turns or nods, ``t`` the translation. The fit uses points on the nose and
 the face's outline above the mouth, which facial actions barely move. Inverting it puts any point of the
 frame back into the neutral face's coordinates, where what is left is expression;
-:func:`stabilising_map` does the same for every pixel of a crop, with a smooth depth surface fitted to
-the neutral landmarks for the depth of skin between them.
+:func:`stabilising_map` does the same for every pixel of a crop, with the neutral landmarks' depth
+interpolated for the skin between them.
 
 Landmarks shift as a whole by up to a pixel or two when part of the face moves, so this fit is only the
 coarse step for flow: :mod:`ml.tracks.flow` removes what it leaves on the image itself.
@@ -15,10 +15,11 @@ coarse step for flow: :mod:`ml.tracks.flow` removes what it leaves on the image 
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import griddata
 
 __all__ = [
     "RIGID_LANDMARKS",
-    "DepthSurface",
+    "depth_map",
     "fit_head_motion",
     "stabilising_map",
     "to_neutral_frame",
@@ -61,20 +62,15 @@ def to_neutral_frame(maps: np.ndarray, xy: np.ndarray, z: np.ndarray) -> np.ndar
     return out
 
 
-class DepthSurface:
-    """A quadratic surface ``z(x, y)`` through the neutral landmarks: the depth of skin between them."""
+def depth_map(neutral: np.ndarray, size: int) -> np.ndarray:
+    """``(size, size)`` depth of the neutral face at every crop pixel, linear between its landmarks.
 
-    def __init__(self, neutral: np.ndarray) -> None:
-        self.coefficients = np.linalg.lstsq(
-            self._terms(neutral[:, 0], neutral[:, 1]), neutral[:, 2], rcond=None
-        )[0]
-
-    @staticmethod
-    def _terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
-
-    def __call__(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self._terms(x, y) @ self.coefficients
+    Pixels outside the landmarks' hull take the nearest landmark's depth.
+    """
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    inside = griddata(neutral[:, :2], neutral[:, 2], (xs, ys), method="linear")
+    nearest = griddata(neutral[:, :2], neutral[:, 2], (xs, ys), method="nearest")
+    return np.where(np.isfinite(inside), inside, nearest)
 
 
 def stabilising_map(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ml.tracks import AUTracks, spot_events
+from ml.tracks.calibration import FLOW_NOISE_MM
 from ml.tracks.events import HIGH_MM, LOW_MM, expression_strength
 
 NAMES = ("AU1", "AU2", "AU6", "AU12", "AU15", "AU45", "AU12L", "AU12R")
@@ -68,13 +69,15 @@ def test_strongest_first_micro_and_macro_and_blinks_are_not_expressions() -> Non
     assert all(e.offset < 70 for e in events)
 
 
-def test_events_start_at_a_movement_not_an_intensity() -> None:
+def test_events_start_at_a_movement_beyond_noise_not_an_intensity() -> None:
     n = 40
-    # AU12 moves 10 mm at E, AU2 9 mm: 0.11 of AU12 is 1.1 mm, below the start; 0.14 of AU2 is 1.26 mm.
-    assert HIGH_MM == 1.2
-    assert spot_events(tracks(n, AU12=bump(n, 10, 15, 20, 0.11)), 30.0, np.ones(n, bool)) == []
-    (event,) = spot_events(tracks(n, AU2=bump(n, 10, 15, 20, 0.14)), 30.0, np.ones(n, bool))
-    assert event.peak == pytest.approx(0.14) and event.aus == ("AU2",)
+    start = HIGH_MM + FLOW_NOISE_MM  # mm of movement an AU read from flow needs to start an event
+    # AU12 moves 10 mm at E, AU2 9 mm: just below the start on AU12, just above it on AU2.
+    below = bump(n, 10, 15, 20, (start - 0.05) / 10.0)
+    above = bump(n, 10, 15, 20, (start + 0.05) / 9.0)
+    assert spot_events(tracks(n, AU12=below), 30.0, np.ones(n, bool)) == []
+    (event,) = spot_events(tracks(n, AU2=above), 30.0, np.ones(n, bool))
+    assert event.peak == pytest.approx((start + 0.05) / 9.0) and event.aus == ("AU2",)
 
 
 def test_frames_without_a_face_split_an_event_and_are_never_inside_one() -> None:
