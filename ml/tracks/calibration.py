@@ -41,7 +41,7 @@ SCALE_MM: dict[str, float] = {
     "AU5": 3.0,  # upper lid raised
     "AU6": 5.0,  # cheek raised (infraorbital triangle)
     "AU7": 3.0,  # lower lid raised and tightened
-    "AU9": 5.0,  # skin beside the nose pulled up
+    "AU9": 4.0,  # wings of the nose pulled up
     "AU10": 4.0,  # upper lip raised (beyond what the lip corners carry)
     "AU12": 10.0,  # lip corner pulled up and back
     "AU14": 4.0,  # lip corner drawn in (dimpler)
@@ -77,7 +77,7 @@ def scale_iod(au: str) -> float:
 
 @dataclass(frozen=True)
 class FlowAU:
-    """An AU read from the mean optical flow of one region per side (or one midline region)."""
+    """An AU read from the mean optical flow of one region per side (a midline AU: their mean)."""
 
     right: str
     left: str
@@ -92,7 +92,7 @@ FLOW_AUS: dict[str, FlowAU] = {
     "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
     "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
     "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
-    "AU9": FlowAU("nose_wrinkle", "nose_wrinkle", (0.0, 1.0)),
+    "AU9": FlowAU("nose_wing_right", "nose_wing_left", (0.0, 1.0)),
     "AU17": FlowAU("chin", "chin", (0.0, 1.0)),
 }
 

@@ -84,10 +84,14 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
     values: dict[str, np.ndarray] = {}
     for au, spec in FLOW_AUS.items():
         direction = np.asarray(spec.direction)
+        amounts = {}
         for side in _SIDES:
             region = regions.index(spec.left if side == "L" else spec.right)
-            amount = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
-            values[f"{au}{side}" if au in SIDED else au] = amount
+            amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
+        if au in SIDED:
+            values.update({f"{au}{side}": amount for side, amount in amounts.items()})
+        else:  # a midline AU read on both sides: their mean
+            values[au] = (amounts["L"] + amounts["R"]) / 2.0
     corner_up = []
     for side in _SIDES:
         corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
