@@ -77,7 +77,7 @@ def scale_iod(au: str) -> float:
 
 @dataclass(frozen=True)
 class FlowAU:
-    """An AU read from the mean optical flow of one region per side (a midline AU: their mean)."""
+    """An AU read from the mean optical flow of one region per side."""
 
     right: str
     left: str
@@ -92,8 +92,6 @@ FLOW_AUS: dict[str, FlowAU] = {
     "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
     "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
     "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
-    "AU9": FlowAU("nose_wing_right", "nose_wing_left", (0.0, 1.0)),
-    "AU17": FlowAU("chin", "chin", (0.0, 1.0)),
 }
 
 #: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement

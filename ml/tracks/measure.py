@@ -8,9 +8,12 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the upper
+   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the chin
+   raiser (AU17) the mean rise of the chin and the lower lip (the chin alone sits at the crop's
+   edge, where flow is poor); the upper
    lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
-   as much as its corners).
+   as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
+   lifts carries the side of the nose wings a little).
 4. Jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
    them alike; the chin sits at the crop's edge, where flow is unreliable), lip press and tightening
    (the lip red thins), eyelid closure: landmark geometry
@@ -88,10 +91,7 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         for side in _SIDES:
             region = regions.index(spec.left if side == "L" else spec.right)
             amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
-        if au in SIDED:
-            values.update({f"{au}{side}": amount for side, amount in amounts.items()})
-        else:  # a midline AU read on both sides: their mean
-            values[au] = (amounts["L"] + amounts["R"]) / 2.0
+        values.update({f"{au}{side}": amount for side, amount in amounts.items()})
     corner_up = []
     for side in _SIDES:
         corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
@@ -102,7 +102,13 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
     lower_lip_up = local["L"][:, regions.index("lower_lip"), 1]
     corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
     values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
+    wings_up = (
+        local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
+    ) / 2
+    values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
     values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
+    chin_up = local["L"][:, regions.index("chin"), 1]
+    values["AU17"] = np.clip((chin_up + lower_lip_up) / 2.0, 0.0, None) / scale_iod("AU17")
     return values
 
 
