@@ -1,0 +1,119 @@
+"""The calibration of every measured AU: what moves, in which direction, and how far at intensity E.
+
+All displacements are in inter-ocular distances (IOD: the distance between the two eye centres of the
+subject's neutral face, about 63 mm on an adult), so the scale does not depend on crop size or camera
+distance. ``SCALE_MM`` is the movement of a strong, fully formed action (FACS intensity E) from FACS
+descriptions of each action and typical adult facial anatomy; intensity = movement / movement at E,
+clipped to [0, 1]. A micro-expression (a movement of 1-2 mm) therefore stays near 0.1-0.3.
+
+Directions are unit vectors ``(out, up)`` in the face's own frame: ``out`` points away from the midline
+on the side being measured, ``up`` towards the forehead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "AU_NAMES",
+    "BILATERAL_ONLY",
+    "BLINK_MAX_S",
+    "CLOSURE_AT_E",
+    "FLOW_AUS",
+    "FLOW_NOISE_MM",
+    "IOD_MM",
+    "LIP_CORNER_AUS",
+    "NOISE_MM",
+    "SCALE_MM",
+    "SIDED",
+    "THINNING_AT_E",
+    "scale_iod",
+]
+
+#: Eye-centre distance of an adult face, mm (the unit every scale below is converted with).
+IOD_MM = 63.0
+
+#: Movement at intensity E, mm (lips parting and the jaw drop: opening of the lips / lowering of the chin).
+SCALE_MM: dict[str, float] = {
+    "AU1": 8.0,  # inner brow raised
+    "AU2": 9.0,  # outer brow raised
+    "AU4": 6.0,  # brows lowered and drawn together
+    "AU5": 3.0,  # upper lid raised
+    "AU6": 5.0,  # cheek raised (infraorbital triangle)
+    "AU7": 3.0,  # lower lid raised and tightened
+    "AU9": 4.0,  # wings of the nose pulled up
+    "AU10": 4.0,  # upper lip raised (beyond what the lip corners carry)
+    "AU12": 10.0,  # lip corner pulled up and back
+    "AU14": 4.0,  # lip corner drawn in (dimpler)
+    "AU15": 5.0,  # lip corner pulled down
+    "AU17": 5.0,  # chin boss pushed up
+    "AU20": 8.0,  # lip corner stretched sideways
+    "AU23": 4.0,  # mouth narrowed by the tightened lips
+    "AU24": 5.0,  # lips pressed together: the lip red thinned by half
+    "AU25": 10.0,  # lips apart (upper lip up plus lower lip down)
+    "AU26": 15.0,  # chin lowered by the jaw (away from the eyes)
+}
+
+#: Movement that measurement noise reaches on a still face, mm (99th percentile over frames without an
+#: action, drifting head and light included): optical flow in a region, 0.3 mm; the chin, at the crop's
+#: edge, 0.5 mm; landmark geometry, over a millimetre (landmarks jitter and follow other parts of the
+#: face). Events count movement beyond it.
+NOISE_MM: dict[str, float] = {"AU17": 0.5, "AU23": 1.2, "AU24": 1.2, "AU26": 1.2}
+FLOW_NOISE_MM = 0.3
+
+#: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.
+THINNING_AT_E = {"AU23": 0.4, "AU24": 0.5}
+
+#: Eyelid closure (1 - opening / neutral opening) at intensity E: fully closed.
+CLOSURE_AT_E = 0.9
+#: A closure this fast or faster is a blink (AU45); a longer one is the eyes closing (AU43).
+BLINK_MAX_S = 0.4
+
+
+def scale_iod(au: str) -> float:
+    """Movement at intensity E of ``au`` in inter-ocular distances."""
+    return SCALE_MM[au] / IOD_MM
+
+
+@dataclass(frozen=True)
+class FlowAU:
+    """An AU read from the mean optical flow of one region per side."""
+
+    right: str
+    left: str
+    direction: tuple[float, float]
+
+
+#: AUs read from the flow of a region, projected on their direction of movement.
+FLOW_AUS: dict[str, FlowAU] = {
+    "AU1": FlowAU("inner_brow_right", "inner_brow_left", (0.0, 1.0)),
+    "AU2": FlowAU("outer_brow_right", "outer_brow_left", (0.0, 1.0)),
+    "AU4": FlowAU("inner_brow_right", "inner_brow_left", (-0.5, -0.866)),
+    "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
+    "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
+    "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
+}
+
+#: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement
+#: between two neighbouring directions is the non-negative sum of those two, and an AU's amount is the
+#: length of the sum of its parts. AU12 spans 20-80 degrees: the corner's pull towards the cheekbone
+#: looks anywhere from mostly outward to mostly upward with face shape and camera height; a corner
+#: drawn inward (AU14) or down (AU15) lies well outside it.
+LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("AU12", (0.940, 0.342)),
+    ("AU12", (0.174, 0.985)),
+    ("AU20", (0.989, -0.148)),
+    ("AU15", (0.302, -0.953)),
+    ("AU14", (-1.0, 0.0)),
+)
+
+#: AUs measured per side (``AU12L``/``AU12R`` beside ``AU12``).
+SIDED: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU12", "AU14", "AU15", "AU20", "AU45")
+#: AUs measured on the midline only.
+BILATERAL_ONLY: tuple[str, ...] = ("AU9", "AU10", "AU17", "AU23", "AU24", "AU25", "AU26", "AU43")
+
+#: Every column of a measured track: the bilateral AUs in FACS order, then the sides.
+AU_NAMES: tuple[str, ...] = (
+    *sorted((*SIDED, *BILATERAL_ONLY), key=lambda name: int(name[2:])),
+    *(f"{au}{side}" for au in SIDED for side in ("L", "R")),
+)

@@ -1,0 +1,146 @@
+"""Expression events over a whole take: where the face leaves its neutral and comes back.
+
+The expression strength of a frame is the largest skin movement among its AUs beyond what measurement
+noise reaches, in millimetres (intensity times the AU's movement at intensity E,
+:data:`ml.tracks.calibration.SCALE_MM`, less :data:`ml.tracks.calibration.NOISE_MM`; blinks and eye
+closure left out: they are not expressions). Movement rather than intensity, because what makes a
+micro-expression is how little the face moves: a 1.5 mm lip-corner pull is a small AU12 but a 1.5 mm lid
+raise is a large AU5, and both are expressions. An event starts where the strength rises above
+:data:`HIGH_MM` and spans the frames around it above :data:`LOW_MM` (hysteresis), widened to where the
+movement (noise included) stops falling away from it or falls to :data:`END_MM` (so onset and offset sit
+where the movement starts and ends, not where it crosses a threshold). Two peaks inside one span stay
+one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a held
+expression wavers without ending. Frames without a face end an event. An event lasting at most
+:data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of its
+strongest AU at the apex.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from ml.rules import check_fps
+from ml.tracks.calibration import FLOW_NOISE_MM, NOISE_MM, SCALE_MM
+from ml.tracks.emotions import emotion_of
+from ml.tracks.inputs import check_present
+from ml.tracks.types import AUTracks, ExpressionEvent
+
+__all__ = ["DIP", "END_MM", "HIGH_MM", "LOW_MM", "MICRO_MAX_S", "expression_strength", "spot_events"]
+
+#: Movement that starts an event, movement that keeps it going, mm.
+HIGH_MM = 0.7
+LOW_MM = 0.35
+#: Movement below which the face is back at rest, mm.
+END_MM = 0.1
+#: Movement at intensity E of an AU the calibration does not list, mm.
+_DEFAULT_MM = 5.0
+#: Two peaks are two events when the strength between them falls below this share of the smaller.
+DIP = 0.5
+#: The longest micro-expression, seconds.
+MICRO_MAX_S = 0.5
+#: An AU is listed at the apex from this share of the apex's largest movement (and at least LOW_MM).
+_APEX_SHARE = 0.25
+_NOT_EXPRESSIONS = ("AU43", "AU45")
+
+
+def _expressive(tracks: AUTracks) -> list[int]:
+    return [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
+
+
+def _movement_mm(names: tuple[str, ...], values: np.ndarray, noise: bool = True) -> np.ndarray:
+    """Movement, mm, of ``values`` (..., len(names)) of the AUs ``names``; beyond measurement noise."""
+    scale = np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
+    floor = np.array([NOISE_MM.get(name, FLOW_NOISE_MM) for name in names]) if noise else 0.0
+    return np.clip(values * scale - floor, 0.0, None)
+
+
+def expression_strength(tracks: AUTracks, *, noise: bool = True) -> np.ndarray:
+    """``(N,)`` largest movement of an expressive AU per frame, mm (NaN without a face).
+
+    Beyond measurement noise unless ``noise`` is False.
+    """
+    columns = _expressive(tracks)
+    values = _movement_mm(tuple(tracks.names[i] for i in columns), tracks.values[:, columns], noise)
+    out = np.full(tracks.n_frames, np.nan)
+    seen = np.isfinite(values).any(axis=1)
+    out[seen] = np.nanmax(values[seen], axis=1)
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
+    """Split ``[start, stop)`` at the deepest dip between two peaks of at least HIGH_MM, recursively."""
+    part = strength[start:stop]
+    peaks = [
+        i for i in range(len(part)) if part[i] >= HIGH_MM and part[i] == part[max(0, i - 1) : i + 2].max()
+    ]
+    best: tuple[float, int] | None = None
+    for a, b in itertools.pairwise(peaks):
+        valley = a + int(np.argmin(part[a : b + 1]))
+        depth = part[valley] / min(part[a], part[b])
+        if depth < DIP and (best is None or depth < best[0]):
+            best = (depth, valley)
+    if best is None:
+        return [(start, stop)]
+    cut = start + best[1]
+    return _split_at_dips(strength, start, cut) + _split_at_dips(strength, cut + 1, stop)
+
+
+def _widen(movement: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tuple[int, int]:
+    """Extend ``[start, stop)`` within ``[lo, hi)`` while the movement keeps falling away from it."""
+    while start > lo and END_MM < movement[start - 1] < movement[start]:
+        start -= 1
+    while stop < hi and END_MM < movement[stop] < movement[stop - 1]:
+        stop += 1
+    return start, stop
+
+
+def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[ExpressionEvent]:
+    """Every expression event of the take, strongest first (see the module doc)."""
+    rate = check_fps(fps)
+    mask = check_present(present, tracks.n_frames) & np.isfinite(expression_strength(tracks))
+    strength = np.nan_to_num(expression_strength(tracks), nan=0.0)
+    raw = np.nan_to_num(expression_strength(tracks, noise=False), nan=0.0)
+    events: list[ExpressionEvent] = []
+    for lo, hi in _runs(mask):
+        above = np.zeros(tracks.n_frames, bool)
+        above[lo:hi] = strength[lo:hi] >= LOW_MM
+        for start, stop in _runs(above):
+            if strength[start:stop].max() < HIGH_MM:
+                continue
+            for a, b in _split_at_dips(strength, start, stop):
+                if b - a < 1 or strength[a:b].max() < HIGH_MM:
+                    continue
+                onset, end = _widen(raw, a, b, lo, hi)
+                events.append(_event(tracks, strength, onset, end - 1, rate))
+    return sorted(events, key=lambda e: (-e.peak, e.onset))
+
+
+def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps: float) -> ExpressionEvent:
+    apex = onset + int(np.argmax(strength[onset : offset + 1]))
+    row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
+    expressive = [tracks.names[i] for i in _expressive(tracks)]
+    moved = _movement_mm(tuple(expressive), np.array([row[n] for n in expressive]))
+    movement = dict(zip(expressive, moved, strict=True))
+    floor = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
+    aus = tuple(sorted((n for n in expressive if movement[n] >= floor), key=lambda n: -row[n]))
+    peak = max(row[n] for n in expressive)
+    emotion, scores = emotion_of(row)
+    duration = (offset - onset + 1) / fps
+    return ExpressionEvent(
+        onset=onset,
+        apex=apex,
+        offset=offset,
+        peak=peak,
+        duration_s=duration,
+        kind="micro" if duration <= MICRO_MAX_S else "macro",
+        aus=aus,
+        emotion=emotion,
+        emotion_scores=scores,
+    )

@@ -1,0 +1,197 @@
+"""Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
+
+1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks
+   are the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
+2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put
+   back into the neutral pose before the flow; landmarks are put back for the geometry), so what
+   remains of the skin's movement is expression.
+3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
+   (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
+   (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
+   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the chin
+   raiser (AU17) the mean rise of the chin and the lower lip (the chin alone sits at the crop's
+   edge, where flow is poor); the upper
+   lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
+   as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
+   lifts carries the side of the nose wings a little).
+4. Jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
+   them alike; the chin sits at the crop's edge, where flow is unreliable), lip press and tightening
+   (the lip red thins), eyelid closure: landmark geometry
+   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
+   upper-face and geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
+5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.tracks.blinks import eye_closure, interpolate_over
+from ml.tracks.calibration import (
+    AU_NAMES,
+    FLOW_AUS,
+    LIP_CORNER_AUS,
+    SIDED,
+    THINNING_AT_E,
+    scale_iod,
+)
+from ml.tracks.flow import FlowRegions, region_movement
+from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
+from ml.tracks.inputs import check_span, check_track_inputs
+from ml.tracks.neutral import find_neutral
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+from ml.tracks.types import AUTracks
+
+__all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_on_directions"]
+
+#: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
+#: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
+#: (the landmark model shifts its mouth and chin points by a pixel or so when the eyes close).
+BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU23", "AU24", "AU26")
+
+_SIDES = ("L", "R")
+
+
+def split_on_directions(
+    vectors: np.ndarray, directions: tuple[tuple[str, tuple[float, float]], ...]
+) -> dict[str, np.ndarray]:
+    """How much of each named direction makes up each ``(N, 2)`` vector (NaN rows stay NaN).
+
+    The unit directions, ordered by angle, must leave no gap of 180 degrees or more; a vector is the
+    non-negative sum of the two directions on either side of it. A name given to several directions
+    gets the length of the sum of its parts.
+    """
+    order = sorted(range(len(directions)), key=lambda k: np.arctan2(directions[k][1][1], directions[k][1][0]))
+    names = [directions[k][0] for k in order]
+    units = np.array([directions[k][1] for k in order], dtype=np.float64)
+    angles = np.arctan2(units[:, 1], units[:, 0])
+    finite = np.isfinite(vectors).all(axis=1)
+    safe = np.where(finite[:, None], vectors, 0.0)
+    upper = np.searchsorted(angles, np.arctan2(safe[:, 1], safe[:, 0])) % len(units)
+    lower = (upper - 1) % len(units)
+    basis = np.stack([units[lower], units[upper]], axis=2)  # (N, 2, 2): columns are the two directions
+    amounts = np.clip(np.linalg.solve(basis, safe[:, :, None])[:, :, 0], 0.0, None)
+    parts = {name: np.zeros((len(vectors), 2)) for name in names}
+    for column, side in ((0, lower), (1, upper)):
+        for k, name in enumerate(names):
+            hit = side == k
+            parts[name][hit] += amounts[hit, column, None] * units[k]
+    out = {name: np.linalg.norm(part, axis=1) for name, part in parts.items()}
+    for track in out.values():
+        track[~finite] = np.nan
+    return out
+
+
+def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, np.ndarray]:
+    """Sided and midline AUs read from region flow; ``local[side]`` is (N, R, 2) (out, up) in IODs."""
+    values: dict[str, np.ndarray] = {}
+    for au, spec in FLOW_AUS.items():
+        direction = np.asarray(spec.direction)
+        amounts = {}
+        for side in _SIDES:
+            region = regions.index(spec.left if side == "L" else spec.right)
+            amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
+        values.update({f"{au}{side}": amount for side, amount in amounts.items()})
+    corner_up = []
+    for side in _SIDES:
+        corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
+        corner_up.append(corner[:, 1])
+        for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
+            values[f"{au}{side}"] = amount / scale_iod(au)
+    upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
+    lower_lip_up = local["L"][:, regions.index("lower_lip"), 1]
+    corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
+    values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
+    wings_up = (
+        local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
+    ) / 2
+    values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
+    values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
+    chin_up = local["L"][:, regions.index("chin"), 1]
+    values["AU17"] = np.clip((chin_up + lower_lip_up) / 2.0, 0.0, None) / scale_iod("AU17")
+    return values
+
+
+def _geometry_aus(
+    points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
+) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """AU23, AU24, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
+    mouth = MouthShape(points, axes.up)
+    rest = MouthShape(base[None, :, :2], axes.up)
+    values: dict[str, np.ndarray] = {
+        "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
+    }
+    thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
+    narrowing = (rest.width - mouth.width) / axes.iod
+    values["AU23"] = np.fmin(thinning / THINNING_AT_E["AU23"], narrowing / scale_iod("AU23"))
+    widening = np.clip(-narrowing / scale_iod("AU20"), 0.0, 1.0)
+    values["AU24"] = thinning / THINNING_AT_E["AU24"] * (1.0 - widening)
+    openings = eye_openings(points)
+    rest_open = eye_openings(base[None, :, :2])
+    closure = {side: 1.0 - openings[side] / max(float(rest_open[side][0]), 1e-6) for side in _SIDES}
+    eyes = eye_closure(closure, fps)
+    values["AU43"] = eyes.au43
+    for side in _SIDES:
+        values[f"AU45{side}"] = eyes.au45[side]
+    return values, eyes.blinks, eyes.closed
+
+
+def measure_au_intensities(
+    crops: np.ndarray,
+    landmarks: np.ndarray,
+    blendshapes: np.ndarray,
+    pose: np.ndarray,
+    present: np.ndarray,
+    fps: float,
+    *,
+    neutral: tuple[int, int] | None = None,
+) -> AUTracks:
+    """Per-frame intensities of the AUs of :data:`ml.tracks.calibration.AU_NAMES` (see the module doc).
+
+    Args:
+        crops: ``(N, S, S, 3)`` uint8 RGB stabilised face crops.
+        landmarks: ``(N, 478, 3)`` float landmarks in crop pixels (NaN rows where no face).
+        blendshapes: ``(N, 52)`` ARKit-order blendshapes (NaN where no face).
+        pose: ``(N, 3)`` yaw, pitch, roll in degrees.
+        present: ``(N,)`` bool, a face in the frame.
+        fps: frames per second.
+        neutral: ``(start, stop)`` frames of the subject's neutral face (stop exclusive); found
+            automatically when omitted.
+
+    Raises:
+        ValueError: an input of the wrong shape or type, or a bad neutral span.
+        ml.errors.NoFaceError: no frame has a face.
+    """
+    crops, points, shapes, angles, present, fps = check_track_inputs(
+        crops, landmarks, blendshapes, pose, present, fps
+    )
+    span = (
+        check_span(neutral, present)
+        if neutral is not None
+        else find_neutral(points, shapes, angles, present, fps)
+    )
+    frames = [t for t in range(*span) if present[t]]
+    base = np.median(points[frames], axis=0)
+    axes = FaceAxes(base)
+    regions = FlowRegions(base, crops.shape[1])
+    maps = fit_head_motion(base, points)
+
+    displacement = region_movement(crops, present, frames, regions, maps)
+    local = {side: axes.local(displacement, side) for side in _SIDES}
+    values = _flow_aus(local, regions)
+
+    steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
+    geometry, blinks, closed = _geometry_aus(steady, base, axes, fps)
+    values.update(geometry)
+    for au in BRIDGED_OVER_BLINKS:
+        for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
+            values[column] = interpolate_over(values[column], blinks + closed)
+
+    for au in SIDED:
+        values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])
+    table = np.column_stack([values[name] for name in AU_NAMES])
+    table = np.clip(table, 0.0, 1.0)
+    table[~present] = np.nan
+    return AUTracks(
+        names=AU_NAMES, values=table, neutral=span, present=present.copy(), blinks=blinks, source="face"
+    )

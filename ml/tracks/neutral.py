@@ -1,0 +1,123 @@
+"""The subject's neutral face: the least expressive, stillest, most frontal span of the clip.
+
+Each present frame gets an expressiveness score, the sum of:
+
+- blendshape activity: how far the expression blendshapes (gaze and blinks left out) are from their
+  resting values, taken as each blendshape's :data:`REST_QUANTILE` quantile over the clip. Expressions
+  mostly raise blendshapes, so a low quantile is the rest value even when an expression fills most of
+  the clip (a held smile); and a face whose rest already reads as an expression to the model (a
+  smiling portrait) is not mistaken for neutral when it saddens and its smile blendshapes fall.
+  Blendshapes barely see a small movement (a 2.5 mm brow raise stays within their frame noise), so:
+- :data:`SHAPE_WEIGHT` times how far the face's shape is from the clip's typical shape (landmarks with
+  head motion removed, against their median; inter-ocular distances): this sees small movements,
+  since a face spends most of a take near neutral;
+- the landmark speed (inter-ocular distances per second): a face moving between expressions is not at
+  rest;
+- 0.02 per degree of head turn or nod away from frontal.
+
+The span of at least :data:`NEUTRAL_MIN_S` seconds (all frames with a face) with the lowest mean score
+is the neutral. The span is relative to the clip: a clip expressive throughout gets its least expressive
+moment as the reference (mark the neutral span by hand in that case).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.stages.landmarks import BLENDSHAPE_NAMES
+from ml.tracks.geometry import inter_ocular
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+
+__all__ = [
+    "EXPRESSION_SHAPES",
+    "NEUTRAL_MIN_S",
+    "REST_QUANTILE",
+    "SHAPE_WEIGHT",
+    "atypical_shape",
+    "find_neutral",
+    "neutral_scores",
+    "quietest_span",
+]
+
+#: Shortest neutral span, seconds.
+NEUTRAL_MIN_S = 0.3
+#: Quantile of each blendshape over the clip taken as its resting value.
+REST_QUANTILE = 20.0
+#: Score per inter-ocular distance of departure from the typical shape: a 0.02 IOD local movement
+#: (what the landmarks register of a 2 mm brow raise) weighs as much as 0.1 of blendshape activity.
+SHAPE_WEIGHT = 5.0
+#: Score per degree of yaw or pitch.
+_PER_DEGREE = 0.02
+
+EXPRESSION_SHAPES = [
+    i
+    for i, name in enumerate(BLENDSHAPE_NAMES)
+    if name != "_neutral" and not name.startswith(("eyeLook", "eyeBlink"))
+]
+
+
+def neutral_scores(
+    landmarks: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, present: np.ndarray, fps: float
+) -> np.ndarray:
+    """Per-frame expressiveness (blendshape activity + shape + speed + turn); NaN without a face."""
+    scores = np.full(len(present), np.nan)
+    idx = np.flatnonzero(present)
+    iod = float(np.median(np.linalg.norm(inter_ocular(landmarks[idx]), axis=1)))
+    speed = np.zeros(len(present))
+    step = np.linalg.norm(np.diff(landmarks[:, :, :2], axis=0), axis=2).mean(axis=1) * fps / max(iod, 1e-6)
+    speed[1:] = np.nan_to_num(step, nan=0.0)
+    speed[0] = speed[1] if len(speed) > 1 else 0.0
+    shapes = blendshapes[idx][:, EXPRESSION_SHAPES]
+    activity = np.abs(shapes - np.percentile(shapes, REST_QUANTILE, axis=0)).sum(axis=1)
+    turn = np.abs(pose[idx, 0]) + np.abs(pose[idx, 1])
+    shape = SHAPE_WEIGHT * atypical_shape(landmarks, present)[idx]
+    scores[idx] = activity + shape + speed[idx] + _PER_DEGREE * turn
+    return scores
+
+
+def atypical_shape(landmarks: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per-frame distance of the face's shape from the clip's median shape, in inter-ocular distances.
+
+    Head motion is removed first; the distance is the 97th percentile over the landmarks, so a local
+    movement (a brow, a lip corner: a few percent of the points) counts as much as a broad one. NaN
+    without a face.
+    """
+    idx = np.flatnonzero(present)
+    typical = np.median(landmarks[idx], axis=0)
+    shapes = to_neutral_frame(fit_head_motion(typical, landmarks[idx]), landmarks[idx, :, :2], typical[:, 2])
+    out = np.full(len(present), np.nan)
+    deviation = np.linalg.norm(shapes - typical[None, :, :2], axis=2)
+    out[idx] = np.percentile(deviation, 97, axis=1) / max(float(np.linalg.norm(inter_ocular(typical))), 1e-6)
+    return out
+
+
+def quietest_span(scores: np.ndarray, present: np.ndarray, fps: float) -> tuple[int, int]:
+    """(start, stop) of the face-present span of at least :data:`NEUTRAL_MIN_S` with the lowest mean score.
+
+    Shorter only when no run of frames with a face is that long.
+    """
+    runs: list[tuple[int, int]] = []
+    start = None
+    for t, here in enumerate([*present.tolist(), False]):
+        if here and start is None:
+            start = t
+        elif not here and start is not None:
+            runs.append((start, t))
+            start = None
+    length = min(max(3, round(NEUTRAL_MIN_S * fps)), max(stop - begin for begin, stop in runs))
+    best: tuple[float, int] = (np.inf, runs[0][0])
+    for begin, stop in runs:
+        if stop - begin < length:
+            continue
+        sums = np.convolve(scores[begin:stop], np.ones(length), mode="valid")
+        at = int(np.argmin(sums))
+        if sums[at] < best[0]:
+            best = (float(sums[at]), begin + at)
+    return best[1], best[1] + length
+
+
+def find_neutral(
+    landmarks: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, present: np.ndarray, fps: float
+) -> tuple[int, int]:
+    """(start, stop) of the neutral span (stop exclusive)."""
+    return quietest_span(neutral_scores(landmarks, blendshapes, pose, present, fps), present, fps)

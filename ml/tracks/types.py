@@ -1,0 +1,75 @@
+"""What measuring a clip gives: per-frame AU intensity tracks, and the expression events in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["AUTracks", "ExpressionEvent"]
+
+
+@dataclass(frozen=True)
+class AUTracks:
+    """Per-frame AU intensities of one face.
+
+    ``values[t, a]`` is the intensity of AU ``names[a]`` at frame ``t`` in [0, 1], relative to the
+    subject's neutral frames ``neutral = (start, stop)`` (stop exclusive): 0 is the neutral face, 1 a
+    strong, fully formed action (FACS intensity E). NaN where no face was found. Unilateral AUs have a
+    column per side (``AU12L``, ``AU12R``: the subject's left and right) beside the bilateral one
+    (``AU12``, the larger side).
+
+    ``blinks`` are the (start, stop) frame spans read as blinks (AU45); ``source`` says what measured
+    the values (``"face"``: optical flow and landmark geometry; ``"blendshapes"``: the blendshape
+    model alone).
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    neutral: tuple[int, int]
+    present: np.ndarray
+    blinks: tuple[tuple[int, int], ...] = ()
+    source: str = "face"
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (len(self.present), len(self.names)):
+            raise ValueError(
+                f"AU values must be (frames, AUs) = ({len(self.present)}, {len(self.names)}), "
+                f"got {self.values.shape}"
+            )
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    def track(self, name: str) -> np.ndarray:
+        """The ``(N,)`` track of one AU column."""
+        if name not in self.names:
+            raise KeyError(f"No AU track {name!r}; tracks: {', '.join(self.names)}")
+        return self.values[:, self.names.index(name)]
+
+    @property
+    def bilateral_names(self) -> tuple[str, ...]:
+        """The columns without a side suffix (one per AU)."""
+        return tuple(name for name in self.names if name[-1] not in "LR")
+
+
+@dataclass(frozen=True)
+class ExpressionEvent:
+    """One expression in a take: when, how strong, which AUs, which emotion.
+
+    ``onset``, ``apex`` and ``offset`` are frame indices (offset inclusive); ``peak`` is the expression
+    strength at the apex in [0, 1]; ``kind`` is ``"micro"`` (at most 0.5 s) or ``"macro"``; ``aus`` are
+    the AUs active at the apex, strongest first; ``emotion`` is the best-fitting prototype's name
+    (``"others"`` when none fits) and ``emotion_scores`` every prototype's fit in [0, 1].
+    """
+
+    onset: int
+    apex: int
+    offset: int
+    peak: float
+    duration_s: float
+    kind: str
+    aus: tuple[str, ...]
+    emotion: str
+    emotion_scores: dict[str, float] = field(default_factory=dict)

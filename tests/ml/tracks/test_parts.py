@@ -1,0 +1,95 @@
+"""The pure parts of AU measurement against hand-worked cases: direction splits, robust motion fits,
+head-motion inversion, blink/closure rules, neutral spans and the calibration table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.tracks.blinks import eye_closure, interpolate_over
+from ml.tracks.calibration import AU_NAMES, IOD_MM, SCALE_MM, scale_iod
+from ml.tracks.flow import robust_affine
+from ml.tracks.measure import split_on_directions
+from ml.tracks.neutral import quietest_span
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+
+DIRECTIONS = (("up_out", (0.6, 0.8)), ("out", (1.0, 0.0)), ("down", (0.0, -1.0)), ("in", (-1.0, 0.0)))
+
+
+def test_a_vector_between_two_directions_is_their_non_negative_sum() -> None:
+    # (1.6, 0.8) = 1 * (0.6, 0.8) + 1 * (1, 0); (0, 0.8) lies between up_out and in: 1 * up_out + 0.6 * in.
+    parts = split_on_directions(np.array([[1.6, 0.8], [0.0, 0.8], [0.0, -2.0], [np.nan, 0.0]]), DIRECTIONS)
+    assert parts["up_out"][:3] == pytest.approx([1.0, 1.0, 0.0])
+    assert parts["out"][:3] == pytest.approx([1.0, 0.0, 0.0])
+    assert parts["in"][:3] == pytest.approx([0.0, 0.6, 0.0])
+    assert parts["down"][:3] == pytest.approx([0.0, 0.0, 2.0])
+    assert all(np.isnan(parts[k][3]) for k, _ in DIRECTIONS)
+
+
+def test_a_name_on_two_directions_gets_the_length_of_its_parts() -> None:
+    fan = (("up", (0.0, 1.0)), ("up", (1.0, 0.0)), ("in", (-1.0, 0.0)), ("down", (0.0, -1.0)))
+    parts = split_on_directions(np.array([[3.0, 4.0], [-1.0, 2.0]]), fan)
+    assert parts["up"] == pytest.approx([5.0, 2.0])  # (3, 4) lies between the two "up" directions
+    assert parts["in"] == pytest.approx([0.0, 1.0])
+
+
+def test_robust_affine_ignores_a_local_movement() -> None:
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 112, (400, 2))
+    design = np.column_stack([xy, np.ones(len(xy))])
+    truth = np.array([[0.02, 0.01], [-0.01, 0.03], [1.5, -0.7]])
+    flow = design @ truth
+    local = np.linalg.norm(xy - (80, 90), axis=1) < 20  # a lip corner pulled by 3 px
+    flow[local] += (3.0, -3.0)
+    assert local.sum() > 20
+    assert robust_affine(design, flow) == pytest.approx(truth, abs=1e-9)
+
+
+def test_head_motion_is_inverted_exactly_for_a_rotation_in_depth() -> None:
+    rng = np.random.default_rng(1)
+    neutral = np.column_stack([rng.uniform(20, 90, (478, 2)), rng.uniform(-10, 10, 478)])
+    a = np.radians(10.0)
+    # Orthographic yaw of 10 degrees about the vertical axis, then a shift: x' = cos a x + sin a z + 4.
+    moved = neutral.copy()
+    moved[:, 0] = np.cos(a) * neutral[:, 0] + np.sin(a) * neutral[:, 2] + 4.0
+    moved[:, 1] = neutral[:, 1] - 2.0
+    maps = fit_head_motion(neutral, moved[None])
+    back = to_neutral_frame(maps, moved[None, :, :2], neutral[:, 2])
+    assert back[0] == pytest.approx(neutral[:, :2], abs=1e-9)
+    nan_maps = fit_head_motion(neutral, np.full((1, 478, 3), np.nan))
+    assert np.isnan(to_neutral_frame(nan_maps, moved[None, :, :2], neutral[:, 2])).all()
+
+
+def test_short_closure_is_a_blink_and_long_closure_is_au43() -> None:
+    fps = 30.0
+    n = 60
+    closure = np.zeros(n)
+    closure[10:15] = [0.3, 0.9, 0.95, 0.9, 0.3]  # 3 frames half-closed or more: 0.1 s
+    closure[30:52] = 0.95  # 22 frames: 0.73 s
+    closure[55] = 0.4  # a squint-like narrowing: neither
+    eyes = eye_closure({"R": closure, "L": closure}, fps)
+    assert eyes.blinks == ((10, 15),) and eyes.closed == ((30, 52),)
+    assert eyes.au45["R"][11:14] == pytest.approx([1.0, 1.0, 1.0])
+    assert eyes.au45["L"][10] == pytest.approx(0.3 / 0.9)
+    assert eyes.au43[30:52] == pytest.approx(np.full(22, 1.0))
+    assert eyes.au45["R"][30:52].max() == 0.0 and eyes.au43[10:15].max() == 0.0
+    assert eyes.au43[55] == 0.0 and eyes.au45["R"][55] == 0.0
+
+
+def test_interpolate_over_bridges_a_span_with_a_line() -> None:
+    track = np.array([0.0, 0.1, 0.2, 0.9, 0.9, 0.9, 0.6, 0.7])
+    out = interpolate_over(track, ((3, 6),), margin=0)
+    assert out == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+
+
+def test_quietest_span_is_the_lowest_mean_window_inside_face_runs() -> None:
+    scores = np.array([5, 5, 1, 1, 1, 0, 0, 5, 5, 5], float)
+    present = np.ones(10, bool)
+    present[5] = False  # the zeros at 5-6 are split by a frame without a face
+    assert quietest_span(scores, present, fps=10.0) == (2, 5)  # 0.3 s at 10 fps = 3 frames
+
+
+def test_calibration_scales_are_in_iod_and_every_au_is_named_once() -> None:
+    assert scale_iod("AU12") == pytest.approx(SCALE_MM["AU12"] / IOD_MM)
+    assert len(set(AU_NAMES)) == len(AU_NAMES)
+    assert {"AU12L", "AU12R", "AU45L", "AU45R", "AU43"} <= set(AU_NAMES)
