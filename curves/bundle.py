@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from curves.io import ARKIT_BLENDSHAPES, write_curve_table_csv, write_live_link_csv
 from curves.microexpression import MicroExpression
@@ -57,9 +59,11 @@ def write_bundle(
     *,
     preview: bool = True,
     with_micro_expression: bool = False,
+    truth: Mapping[str, np.ndarray] | None = None,
 ) -> list[Path]:
     """Write the bundle of ``builds`` (made from ``me``) into ``folder``; returns the files written.
 
+    ``truth`` (AU name -> true per-frame intensity, for a clip with known motion) is drawn in the previews.
     ``folder`` is normally the staging folder of :func:`curves.atomic.atomic_directory`, so that the
     files reach the user's output folder only once all of them are written.
     """
@@ -75,7 +79,9 @@ def write_bundle(
         if cs.curves and all(n in ARKIT_BLENDSHAPES for n in cs.names):
             written.append(write_live_link_csv(cs, out / f"live_link_face{suffix}.csv"))
         if preview:
-            written.append(render_preview(me, cs, out / f"preview{suffix}.png", targets=b.targets))
+            written.append(
+                render_preview(me, cs, out / f"preview{suffix}.png", targets=b.targets, truth=truth)
+            )
     summary = out / "summary.json"
     summary.write_text(json.dumps(bundle_summary(builds), indent=1) + "\n", encoding="utf-8")
     written.append(summary)

@@ -117,5 +117,3 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
             None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose
         ]
     return report
-
-

@@ -114,20 +114,26 @@ def _label_events(
             continue
         start, stop = max(span[0], e.onset - pad), min(span[1], e.offset + pad + 1)
         if stop - start < MIN_FRAMES:  # widen to the shortest clip the model reads, inside the span
-            start, stop = max(span[0], min(start, stop - MIN_FRAMES)), min(span[1], max(stop, start + MIN_FRAMES))
+            start, stop = (
+                max(span[0], min(start, stop - MIN_FRAMES)),
+                min(span[1], max(stop, start + MIN_FRAMES)),
+            )
         windows.append((start, stop))
     readable = [w for w in windows if w[1] - w[0] >= MIN_FRAMES]
     found = predict_windows(model, track.crops, readable, device=device, batch_size=8, refine_timing=False)
     by_window = dict(zip(readable, found, strict=True))
     cfg = model.cfg
-    labelled, readings = [], []
+    labelled: list[ExpressionEvent] = []
+    readings: list[dict[str, Any]] = []
     for e, w in zip(events, windows, strict=True):
         win = by_window.get(w)
         if win is None:
             readings.append({})
             labelled.append(e)
             continue
-        probs = {name: round(float(p), 4) for name, p in zip(cfg.emotion_names, win.emotion_probs, strict=True)}
+        probs = {
+            name: round(float(p), 4) for name, p in zip(cfg.emotion_names, win.emotion_probs, strict=True)
+        }
         best = max(probs, key=lambda k: probs[k])
         readings.append(
             {
@@ -179,7 +185,10 @@ def measure_take(
         scores = {k: v for k, v in first.emotion_scores.items() if v > 0} or {first.emotion: 1.0}
         total = sum(scores.values())
         emotion_probs = {k: v / total for k, v in scores.items()}
-        if first.emotion not in emotion_probs or max(emotion_probs, key=lambda k: emotion_probs[k]) != first.emotion:
+        if (
+            first.emotion not in emotion_probs
+            or max(emotion_probs, key=lambda k: emotion_probs[k]) != first.emotion
+        ):
             emotion_probs = {first.emotion: 1.0}
     else:
         onset = apex = offset = int(np.argmax(strength))
@@ -192,7 +201,10 @@ def measure_take(
         "face": face_report(track),
         "first_frame_number": int(track.frame_numbers[0]) if track.num_frames else 0,
         "model_readings": readings,
-        "seconds": {"measure": round(measured - started, 4), "label": round(time.perf_counter() - measured, 4)},
+        "seconds": {
+            "measure": round(measured - started, 4),
+            "label": round(time.perf_counter() - measured, 4),
+        },
     }
     return MicroExpression(
         fps=fps,
@@ -254,8 +266,7 @@ def analyze(
     if isinstance(clip, (str, Path)) and not Path(clip).exists():
         raise FileNotFoundError(f"clip not found: {clip}")
     dev = resolve_device(device)
-    if method == "template":
-        load_model(weights, device=dev)  # a bad weights file is refused before the clip is read
+    load_model(weights, device=dev)  # a bad weights file is refused before the clip is read
     track = read_face_track(clip, fps=fps, progress=progress, face=face)
     rate = float(fps) if fps is not None else track.fps
     read = time.perf_counter() - t0
@@ -268,7 +279,9 @@ def analyze(
         )
     if method == "measured":
         me = measure_take(track, rate, neutral=neutral, weights=weights, device=dev, source=str(track.source))
-        return replace(me, extra={**me.extra, "seconds": {"read_faces": round(read, 4), **me.extra["seconds"]}})
+        return replace(
+            me, extra={**me.extra, "seconds": {"read_faces": round(read, 4), **me.extra["seconds"]}}
+        )
     return _template_takes(track, rate, weights, dev, window_s, refine_timing, strongest_only=True)[0]
 
 

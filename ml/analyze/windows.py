@@ -15,7 +15,6 @@ comparison and for models trained on CASME II & co.; the default analysis measur
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,5 +259,3 @@ def scan_windows(
         model, crops, windows, device=device, batch_size=batch_size, refine_timing=refine_timing
     )
     return predicted, n
-
-

@@ -1,13 +1,19 @@
-"""``microexpr demo``: the whole job on one clip, with the shipped default weights.
+"""``microexpr demo``: the whole job on one clip: faces -> per-frame AU intensities and events -> curves.
 
-    microexpr demo --out demo_out                 # a synthetic clip made on the spot
+    microexpr demo --out demo_out                 # a real photograph animated with known expressions
     microexpr demo my_clip.mp4 --out demo_out     # your own clip
 
-Steps: clip (the synthetic demo clip is first written to ``clip.avi`` so the file path is exercised) ->
-faces -> model -> ``micro_expression.json`` -> MetaHuman curves -> ``curveset.json`` (the plugin's input),
-``curve_table.csv`` (Unreal CurveTable import), ``preview.png`` and ``summary.json`` (a Live Link Face CSV
-too with ``--rig arkit``). The files appear only once everything is written; ``--overwrite`` replaces only
-the files this command writes, never the clip or other files in the folder.
+The default clip is a real face photograph (scikit-image's public-domain astronaut portrait) animated
+with known action units along its own landmark mesh (:mod:`ml.datasets.photo_clips`): a held smile, a
+double peak, blinks, a head turn and a lighting drift, 6 s at 30 fps (``--seed`` picks another take). It
+is written to ``clip.avi`` with its ground truth (``truth.json``), so every step runs on a file.
+
+Steps: clip -> face track -> measured AU tracks and events (``micro_expression.json``) -> MetaHuman
+curves of the whole take -> ``curveset.json`` (the plugin's input), ``curve_table.csv`` (Unreal
+CurveTable import), ``preview.png`` (the AU tracks, with the truth dashed for the default clip, and every
+curve with its keys) and ``summary.json`` (a Live Link Face CSV too with ``--rig arkit``). The files
+appear only once everything is written; ``--overwrite`` replaces only the files this command writes,
+never the clip or other files in the folder.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from curves.atomic import atomic_directory
@@ -26,7 +33,9 @@ from ml.rules import check_fps
 
 __all__ = ["register", "run"]
 
-_STEPS = ("clip", "faces + model", "curves", "files")
+_STEPS = ("clip", "faces + AU tracks", "curves", "files")
+#: The default clip: the development photograph, a take of held and repeated expressions.
+_DEMO_PHOTO, _DEMO_FAMILY, _DEMO_SECONDS, _DEMO_FPS = "astronaut", "macro", 6.0, 30.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,7 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "clip", nargs="?", default=None, help="video file or frame folder (default: a synthetic clip)"
+        "clip",
+        nargs="?",
+        default=None,
+        help="video file or frame folder (default: a real photograph animated with known expressions)",
     )
     p.add_argument(
         "--out", required=True, help="output folder (must not exist or be empty, unless --overwrite)"
@@ -51,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--rig", default="metahuman", help="rig table: metahuman, arkit or a CSV path")
     p.add_argument("--fps", type=float, default=None, help="frame rate for frame folders")
     p.add_argument("--device", choices=("cpu", "cuda"), default=None)
-    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic demo clip")
+    p.add_argument("--seed", type=int, default=0, help="seed of the default clip's expressions")
     p.set_defaults(func=run)
 
 
@@ -71,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if str(args.rig) not in ("metahuman", "arkit"):
         inputs.append(Path(args.rig))
     truth: dict[str, Any] | None = None
+    truth_tracks: dict[str, np.ndarray] | None = None
     with (
         tqdm(
             total=len(_STEPS), desc="demo", unit="step", file=sys.stderr, disable=not sys.stderr.isatty()
@@ -79,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     ):
         bar.set_postfix_str(_STEPS[0])
         if clip_arg is None:
-            clip_path, truth = _write_demo_clip(tmp, args.seed)
+            clip_path, truth, truth_tracks = _write_demo_clip(tmp, args.seed)
             final_clip = out / clip_path.name
         else:
             clip_path = final_clip = clip_arg
@@ -92,54 +105,44 @@ def run(args: argparse.Namespace) -> int:
         build = build_curvesets(me, rig=args.rig)[0]
         bar.update(1)
         bar.set_postfix_str(_STEPS[3])
-        written = write_bundle(tmp, me, [build], with_micro_expression=True)
-        if truth is not None:
-            (tmp / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+        written = write_bundle(tmp, me, [build], with_micro_expression=True, truth=truth_tracks)
         bar.update(1)
-    names = [p.name for p in written] + (["clip.avi", "truth.json"] if truth is not None else [])
+    names = (["clip.avi", "truth.json"] if truth is not None else []) + [p.name for p in written]
     _summary(me, build.curveset, out, truth, names)
     return 0
 
 
-def _write_demo_clip(folder: Path, seed: int) -> tuple[Path, dict[str, Any]]:
-    """Write the synthetic demo clip as ``clip.avi``; return its path and its ground truth."""
-    # OpenCV and the synthetic face renderer are heavy: loaded only for the demo clip
-    from ml.datasets.synthetic import demo_clip
-    from ml.stages.video import write_video
+def _write_demo_clip(folder: Path, seed: int) -> tuple[Path, dict[str, Any], dict[str, np.ndarray]]:
+    """Render the default clip into ``clip.avi`` and ``truth.json``; return the video, the truth and the
+    true per-frame AU tracks."""
+    # the landmark runtime and the renderer are heavy: loaded only for the default clip
+    from ml.datasets.photo_clips import load_photo, make_scenario, measure_neutral, write_clip
+    from ml.stages.landmarks import Landmarker
 
-    sc = demo_clip(seed=seed)
-    path = write_video(sc.frames, sc.fps, folder / "clip.avi")
-    first = int(sc.frame_numbers[0])
-    rec = sc.record
-    truth = {
-        "emotion": rec.emotion,
-        "aus": list(rec.aus),
-        "onset": None if rec.onset is None else int(rec.onset) - first,
-        "apex": None if rec.apex is None else int(rec.apex) - first,
-        "offset": None if rec.offset is None else int(rec.offset) - first,
-        "fps": float(sc.fps),
-        "n_frames": int(sc.frames.shape[0]),
-        "note": "ground truth of the synthetic demo clip; frame indices are 0-based",
-    }
-    return path, truth
+    face = measure_neutral(_DEMO_PHOTO, load_photo(_DEMO_PHOTO), Landmarker())
+    scenario = make_scenario(seed=seed, family=_DEMO_FAMILY, duration_s=_DEMO_SECONDS)
+    video, truth_path = write_clip(folder, face, scenario, _DEMO_FPS)
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    values = np.asarray(truth["intensities"], dtype=np.float64)
+    tracks = {au: values[:, k] for k, au in enumerate(truth["aus"])}
+    return video, truth, tracks
 
 
 def _summary(me: Any, cs: Any, out: Path, truth: dict[str, Any] | None, files: list[str]) -> None:
-    lines = [
-        f"emotion: {me.emotion} ({me.emotion_probs.get(me.emotion, 0.0):.2f})"
-        + (f"   [truth: {truth['emotion']}]" if truth else ""),
-        f"onset / apex / offset: frames {me.onset} / {me.apex} / {me.offset} of {me.n_frames} "
-        f"at {me.fps:g} fps ({_ms(me.onset, me.fps)} / {_ms(me.apex, me.fps)} / {_ms(me.offset, me.fps)} ms)"
-        + (f"   [truth: {truth['onset']} / {truth['apex']} / {truth['offset']}]" if truth else ""),
-        "AUs: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(me.au_probs.items(), key=lambda kv: -kv[1]) if v >= 0.3)
-        + (f"   [truth: {', '.join(truth['aus']) or 'none'}]" if truth else ""),
-        f"curves ({len(cs.curves)}, keys per curve):",
-    ]
+    lines = [f"{len(me.events)} expression(s) found, strongest first:"]
+    for k, e in enumerate(me.events, 1):
+        lines.append(
+            f"  {k}. {e.emotion} ({e.kind})  frames {e.onset}-{e.offset}, apex {e.apex}  peak {e.peak:.2f}  "
+            f"AUs {', '.join(e.aus) or '-'}"
+        )
+    if truth is not None:
+        lines.append(f"truth ({len(truth['events'])} expression(s)):")
+        for k, e in enumerate(truth["events"], 1):
+            lines.append(
+                f"  {k}. {e['emotion']} ({e['kind']})  frames {e['onset']}-{e['offset']}, apex {e['apex']}  "
+                f"peak {e['peak']:.2f}  AUs {', '.join(e['aus'])}"
+            )
+    lines.append(f"curves ({len(cs.curves)}, keys per curve):")
     lines += [f"  {c.name}: {c.n_keys}" for c in cs.curves]
     lines.append(f"wrote {out}/ {', '.join(files)}")
     print("\n".join(lines))
-
-
-def _ms(frame: int, fps: float) -> str:
-    return f"{frame / fps * 1000:.0f}"

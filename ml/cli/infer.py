@@ -1,9 +1,13 @@
-"""``microexpr infer``: one clip -> MicroExpression JSON (onset/apex/offset, emotion, per-frame AUs).
+"""``microexpr infer``: one clip -> MicroExpression JSON: per-frame AU intensities and every event.
 
-    microexpr infer clip.mp4 --json result.json
+    microexpr infer take.mp4 --json take.json
+    microexpr infer take.mp4 --neutral 0 30 --json take.json     # frames 0-29 are the neutral face
     python -m ml infer clip.mp4 --json -        # JSON on stdout, progress and messages on stderr only
 
-``--all`` reports every micro-expression of a long clip (a JSON list) instead of the strongest one.
+The JSON holds the whole take: each AU's intensity on every frame (0 = the subject's neutral, 1 = a
+strong, fully formed action) and the events, strongest first (onset, apex, offset, peak, micro or
+macro, AUs, emotion); ``microexpr curves`` reads it. ``--method template`` runs the recognition model's
+window and template envelope instead (``--all``: every window above ``--threshold``, as a JSON list).
 """
 
 from __future__ import annotations
@@ -38,10 +42,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--device", choices=("cpu", "cuda"), default=None, help="default: CUDA when available")
     p.add_argument("--window", type=float, default=None, help="longest span analysed in one pass, seconds")
     p.add_argument(
+        "--method",
+        choices=("measured", "template"),
+        default="measured",
+        help="measured (default: AU intensities measured on every frame, every event) or template "
+        "(the recognition model's strongest window and a template envelope)",
+    )
+    p.add_argument(
+        "--neutral",
+        type=int,
+        nargs=2,
+        metavar=("START", "STOP"),
+        default=None,
+        help="frames [START, STOP) show the subject's neutral face (default: found automatically)",
+    )
+    p.add_argument(
         "--all",
         dest="all_events",
         action="store_true",
-        help="report every micro-expression above --threshold",
+        help="with --method template: every window above --threshold (a JSON list); the measured take "
+        "always lists every event",
     )
     p.add_argument("--threshold", type=float, default=0.5, help="strength threshold for --all")
     p.add_argument(
@@ -73,15 +93,23 @@ def run(args: argparse.Namespace) -> int:
         "progress": progress,
         "refine_timing": not args.network_timing,
         "face": face_options(args),
+        "window_s": window,
     }
-    if args.all_events:
-        events = analyze_all(args.clip, **common, window_s=window, threshold=args.threshold)
-        text = json.dumps([e.to_dict() for e in events], indent=1)
-        summary = [f"{len(events)} micro-expression(s) in {args.clip}"] + [_line(e) for e in events]
+    if not (math.isfinite(args.threshold) and 0.0 <= args.threshold <= 1.0):
+        raise UserError(f"--threshold must be in [0, 1], got {args.threshold}")
+    if args.neutral is not None and not 0 <= args.neutral[0] < args.neutral[1]:
+        raise UserError(
+            f"--neutral needs 0 <= START < STOP (frames), got {args.neutral[0]} {args.neutral[1]}"
+        )
+    if args.all_events and args.method == "template":
+        found = analyze_all(args.clip, **common, threshold=args.threshold, method="template")
+        text = json.dumps([e.to_dict() for e in found], indent=1)
+        summary = [f"{len(found)} window(s) in {args.clip}"] + [_line(e) for e in found]
     else:
-        me = analyze(args.clip, **common, window_s=window)
+        neutral = None if args.neutral is None else (args.neutral[0], args.neutral[1])
+        me = analyze(args.clip, **common, method=args.method, neutral=neutral)
         text = me.to_json(indent=1)
-        summary = [_line(me)]
+        summary = _take_lines(me)
     if to_stdout:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
@@ -91,6 +119,22 @@ def run(args: argparse.Namespace) -> int:
         summary.append(f"wrote {args.json_out}")
     print("\n".join(summary))
     return 0
+
+
+def _take_lines(me: MicroExpression) -> list[str]:
+    if not me.events:
+        return (
+            [_line(me)]
+            if me.extra.get("method") == "template"
+            else [f"no expression found in {me.source} ({me.n_frames} frames at {me.fps:g} fps)"]
+        )
+    lines = [f"{len(me.events)} expression(s) in {me.source}, strongest first:"]
+    for k, e in enumerate(me.events, 1):
+        lines.append(
+            f"  {k}. {e.emotion} ({e.kind}, {e.duration_s:.2f} s)  onset {e.onset}  apex {e.apex}  offset "
+            f"{e.offset}  peak {e.peak:.2f}  AUs {', '.join(e.aus) or '-'}"
+        )
+    return lines
 
 
 def _line(me: MicroExpression) -> str:

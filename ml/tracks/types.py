@@ -1,10 +1,15 @@
-"""What measuring a clip gives: per-frame AU intensity tracks, and the expression events in them."""
+"""What measuring a clip gives: per-frame AU intensity tracks, and the expression events in them.
+
+An event is :class:`curves.microexpression.ExpressionEvent`, the contract the curves and the editor read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+
+from curves.microexpression import ExpressionEvent
 
 __all__ = ["AUTracks", "ExpressionEvent"]
 
@@ -52,24 +57,3 @@ class AUTracks:
     def bilateral_names(self) -> tuple[str, ...]:
         """The columns without a side suffix (one per AU)."""
         return tuple(name for name in self.names if name[-1] not in "LR")
-
-
-@dataclass(frozen=True)
-class ExpressionEvent:
-    """One expression in a take: when, how strong, which AUs, which emotion.
-
-    ``onset``, ``apex`` and ``offset`` are frame indices (offset inclusive); ``peak`` is the expression
-    strength at the apex in [0, 1]; ``kind`` is ``"micro"`` (at most 0.5 s) or ``"macro"``; ``aus`` are
-    the AUs active at the apex, strongest first; ``emotion`` is the best-fitting prototype's name
-    (``"others"`` when none fits) and ``emotion_scores`` every prototype's fit in [0, 1].
-    """
-
-    onset: int
-    apex: int
-    offset: int
-    peak: float
-    duration_s: float
-    kind: str
-    aus: tuple[str, ...]
-    emotion: str
-    emotion_scores: dict[str, float] = field(default_factory=dict)

@@ -32,7 +32,7 @@ def _strip(d):
 def test_analyze_contract(clip_file, tiny_weights):
     from ml.analyze import analyze
 
-    me = analyze(clip_file, weights=tiny_weights, device="cpu")
+    me = analyze(clip_file, weights=tiny_weights, device="cpu", method="template")
     assert me.n_frames > 4 and me.fps == pytest.approx(100.0)
     assert 0 <= me.onset <= me.apex <= me.offset < me.n_frames
     assert sum(me.emotion_probs.values()) == pytest.approx(1.0, abs=1e-5)
@@ -96,17 +96,17 @@ def test_long_clip_sliding_window(tiny_weights):
     b = generate_clip(5, 2, size=(160, 120), fps=100.0, subject=a.record.subject and None)
     frames = np.concatenate([a.frames, b.frames])
     clip = Clip(frames=frames, fps=100.0, source=Path("long"), frame_numbers=np.arange(len(frames)))
-    me = analyze(clip, weights=tiny_weights, window_s=0.4)
+    me = analyze(clip, weights=tiny_weights, window_s=0.4, method="template")
     n = len(frames)
     assert me.n_frames == n and me.extra["windows"] > 2
     lo, hi = me.extra["window"]
     assert 0 <= lo < hi <= n and hi - lo == 40
     assert lo <= me.onset <= me.apex <= me.offset < hi
     assert np.all(me.activations[:lo] == 0) and np.all(me.activations[hi:] == 0)
-    events = analyze_all(clip, weights=tiny_weights, window_s=0.4, threshold=0.0)
+    events = analyze_all(clip, weights=tiny_weights, window_s=0.4, threshold=0.0, method="template")
     assert 1 <= len(events) <= me.extra["windows"]
     assert [e.onset for e in events] == sorted(e.onset for e in events)
-    assert analyze_all(clip, weights=tiny_weights, window_s=0.4, threshold=1.0) == []
+    assert analyze_all(clip, weights=tiny_weights, window_s=0.4, threshold=1.0, method="template") == []
 
 
 def test_short_clip_refused(tiny_weights):
@@ -154,8 +154,8 @@ def test_timing_fitted_to_motion_moves_toward_the_truth_within_its_window(clip_f
 
     record = generate_clip(5, 0, size=(160, 120), fps=100.0).record  # the clip in clip_file
     truth = np.array([record.onset, record.apex, record.offset]) - 1  # 1-based frame numbers
-    network = analyze(clip_file, weights=tiny_weights, device="cpu", refine_timing=False)
-    fitted = analyze(clip_file, weights=tiny_weights, device="cpu")
+    network = analyze(clip_file, weights=tiny_weights, device="cpu", refine_timing=False, method="template")
+    fitted = analyze(clip_file, weights=tiny_weights, device="cpu", method="template")
     net_kf = np.array([network.onset, network.apex, network.offset])
     fit_kf = np.array([fitted.onset, fitted.apex, fitted.offset])
     window = max(2, round(0.12 * fitted.n_frames))
@@ -168,12 +168,12 @@ def test_timing_fitted_to_motion_moves_toward_the_truth_within_its_window(clip_f
 
 
 def test_nothing_is_reported_from_frames_without_the_face(tmp_path):
-    """A take whose face leaves the shot (a cut to a faceless image): no window, onset, apex or offset
-    uses the faceless frames, and the report lists them."""
+    """A take whose face leaves the shot (a cut to a faceless image): no event or window uses the
+    faceless frames, their tracks stay at rest, and the report lists them."""
     import cv2
     import skimage.data
 
-    from ml.analyze import analyze_all
+    from ml.analyze import analyze, analyze_all
     from ml.stages.video import write_video
 
     astronaut = skimage.data.astronaut()
@@ -184,12 +184,15 @@ def test_nothing_is_reported_from_frames_without_the_face(tmp_path):
         frames.append(cv2.warpAffine(astronaut, m, (320, 240), borderMode=cv2.BORDER_REFLECT))
     frames += [coffee] * 40  # the face leaves at frame 36
     path = write_video(np.stack(frames), 30.0, tmp_path / "leaves.avi")
-    found = analyze_all(path, device="cpu", threshold=0.0, window_s=0.5)
-    assert found, "the frames with the face are still analysed"
-    for me in found:
-        assert me.offset < 36 and me.extra["window"][1] <= 36
-        assert not me.activations[36:].any()
-    face = found[0].extra["face"]
+    take = analyze(path, device="cpu")
+    assert all(e.offset < 36 for e in take.events)
+    assert not take.activations[36:].any()
+    face = take.extra["face"]
     assert face["faceless_spans"] == [[36, 76]]
     assert face["analysed_spans"] == [[0, 36]]
     assert face["head_pose_deg"][40] is None and len(face["head_pose_deg"][0]) == 3
+    windows = analyze_all(path, device="cpu", threshold=0.0, window_s=0.5, method="template")
+    assert windows, "the frames with the face are still read by the model"
+    for me in windows:
+        assert me.offset < 36 and me.extra["window"][1] <= 36
+        assert not me.activations[36:].any()
