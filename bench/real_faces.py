@@ -13,9 +13,8 @@ frames:
   the same ``spot_events``;
 - ``template``: today's analysis, ``ml.analyze.analyze_all`` (its per-frame activations, one event per
   window above its threshold).
-The measured methods read stabilised 112 px crops: the landmarks are followed frame to frame
-(``FaceTracker``), and every frame is cropped by one similarity that puts frame 0's eye centres at fixed
-crop positions; landmarks are mapped into the crop by the same similarity.
+The measured methods read what the product's face stage gives (``ml.stages.face.track_faces``: dense
+landmarks every frame, LK-stabilised 112 px crops, landmarks in crop coordinates, blendshapes, pose).
 
 Scores (``ml.train.spotting``), pooled over the clips of each group (and over all of a split's clips in
 the rows of family ``all``): PCC per AU over the concatenated
@@ -39,7 +38,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ml.analyze import analyze_all, load_model
@@ -53,7 +51,8 @@ from ml.datasets.photo_clips import (
     photo_names,
     render_clip,
 )
-from ml.stages.landmarks import FaceTracker, Landmarker
+from ml.stages.face import track_faces
+from ml.stages.landmarks import Landmarker
 from ml.stages.video import Clip
 from ml.train.spotting import (
     Interval,
@@ -69,9 +68,6 @@ try:  # the measurement is optional: the bench still compares the template pipel
 except ImportError:  # pragma: no cover - depends on the installation
     measure_au_intensities = None  # type: ignore[assignment]
 
-CROP = 112
-CROP_EYES = ((0.32, 0.38), (0.68, 0.38))  # eye centres in the crop (image left, image right), fractions
-RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)
 DURATION_S = {30.0: 8.0, 200.0: 3.0}  # clip length per frame rate
 
 
@@ -102,17 +98,6 @@ class Group:
 # -- inputs for the measured methods ---------------------------------------------------------------------
 
 
-def eye_similarity(points: np.ndarray) -> np.ndarray:
-    """2x3 map from frame pixels to the crop, putting the eye centres at ``CROP_EYES``."""
-    src = np.array([points[list(RIGHT_EYE), :2].mean(axis=0), points[list(LEFT_EYE), :2].mean(axis=0)])
-    dst = np.array(CROP_EYES) * CROP
-    s_vec, d_vec = src[1] - src[0], dst[1] - dst[0]
-    scale = np.linalg.norm(d_vec) / np.linalg.norm(s_vec)
-    angle = math.atan2(d_vec[1], d_vec[0]) - math.atan2(s_vec[1], s_vec[0])
-    rot = scale * np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
-    return np.column_stack([rot, dst[0] - rot @ src[0]])
-
-
 @dataclass
 class FaceInputs:
     crops: np.ndarray
@@ -123,31 +108,24 @@ class FaceInputs:
     seconds: float
 
 
-def face_inputs(landmarker: Landmarker, frames: np.ndarray) -> FaceInputs:
-    """Crops, crop-space landmarks, blendshapes, pose and presence of every frame."""
+def face_inputs(landmarker: Landmarker, frames: np.ndarray, fps: float) -> FaceInputs:
+    """The product's face stage (``ml.stages.face``: landmarks, LK-stabilised 112 px crops, crop-space
+    landmarks, blendshapes, pose, presence) on every frame."""
     start = time.perf_counter()
-    tracker = FaceTracker(landmarker, confirm_frames=1)
-    n = len(frames)
-    landmarks = np.full((n, 478, 3), np.nan)
-    blendshapes = np.full((n, 52), np.nan)
-    pose = np.full((n, 3), np.nan)
-    present = np.zeros(n, bool)
-    for i, frame in enumerate(frames):
-        found = tracker.step(frame)
-        if found is None:
-            continue
-        face = found.face
-        landmarks[i] = face.points
-        blendshapes[i] = face.blendshapes
-        pose[i] = (face.pose.yaw, face.pose.pitch, face.pose.roll)
-        present[i] = True
-    if not present.any():
-        raise RuntimeError("the landmarker found no face in a rendered clip")
-    affine = eye_similarity(landmarks[int(np.argmax(present))])
-    crops = np.stack([cv2.warpAffine(f, affine, (CROP, CROP), flags=cv2.INTER_AREA) for f in frames])
-    landmarks[..., :2] = landmarks[..., :2] @ affine[:, :2].T + affine[:, 2]
-    landmarks[..., 2] *= math.sqrt(abs(np.linalg.det(affine[:, :2])))
-    return FaceInputs(crops, landmarks, blendshapes, pose, present, time.perf_counter() - start)
+    clip = Clip(frames=frames, fps=fps, source=Path("rendered"), frame_numbers=np.arange(len(frames)))
+    track = next(
+        track_faces(zip(clip.frame_numbers.tolist(), clip.frames, strict=True), fps, landmarker=landmarker)
+    )
+    if not track.present.any():
+        raise RuntimeError("the face stage found no face in a rendered clip")
+    return FaceInputs(
+        track.crops,
+        track.landmarks,
+        track.blendshapes,
+        track.pose,
+        track.present,
+        time.perf_counter() - start,
+    )
 
 
 # -- methods ---------------------------------------------------------------------------------------------
@@ -179,7 +157,7 @@ def run_blendshapes(inputs: FaceInputs, fps: float) -> Prediction:
 def run_template(frames: np.ndarray, fps: float, source: str) -> Prediction:
     start = time.perf_counter()
     clip = Clip(frames=frames, fps=fps, source=Path(source), frame_numbers=np.arange(len(frames)))
-    found = analyze_all(clip, device="cpu")
+    found = analyze_all(clip, device="cpu", method="template")
     seconds = time.perf_counter() - start
     names = tuple(load_model(device="cpu").cfg.au_names)
     if not found:  # no window passed its threshold: every activation stays at zero
@@ -325,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         t0 = time.perf_counter()
                         clip = render_clip(face, make_scenario(seed, family, DURATION_S[fps]), fps)
                         t1 = time.perf_counter()
-                        inputs = face_inputs(landmarker, clip.frames)
+                        inputs = face_inputs(landmarker, clip.frames, fps)
                         where = (split, family, f"{fps:g}")
                         for method in methods:
                             if method == "measured":
