@@ -26,6 +26,7 @@ long takes come out in chunks (:func:`track_faces` with ``chunk_frames``) so mem
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import deque
@@ -313,6 +314,12 @@ def _rigid_mask(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return (mask > 0) & ~expressive
 
 
+@functools.cache
+def shared_landmarker() -> Landmarker:
+    """One :class:`Landmarker` per process (the bundle is read and checked once)."""
+    return Landmarker()
+
+
 def _resolve_detector(detector: str) -> Detector:
     if detector not in DETECTORS:
         raise ValueError(f"unknown face detector {detector!r}; choose one of {', '.join(DETECTORS)}")
@@ -399,7 +406,7 @@ class _LandmarkState:
 
     def __init__(self, landmarker: Landmarker | None, choose: str, index: int) -> None:
         self.tracker = FaceTracker(
-            landmarker or Landmarker(),
+            landmarker or shared_landmarker(),
             choose=choose,  # type: ignore[arg-type]
             index=index,
             detect_every=_DETECT_EVERY,
