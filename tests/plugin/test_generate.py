@@ -217,3 +217,42 @@ def test_intensity_outside_unit_range_refused_before_anything(fake, mx, stand_in
     with pytest.raises(ValueError, match=r"intensity must lie in \[0, 1\]"):
         mx.generate(clip, skel, table, dest=ROOT, intensity=1.5)
     assert not any(p.startswith(ROOT) for p in fake._get_state().assets)
+
+
+def _take_json(path: Path) -> Path:
+    """A 10 s take at 30 fps with two expressions: a smile (frames 30-40) and a frown (200-230)."""
+    from curves.microexpression import ExpressionEvent, MicroExpression
+
+    act = np.zeros((300, 2))
+    act[30:41, 0] = 0.6
+    act[200:231, 1] = 0.4
+    events = (
+        ExpressionEvent(30, 35, 40, 0.6, 11 / 30, "micro", ("AU12",), "happiness", {"happiness": 1.0}),
+        ExpressionEvent(200, 215, 230, 0.4, 31 / 30, "macro", ("AU4",), "anger", {"anger": 1.0}),
+    )
+    me = MicroExpression(30.0, 30, 35, 40, {"happiness": 1.0}, ("AU12", "AU4"), act, events=events)
+    me.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        ("auto", {"AS_MicroExpr_take_e01": 19, "AS_MicroExpr_take_e02": 39}),  # 10 s: one per expression
+        ("take", {"AS_MicroExpr_take": 300}),
+        ("strongest", {"AS_MicroExpr_take": 19}),
+        (2, {"AS_MicroExpr_take": 39}),
+    ],
+)
+def test_what_of_a_take_becomes_assets(fake, mx, stand_in, tmp_path: Path, events, expected) -> None:
+    clip = _take_json(tmp_path / "take.json")
+    made = mx.generate(clip, make_skeleton(fake), make_table(fake), dest=ROOT, events=events)
+    frames = {seq.get_name(): seq._num_frames + 1 for seq in made}  # samples = frame intervals + 1
+    assert frames == expected  # an event keeps 0.15 s (4 frames) of the take on either side
+
+
+def test_an_unknown_event_choice_is_refused_before_anything(fake, mx, stand_in, tmp_path: Path) -> None:
+    clip = _take_json(tmp_path / "take.json")
+    with pytest.raises(ValueError, match="choose the events with one of auto, take, strongest, all"):
+        mx.generate(clip, make_skeleton(fake), make_table(fake), dest=ROOT, events="biggest")
+    assert not [p for p in fake._get_state().assets if p.startswith(ROOT)]

@@ -120,6 +120,18 @@ def clip_extensions() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(rules.IMAGE_EXTENSIONS), tuple(rules.VIDEO_EXTENSIONS)
 
 
+def parse_event_choice(choice: str | int) -> str | int:
+    """``curves.pieces.parse_choice``: ``auto``, ``take``, ``strongest``, ``all`` or an event number."""
+    return cast("str | int", project_module("curves.pieces").parse_choice(choice))
+
+
+def choose_pieces(me: MicroExpressionObj, choice: str | int) -> list[tuple[str, MicroExpressionObj]]:
+    """``curves.pieces.choose_pieces``: the (label, tracks) of each asset to make from a take."""
+    return cast(
+        "list[tuple[str, MicroExpressionObj]]", project_module("curves.pieces").choose_pieces(me, choice)
+    )
+
+
 def check_fps(fps: object, *, what: str = "fps") -> float:
     """``curves.rules.check_fps``: the one frame-rate rule (ValueError naming ``what``)."""
     return float(project_module("curves.rules").check_fps(fps, what=what))

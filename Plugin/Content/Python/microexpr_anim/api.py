@@ -157,6 +157,7 @@ def generate(
     at_time: float | None = None,
     *,
     fps: float | None = None,
+    events: str | int = "auto",
     settings: Settings | None = None,
     check_skeleton: bool = True,
     progress: ProgressFn | None = None,
@@ -184,12 +185,17 @@ def generate(
         at_time: where the micro-expression starts in ``base_animation`` (default 0).
         fps: the clip's frame rate: required for a folder of frames (CASME II and SAMM 200, SMIC 100,
             CAS(ME)^2 30), and overrides a video's or CSV's own rate. The asset plays at this rate.
+        events: what of the take becomes assets: ``"take"`` (the whole take), ``"strongest"`` (its
+            strongest expression), ``"all"`` (one asset per expression, ``_e01``, ``_e02``... strongest
+            first), an expression number (1 = strongest), or ``"auto"`` (default: the whole take when it
+            lasts up to 5 s or holds one expression, else one asset per expression).
         settings: how to run the model (default: the saved settings).
         check_skeleton: require every rig curve to be a curve of the skeleton.
         progress: called between steps with (done, total, message); returning True cancels.
 
     Returns:
-        The created AnimSequences, one per variant (each logged with its frame rate and length).
+        The created AnimSequences, one per variant and expression (each logged with its frame rate and
+        length).
 
     Raises:
         AssetPathError, AssetExistsError, AssetWriteError, RigTableError, ModelUnavailableError,
@@ -200,6 +206,7 @@ def generate(
     _project.check_intensity(intensity)  # checked before the model runs
     if fps is not None:
         _project.check_fps(fps)
+    _project.parse_event_choice(events)
     base_seq: unreal.AnimSequence | None = None
     if base_animation is not None:
         base_seq = _resolve_anim(base_animation)
@@ -230,11 +237,28 @@ def generate(
     step(1, f"analysing {Path(clip).name}")
     me = load_micro_expression(clip, settings or load_settings(), fps=fps)
     step(2, "fitting curves")
-    sets = make_curvesets_for(
-        me, resolved, emotion=emotion, intensity=intensity, variants=variants, seed=seed
-    )
-    if len(sets) != len(names):
-        raise MicroExprPluginError(f"asked for {len(names)} variants but the curve fitting gave {len(sets)}")
+    pieces = _project.choose_pieces(me, events)
+    sets = []
+    for _label, piece in pieces:
+        made = make_curvesets_for(
+            piece, resolved, emotion=emotion, intensity=intensity, variants=variants, seed=seed
+        )
+        if len(made) != variants:
+            raise MicroExprPluginError(
+                f"asked for {variants} variants but the curve fitting gave {len(made)}"
+            )
+        sets += made
+    if len(pieces) > 1:  # one asset per expression: the names are known only now; checked before writing
+        names = [f"{n}_e{k + 1:02d}" for k in range(len(pieces)) for n in names]
+        existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
+        if existing and not overwrite:
+            raise AssetExistsError(
+                f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
+                "(or choose another name)"
+            )
+        for asset_name in existing:
+            overwritable_anim(f"{folder}/{asset_name}", skel if base_seq is None else base_seq.get_skeleton())
+        total = 3 + len(names)
     created: list[unreal.AnimSequence] = []
     for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
         step(3 + k, f"writing {folder}/{asset_name}")

@@ -184,6 +184,7 @@ def generate_batch(
     variants: int = 1,
     seed: int = 0,
     fps: float | None = None,
+    events: str | int = "auto",
     report: str | Path | None = None,
     settings: Settings | None = None,
     check_skeleton: bool = True,
@@ -194,6 +195,7 @@ def generate_batch(
     Args:
         clips_dir: folder of clips (videos, frame folders, MicroExpression JSON, OpenFace CSV).
         fps: frame rate of every clip (required when there are frame folders, e.g. 200 for CASME II).
+        events: what of each take becomes assets (see :func:`microexpr_anim.generate`; default ``"auto"``).
         report: report JSON path (a CSV is written beside it); default
             ``<Project>/Saved/MicroExprAnim/reports/batch_<time>.json``. An existing report of the same
             batch is continued (its done clips are kept unless ``overwrite``).
@@ -229,6 +231,7 @@ def generate_batch(
         "variants": variants,
         "seed": seed,
         "fps": fps,
+        "events": events,
     }
     earlier = _earlier_run(json_path, header)  # refuses a file that is not this batch's report
     if overwrite:
@@ -252,6 +255,7 @@ def generate_batch(
             seed=seed,
             overwrite=overwrite,
             fps=fps,
+            events=events,
             settings=run_settings,
             check_skeleton=check_skeleton,
         )
@@ -335,6 +339,7 @@ def run_commandlet(params: str | Sequence[str], *, settings: Settings | None = N
         variants=args.variants,
         seed=args.seed,
         fps=args.fps,
+        events=args.events,
         report=args.report,
         settings=run_settings,
         check_skeleton=args.check_skeleton,

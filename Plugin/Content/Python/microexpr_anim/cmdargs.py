@@ -23,7 +23,8 @@ __all__ = ["ENGINE_SWITCHES", "USAGE", "BatchArgs", "parse_commandlet_args", "sp
 USAGE = (
     "UnrealEditor-Cmd <Project.uproject> -run=MicroExprAnim -clips=<folder> -dest=/Game/<folder> "
     "[-rig=metahuman|arkit|/Game/Path/DT_Table|table.csv] [-skeleton=/Game/Path/Skeleton] "
-    "[-fps=<frames per second>] [-emotion=<name>] [-intensity=<0..1>] [-variants=<n>] [-seed=<n>] "
+    "[-fps=<frames per second>] [-events=auto|take|strongest|all|<n>] [-emotion=<name>] "
+    "[-intensity=<0..1>] [-variants=<n>] [-seed=<n>] "
     "[-report=<file.json>] "
     "[-model=auto|in_process|external] [-python=<python.exe>] [-weights=<file>] [-overwrite] "
     "[-skipcurvecheck] "
@@ -36,6 +37,7 @@ _VALUE_KEYS = (
     "rig",
     "skeleton",
     "fps",
+    "events",
     "emotion",
     "intensity",
     "variants",
@@ -114,6 +116,7 @@ class BatchArgs:
     rig: str = "metahuman"
     skeleton: str | None = None
     fps: float | None = None
+    events: str | int = "auto"
     emotion: str | None = None
     intensity: float = 1.0
     variants: int = 1
@@ -221,6 +224,7 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
     fps = _number("fps", values["fps"], float) if values.get("fps") else None
     if fps is not None:
         _project.check_fps(fps, what="-fps")
+    events = _project.parse_event_choice(values.get("events") or "auto") if "events" in values else "auto"
     model = values.get("model") or None
     if model is not None and model.lower() not in _MODEL_MODES:
         raise ValueError(f"-model={model!r} is not one of {', '.join(_MODEL_MODES)}")
@@ -230,6 +234,7 @@ def parse_commandlet_args(params: str | Sequence[str]) -> BatchArgs:
         rig=values.get("rig") or "metahuman",
         skeleton=values.get("skeleton") or None,
         fps=fps,
+        events=events,
         emotion=values.get("emotion") or None,
         intensity=intensity,
         variants=variants,

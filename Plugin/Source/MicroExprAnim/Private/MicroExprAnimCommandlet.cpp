@@ -19,7 +19,8 @@ UMicroExprAnimCommandlet::UMicroExprAnimCommandlet()
 	HelpDescription = TEXT("Generate micro-expression AnimSequences for every clip of a folder.");
 	HelpUsage = TEXT("UnrealEditor-Cmd <Project.uproject> -run=MicroExprAnim -clips=<folder> -dest=/Game/<folder> "
 					 "[-rig=metahuman|arkit|/Game/Path/DT_Table|table.csv] [-skeleton=/Game/Path/Skeleton] "
-					 "[-fps=<frames per second, required for frame folders>] [-emotion=<name>] [-intensity=<0..1>] "
+					 "[-fps=<frames per second, required for frame folders>] [-events=auto|take|strongest|all|<n>] "
+					 "[-emotion=<name>] [-intensity=<0..1>] "
 					 "[-variants=<n>] [-seed=<n>] [-report=<file.json>] [-model=auto|in_process|external] "
 					 "[-python=<python.exe>] [-weights=<file>] [-overwrite] [-skipcurvecheck] -unattended -nullrhi");
 }
