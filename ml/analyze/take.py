@@ -277,6 +277,13 @@ def analyze(
             len(track.missing_frames),
             track.num_frames,
         )
+    if method == "measured" and track.detector != "landmarks":
+        log.warning(
+            "%s: the Haar face detector gives no landmarks, so AU intensities cannot be measured; using the "
+            "recognition model's template instead (install ai-edge-litert for measured tracks)",
+            track.source,
+        )
+        method = "template"
     if method == "measured":
         me = measure_take(track, rate, neutral=neutral, weights=weights, device=dev, source=str(track.source))
         return replace(
