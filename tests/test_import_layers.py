@@ -3,7 +3,8 @@
 Layers, lowest first; a module may import its own layer and the layers below it, never one above:
 
     curves                          pure numpy/scipy: MicroExpression or AU tracks -> CurveSet
-    ml, ml.errors, ml.rules         version, error types, shared rules and constants
+    ml, ml.errors, ml.rules,        version, error types, shared rules and constants, the model
+      ml.model_cfg                  configuration
     ml.stages                       clip file -> frames -> face track -> aligned crops -> TIM/flow -> input
     ml.timing                       onset/apex/offset: keyframe selection, envelope, motion fit
     ml.tracks                       per-frame AU intensities measured on the face, expression events
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("curves",),
-    ("ml", "ml.errors", "ml.rules"),
+    ("ml", "ml.errors", "ml.rules", "ml.model_cfg"),
     ("ml.stages",),
     ("ml.timing",),
     ("ml.tracks",),
