@@ -39,12 +39,13 @@ __all__ = [
 ]
 
 #: Thin features read in windows at their landmarks: the middle of each upper lid's margin, the wings
-#: of the nose.
+#: of the nose, the middle of the lower lip (away from the corners, which a smile lifts).
 POINT_SETS: dict[str, tuple[int, ...]] = {
     "upper_lid_margin_right": (160, 159, 158),
     "upper_lid_margin_left": (387, 386, 385),
     "nose_wing_right": (64, 98, 129, 48),
     "nose_wing_left": (294, 327, 358, 278),
+    "lower_lip_middle": (17, 84, 314, 16, 85, 315),
 }
 REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS)
 

@@ -9,8 +9,8 @@
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
    AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the chin
-   raiser (AU17) the mean rise of the chin and the lower lip (the chin alone sits at the crop's
-   edge, where flow is poor); the upper
+   raiser (AU17) the mean rise of the chin and the lower lip's middle (the chin alone sits at the
+   crop's edge, where flow is poor); the upper
    lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
    as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
    lifts carries the side of the nose wings a little).
@@ -108,7 +108,8 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
     values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
     values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
     chin_up = local["L"][:, regions.index("chin"), 1]
-    values["AU17"] = np.clip((chin_up + lower_lip_up) / 2.0, 0.0, None) / scale_iod("AU17")
+    lip_middle_up = local["L"][:, regions.index("lower_lip_middle"), 1]
+    values["AU17"] = np.clip((chin_up + lip_middle_up) / 2.0, 0.0, None) / scale_iod("AU17")
     return values
 
 
