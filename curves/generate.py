@@ -27,7 +27,7 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -93,9 +93,20 @@ class AUStatistics:
         names = {a for combos in self.combos.values() for combo, _ in combos for a in combo}
         return tuple(sorted(names, key=_au_number))
 
-    def au_set_distribution(self, emotion: str) -> dict[tuple[str, ...], float]:
-        """Probability of each AU set of one emotion's clips."""
+    def combos_within(
+        self, emotion: str, within: Collection[str] | None = None
+    ) -> tuple[tuple[tuple[str, ...], int], ...]:
+        """The emotion's (AU set, count) pairs, keeping only sets with an AU in ``within`` when given."""
         combos = self.combos[emotion]
+        if within is None:
+            return combos
+        return tuple((combo, n) for combo, n in combos if set(combo) & set(within))
+
+    def au_set_distribution(
+        self, emotion: str, within: Collection[str] | None = None
+    ) -> dict[tuple[str, ...], float]:
+        """Probability of each AU set of one emotion's clips (those with an AU in ``within``, when given)."""
+        combos = self.combos_within(emotion, within)
         total = sum(n for _, n in combos)
         return {combo: n / total for combo, n in combos}
 
@@ -139,7 +150,7 @@ def _load_cached(path: str) -> AUStatistics:
             for au, counts in ds["au_sides"].items():
                 sides.setdefault(au, Counter()).update({k: int(v) for k, v in counts.items()})
             timing.extend([float(r) / fps, float(f) / fps] for r, f in ds["rise_fall_frames"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise CurvesError(
                 f"{path}: dataset {name!r} is malformed ({exc}); restore the shipped file"
             ) from None
@@ -214,9 +225,13 @@ def _raised_cosine(t: np.ndarray, onset: float, apex: float, offset: float) -> n
 
 
 def _draw_set(
-    rng: np.random.Generator, emotion: str, stats: AUStatistics, novelty: float
+    rng: np.random.Generator,
+    emotion: str,
+    stats: AUStatistics,
+    novelty: float,
+    within: frozenset[str] | None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    combos = stats.combos[emotion]
+    combos = stats.combos_within(emotion, within)
     weights = np.asarray([n for _, n in combos], np.float64)
     sheet = combos[int(rng.choice(len(combos), p=weights / weights.sum()))][0]
     aus = list(sheet)
@@ -248,10 +263,16 @@ def _one(
     intensity: float | None,
     seed: int,
     seen: set[tuple[Any, ...]],
+    within: frozenset[str] | None,
 ) -> GeneratedExpression:
-    sheet, aus = _draw_set(rng, profile.name, stats, novelty)
+    sheet, aus = _draw_set(rng, profile.name, stats, novelty, within)
     names = [au + _side(rng, au, stats) for au in aus]
-    info = {"seed": seed, "novelty": novelty, "statistics": list(stats.sources)}
+    info = {
+        "seed": seed,
+        "novelty": novelty,
+        "statistics": list(stats.sources),
+        "within": None if within is None else sorted(within, key=_au_number),
+    }
     # the AU set and sides are kept; timing and intensity are redrawn until this one differs from the others
     for _ in range(_MAX_REDRAWS):
         g = _shape(rng, index, profile, stats, fps, intensity, names, sheet, info)
@@ -334,6 +355,7 @@ def generate_expressions(
     intensity: float | None = None,
     profiles: str | os.PathLike[str] | None = None,
     statistics: str | os.PathLike[str] | None = None,
+    within: Collection[str] | None = None,
 ) -> list[GeneratedExpression]:
     """``count`` different micro-expressions of ``emotion``; the same arguments give the same set.
 
@@ -346,6 +368,8 @@ def generate_expressions(
         intensity: every expression's ``i_v`` in (0, 1]; None draws it from the profile's range.
         profiles: emotion profile YAML (default: the shipped one).
         statistics: AU statistics JSON (default: the shipped one).
+        within: the AUs a rig shows (:class:`curves.coverage.RigCoverage`): only the sheets' AU sets with
+            at least one of them are drawn, so every expression moves the rig.
 
     Raises:
         ValueError: an unknown emotion, one the sheets do not code, or an option out of range.
@@ -364,11 +388,19 @@ def generate_expressions(
             f"the coding sheets ({', '.join(stats.sources)}) code no {profile.name!r} micro-expression, so "
             f"there are no statistics to draw it from; choose one of: {', '.join(stats.emotions)}"
         )
+    allowed = None if within is None else frozenset(parse_au(a).bilateral_name for a in within)
+    if not stats.combos_within(profile.name, allowed):
+        raise CurvesError(
+            f"no coded {profile.name} micro-expression has an AU the rig shows "
+            f"({', '.join(sorted(allowed or ()))}); add rows for its AUs to the rig table"
+        )
     out: list[GeneratedExpression] = []
     seen: set[tuple[Any, ...]] = set()
     for index in range(count):
         rng = np.random.default_rng([int(seed), index])
-        out.append(_one(rng, index, profile, stats, float(fps), float(novelty), intensity, int(seed), seen))
+        out.append(
+            _one(rng, index, profile, stats, float(fps), float(novelty), intensity, int(seed), seen, allowed)
+        )
     return out
 
 
@@ -391,14 +423,16 @@ def combination_report(
     """How a generated set's AU combinations compare with the statistics they were drawn from.
 
     Per emotion: the Jensen-Shannon divergence in bits (0 = same distribution, 1 = disjoint) between the
-    generated AU sets (sides folded, co-occurrence additions included) and the sheets' AU sets, the same
+    generated AU sets (sides folded, co-occurrence additions included) and the sheets' AU sets (those the
+    set was restricted to, when it was drawn ``within`` a rig's AUs), the same
     for the sheet draws alone (sampling error only), and each AU's frequency in both.
     """
     stats = statistics or load_statistics()
     report: dict[str, Any] = {}
     for emotion in sorted({g.emotion for g in expressions}):
         group = [g for g in expressions if g.emotion == emotion]
-        sheet = stats.au_set_distribution(emotion)
+        within = group[0].micro.extra.get("generated", {}).get("within")
+        sheet = stats.au_set_distribution(emotion, within)
         final = Counter(g.bilateral_aus for g in group)
         drawn = Counter(g.sheet_aus for g in group)
         n = len(group)
