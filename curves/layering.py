@@ -55,15 +55,15 @@ def speech_activity(base: CurveSet, t: np.ndarray) -> np.ndarray:
     mouth = [c for c in base.curves if is_mouth_curve(c)]
     if not mouth or t.size == 0:
         return np.zeros_like(t)
+    frames = np.arange(base.n_frames) / base.fps
     half = max(1, round(SPEECH_WINDOW_S * base.fps / 2))
-    span = np.zeros_like(t)
+    span = np.zeros_like(frames)
     for c in mouth:
-        v = evaluate(c.times, c.values, t, interp=c.interp)
-        padded = np.pad(v, half, mode="edge")
-        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+        v = evaluate(c.times, c.values, frames, interp=c.interp)
+        windows = np.lib.stride_tricks.sliding_window_view(np.pad(v, half, mode="edge"), 2 * half + 1)
         span = np.maximum(span, windows.max(axis=1) - windows.min(axis=1))
     x = np.clip((span - SPEECH_RANGE_QUIET) / (SPEECH_RANGE_TALKING - SPEECH_RANGE_QUIET), 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    return np.interp(t, frames, x * x * (3.0 - 2.0 * x))
 
 
 def blend_weight(t: np.ndarray, start: float, end: float, blend: float) -> np.ndarray:
