@@ -41,7 +41,8 @@ def test_writes_count_different_assets_and_the_same_seed_repeats(fake, mx) -> No
         assert seq._frame_rate == (30, 1)
         values = [v for keys in _keys(seq).values() for _, v in keys]
         assert min(values) >= 0.0 and max(values) <= 1.0 + 1e-9
-        assert seq._tags["MicroExprAnim.Clip"].startswith("generated:surprise")
+        label = seq._tags["MicroExprAnim.Clip"]
+        assert label.startswith("generated:surprise seed=3 index=") and " aus=AU" in label
     assert len({str(_keys(m)) for m in made}) == 4  # all different
     again = mx.generate_from_emotion("surprise", skel, table, count=4, seed=3, dest="/Game/Again")
     assert [_keys(m) for m in again] == [_keys(m) for m in made]

@@ -14,9 +14,10 @@ Example (Unreal's Python console)::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import unreal
 
@@ -340,9 +341,19 @@ def generate_from_emotion(
     created: list[unreal.AnimSequence] = []
     for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
         step(2 + k, f"writing {folder}/{asset_name}")
-        about = _provenance(cs, f"generated:{cs.settings.get('emotion', emotion)}", resolved)
+        about = _provenance(cs, _generated_label(cs.settings), resolved)
         created.append(write_new_anim_sequence(cs, skel, folder, asset_name, about, overwrite=overwrite))
     return created
+
+
+def _generated_label(settings: Mapping[str, Any]) -> str:
+    """What the Clip tag of a generated asset says: enough to make it again."""
+    gen = dict(settings.get("generated") or {})
+    return (
+        f"generated:{gen.get('emotion', settings.get('emotion', ''))} seed={gen.get('seed', '')} "
+        f"index={gen.get('index', '')} aus={'+'.join(str(a) for a in gen.get('aus', []))} "
+        f"intensity={float(gen.get('intensity', 0.0)):.3f}"
+    )
 
 
 def _provenance(
