@@ -56,6 +56,7 @@ __all__ = [
     "read_capture",
     "read_live_link_csv",
     "read_mediapipe_csv",
+    "read_openface_capture",
     "subtract_neutral",
 ]
 
@@ -303,14 +304,19 @@ def read_mediapipe_csv(
     return _to_micro(table.path, names, aus, rate, "mediapipe", neutral, int((~ok).sum()))
 
 
-def _openface_confident(
-    path: str | os.PathLike[str], me: MicroExpression, min_confidence: float
+def read_openface_capture(
+    path: str | os.PathLike[str], *, fps: float | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> MicroExpression:
+    """An OpenFace 2.x CSV (:func:`curves.io.read_openface_csv`) whose frames under ``min_confidence``
+    are dropped and filled from their confident neighbours (its ``success`` 0 frames already are)."""
+    me = read_openface_csv(path, fps=fps)
     table = _one_face(read_csv_rows(path))
     if "confidence" not in table.header:
         return me
     table, _ = _in_time_order(table, ("timestamp",))
     ok = _tracked(table, min_confidence, me.activations)
+    if ok.all():
+        return me
     values = _fill(table.path, me.activations, ok, min_confidence)
     return MicroExpression.from_tracks(
         {n: values[:, j] for j, n in enumerate(me.au_names)},
@@ -319,6 +325,15 @@ def _openface_confident(
         source=me.source,
         extra={"capture": {"dropped_frames": int((~ok).sum())}},
     )
+
+
+def _header(path: str | os.PathLike[str]) -> list[str]:
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"AU track file not found: {p}")
+    with p.open("r", encoding="utf-8-sig", errors="replace") as f:
+        first = f.readline(1_000_000)
+    return [c.strip() for c in first.split(",")]
 
 
 def read_capture(
@@ -338,14 +353,14 @@ def read_capture(
     """
     if not (isinstance(min_confidence, (int, float)) and 0.0 <= min_confidence <= 1.0):
         raise CurvesError(f"min_confidence must be in [0, 1], got {min_confidence!r}")
-    header = read_csv_rows(path).header
+    header = _header(path)
     kind = capture_format(header)
     if kind == "livelink":
         return read_live_link_csv(path, fps=fps, neutral=neutral)
     if kind == "mediapipe":
         return read_mediapipe_csv(path, fps=fps, neutral=neutral, min_confidence=min_confidence)
     if any(re.match(r"^AU\d{2}_[rc]$", c) for c in header):
-        me = _openface_confident(path, read_openface_csv(path, fps=fps), min_confidence)
+        me = read_openface_capture(path, fps=fps, min_confidence=min_confidence)
     elif any(re.match(r"^AU\d{2}$", c) for c in header):
         me = read_pyfeat_csv(path, fps=fps)
     else:

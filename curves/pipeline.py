@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from curves.captures import capture_format, read_live_link_csv, read_mediapipe_csv
+from curves.captures import capture_format, read_live_link_csv, read_mediapipe_csv, read_openface_capture
 from curves.curveset import CurveKeys, CurveSet
 from curves.emotion import (
     EmotionProfile,
@@ -30,7 +30,7 @@ from curves.emotion import (
     resolve_emotion,
     sample_variants,
 )
-from curves.io import read_openface_csv, read_pyfeat_csv
+from curves.io import read_pyfeat_csv
 from curves.keys import DEFAULT_TOLERANCE, KeySelection, select_keys
 from curves.microexpression import MicroExpression
 from curves.rigmap import RigTable, load_rig_table, map_to_rig
@@ -73,7 +73,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 def load_tracks(path: str | os.PathLike[str], *, fps: float | None = None) -> MicroExpression:
     """Read AU tracks from a MicroExpression JSON, an OpenFace 2.x CSV, a py-feat CSV, a Live Link Face
-    CSV or MediaPipe blendshape tracks (the last two with their automatic neutral span subtracted).
+    CSV or MediaPipe blendshape tracks (the last two with their automatic neutral span subtracted; OpenFace
+    frames under :data:`curves.captures.DEFAULT_MIN_CONFIDENCE` dropped and filled).
 
     Args:
         path: the file.
@@ -81,7 +82,7 @@ def load_tracks(path: str | os.PathLike[str], *, fps: float | None = None) -> Mi
     """
     kind = detect_format(path)
     if kind == "openface":
-        return read_openface_csv(path, fps=fps)
+        return read_openface_capture(path, fps=fps)
     if kind == "pyfeat":
         return read_pyfeat_csv(path, fps=fps)
     if kind == "livelink":

@@ -135,6 +135,9 @@ def test_openface_low_confidence_frames_are_dropped_and_neutral_given(tmp_path):
     assert me.track("AU12")[11] == pytest.approx(0.6 - 0.2)
     assert me.track("AU4").max() == pytest.approx(0.0)
     assert me.extra["capture"]["dropped_frames"] == 1
+    plain = load_tracks(path)  # microexpr curves: the same drop, no neutral subtracted
+    assert plain.track("AU12")[12] == pytest.approx(0.6)
+    assert plain.track("AU4")[0] == pytest.approx(0.1)
 
 
 def test_neutral_auto_finds_the_rest(tmp_path):
