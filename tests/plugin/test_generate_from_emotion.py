@@ -82,10 +82,13 @@ def test_existing_asset_is_refused_before_anything(fake, mx) -> None:
 
 
 def test_check_rig_names_what_the_table_cannot_show(fake, mx) -> None:
-    skel, table = _setup(fake)
+    _, table = _setup(fake)
+    skel = make_skeleton(fake, curves=[c.lower() for c in CURVES[:-1]])  # lacks eyeWidenR; other case
     lines = mx.check_rig(table, skel)
     assert lines[0].startswith("rig DataTable")
     assert any(line.startswith("AU12 (lip corner puller) cannot be shown") for line in lines)
+    assert "curve CTRL_expressions_eyeWidenR (driven by AU5) is not on the skeleton: it is skipped" in lines
+    assert not any("browRaiseInL" in line for line in lines)  # matched ignoring case, as Unreal does
 
 
 def _dialog(fake, emotion: str):

@@ -184,11 +184,14 @@ def layer_curveset(
     )
 
 
-def rig_coverage(table: RigTableObj) -> RigCoverageObj:
+def rig_coverage(table: RigTableObj, *, skeleton_curves: Iterable[str] | None = None) -> RigCoverageObj:
     """``curves.coverage.rig_coverage`` with the coded micro-expressions' AU sets for the share figure."""
     stats = project_module("curves.generate").load_statistics()
     sets = [combo for combos in stats.combos.values() for combo in combos]
-    return cast(RigCoverageObj, project_module("curves.coverage").rig_coverage(table, au_sets=sets))
+    coverage = project_module("curves.coverage").rig_coverage(
+        table, skeleton_curves=skeleton_curves, au_sets=sets
+    )
+    return cast(RigCoverageObj, coverage)
 
 
 def coded_aus(emotion: str) -> set[str]:

@@ -38,7 +38,7 @@ from microexpr_anim.naming import (
     split_object_path,
 )
 from microexpr_anim.provenance import Provenance, describe
-from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table
+from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table, skeleton_curve_names
 from microexpr_anim.settings import Settings, load_settings
 from microexpr_anim.writer import overwritable_anim, write_layered_copy, write_new_anim_sequence
 
@@ -265,16 +265,19 @@ def generate(
 def check_rig(
     rig_table: unreal.DataTable | str | Path | ResolvedRigTable,
     skeleton: unreal.Skeleton | str | None = None,
-    *,
-    check_skeleton: bool = True,
 ) -> list[str]:
-    """What ``rig_table`` can show on ``skeleton``: AUs shown, shown in part (with what they fall back
-    to) or not at all, and rows that do nothing; one finding per line, also logged."""
-    if isinstance(rig_table, ResolvedRigTable):
-        resolved = rig_table
-    else:
-        resolved = resolve_rig_table(rig_table, resolve_skeleton(skeleton), check_skeleton=check_skeleton)
-    lines = _project.rig_coverage(resolved.table).lines()
+    """What ``rig_table`` can show: AUs shown, shown in part (with what they fall back to) or not at all,
+    rows that do nothing and, with a ``skeleton``, the table's curves it lacks; one finding per line, also
+    logged. Nothing is refused: this is the report to read before writing."""
+    resolved = rig_table if isinstance(rig_table, ResolvedRigTable) else resolve_rig_table(rig_table)
+    table = resolved.table
+    names = None if skeleton is None else skeleton_curve_names(resolve_skeleton(skeleton))
+    if names:  # Unreal matches curve names ignoring case: report in the skeleton's spelling
+        spelled = {n.casefold(): n for n in names}
+        table = table.with_curve_names(
+            {c: spelled[c.casefold()] for c in table.curves if c.casefold() in spelled}
+        )
+    lines = _project.rig_coverage(table, skeleton_curves=names).lines()
     for line in lines:
         unreal.log(f"MicroExprAnim: {line}")
     return lines

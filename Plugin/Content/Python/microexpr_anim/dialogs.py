@@ -228,7 +228,7 @@ def _show_made(made: list[unreal.AnimSequence]) -> None:
 def _rig_accepted(table: unreal.DataTable | str, opts: MicroExprGenerateOptions) -> bool:
     """Put what the rig table can show in the Output Log before anything is written; when generating
     from an emotion whose coded AUs the table cannot show, ask first. False when the user stops there."""
-    lines = check_rig(table, opts.skeleton, check_skeleton=bool(opts.check_skeleton_curves))
+    lines = check_rig(table, opts.skeleton)
     emotion = str(opts.emotion).strip()
     if not (bool(opts.from_emotion_only) and emotion):
         return True
