@@ -240,6 +240,8 @@ def _draw_set(
         conditional = counts / np.maximum(np.diag(counts), 1)[None, :]  # P(row AU | column AU)
         score = conditional[:, [names.index(a) for a in sheet]].sum(axis=1)
         score[[names.index(a) for a in sheet]] = 0.0
+        if within is not None:  # only AUs the rig shows
+            score[[i for i, a in enumerate(names) if a not in within]] = 0.0
         if score.sum() > 0:
             aus.append(names[int(rng.choice(len(names), p=score / score.sum()))])
     return sheet, tuple(sorted(aus, key=_au_number))

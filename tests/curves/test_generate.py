@@ -104,6 +104,16 @@ def test_novelty_adds_only_aus_that_cooccur_in_the_sheets():
         assert added <= partners
 
 
+def test_within_a_rig_every_expression_moves_it():
+    shown = {"AU4", "AU7", "AU9"}
+    expressions = generate_expressions("disgust", 200, seed=7, novelty=1.0, within=shown)
+    for g in expressions:
+        assert set(g.sheet_aus) & shown  # the sheet's set has an AU the rig shows
+        assert set(g.bilateral_aus) - set(g.sheet_aus) <= shown  # additions only among them
+    with pytest.raises(ValueError, match="no coded fear micro-expression has an AU the rig shows"):
+        generate_expressions("fear", 1, within={"AU12"})
+
+
 def test_curveset_carries_the_au_list_and_timing():
     g = generate_expressions("surprise", 1, seed=0, intensity=0.8)[0]
     cs = build_generated(g, rig="arkit").curveset
