@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    # numpy and the statistics load only when the command runs: `microexpr --help` stays instant
     from curves.cli import _skeleton as read_skeleton_curves
     from curves.coverage import rig_coverage
     from curves.generate import load_statistics
