@@ -1,6 +1,7 @@
 """From AU tracks to CurveSets: smoothing -> emotion -> timing jitter -> rig mapping -> keys.
 
-``load_tracks`` reads a MicroExpression JSON, an OpenFace 2.x CSV or a py-feat CSV (detected by content).
+``load_tracks`` reads a MicroExpression JSON, an OpenFace 2.x CSV, a py-feat CSV, a Live Link Face CSV or
+MediaPipe blendshape tracks (detected by content; the last two through :mod:`curves.captures`).
 :func:`build_curvesets` is the one pipeline: every variant's CurveSet with the intermediate tracks (what
 previews draw); :func:`make_curvesets` is the same call returning only the CurveSets (what the plugin
 asks for). :func:`build_curveset` is one variant's step. The files of a result are written by
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from curves.captures import capture_format, read_live_link_csv, read_mediapipe_csv, read_openface_capture
 from curves.curveset import CurveKeys, CurveSet
 from curves.emotion import (
     EmotionProfile,
@@ -28,7 +30,7 @@ from curves.emotion import (
     resolve_emotion,
     sample_variants,
 )
-from curves.io import read_openface_csv, read_pyfeat_csv
+from curves.io import read_pyfeat_csv
 from curves.keys import DEFAULT_TOLERANCE, KeySelection, select_keys
 from curves.microexpression import MicroExpression
 from curves.rigmap import RigTable, load_rig_table, map_to_rig
@@ -41,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """``"json"``, ``"openface"`` or ``"pyfeat"`` from the file's content.
+    """``"json"``, ``"openface"``, ``"pyfeat"``, ``"livelink"`` or ``"mediapipe"`` from the file's content.
 
     Raises:
         FileNotFoundError; ValueError when the content is none of them.
@@ -60,14 +62,19 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return "openface"
     if any(len(c) == 4 and c.startswith("AU") and c[2:].isdigit() for c in cells):
         return "pyfeat"
+    capture = capture_format(cells)
+    if capture is not None:
+        return capture
     raise ValueError(
-        f"{p}: not a MicroExpression JSON, an OpenFace CSV (AU01_r ... columns) or a py-feat CSV "
-        "(AU01 ... columns)"
+        f"{p}: not a MicroExpression JSON, an OpenFace CSV (AU01_r ... columns), a py-feat CSV "
+        "(AU01 ... columns), a Live Link Face CSV or MediaPipe blendshape tracks"
     )
 
 
 def load_tracks(path: str | os.PathLike[str], *, fps: float | None = None) -> MicroExpression:
-    """Read AU tracks from a MicroExpression JSON, an OpenFace 2.x CSV or a py-feat CSV.
+    """Read AU tracks from a MicroExpression JSON, an OpenFace 2.x CSV, a py-feat CSV, a Live Link Face
+    CSV or MediaPipe blendshape tracks (the last two with their automatic neutral span subtracted; OpenFace
+    frames under :data:`curves.captures.DEFAULT_MIN_CONFIDENCE` dropped and filled).
 
     Args:
         path: the file.
@@ -75,9 +82,13 @@ def load_tracks(path: str | os.PathLike[str], *, fps: float | None = None) -> Mi
     """
     kind = detect_format(path)
     if kind == "openface":
-        return read_openface_csv(path, fps=fps)
+        return read_openface_capture(path, fps=fps)
     if kind == "pyfeat":
         return read_pyfeat_csv(path, fps=fps)
+    if kind == "livelink":
+        return read_live_link_csv(path, fps=fps)
+    if kind == "mediapipe":
+        return read_mediapipe_csv(path, fps=fps)
     me = MicroExpression.load(path)
     if fps is not None:
         data = me.to_dict()

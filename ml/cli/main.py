@@ -50,6 +50,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "ml.cli.faces",
     "ml.cli.infer",
     "curves.cli",
+    "ml.cli.generate",
+    "ml.cli.rig",
     "ml.cli.train",
     "ml.cli.evaluate",
 )

@@ -41,6 +41,7 @@ class _State:
     synced: list[list[str]] = field(default_factory=list)
     saved_dir: str = ""
     dialog_ok: bool = True
+    dialog_yes: bool = True  # the answer to a YES_NO message
     fail_curve: str = ""  # set_curve_keys refuses this curve name once
     fail_save: bool = False  # save_loaded_asset returns False
     fail_rename: bool = False  # rename_loaded_asset returns False
@@ -238,6 +239,15 @@ class AppMsgType(EnumBase):
 
 
 _enum(AppMsgType, "OK")
+_enum(AppMsgType, "YES_NO")
+
+
+class AppReturnType(EnumBase):
+    pass
+
+
+for _n in ("NO", "YES", "OK"):
+    _enum(AppReturnType, _n)
 
 
 class SkelSubSysQueryCurvesMetatdataNamesFilter(EnumBase):
@@ -763,7 +773,9 @@ class EditorDialog(Object):
         message_category: Any = None,
     ) -> Any:
         _state.messages.append(str(message))
-        return None
+        if message_type is AppMsgType.YES_NO:
+            return AppReturnType.YES if _state.dialog_yes else AppReturnType.NO
+        return AppReturnType.OK
 
     @classmethod
     def show_object_details_view(cls, title: str, out_object: Any, options: Any = None) -> bool:

@@ -169,7 +169,7 @@ def test_layering_onto_a_copy_leaves_the_original(fake, mx, stand_in, tmp_path: 
     original = {k: [(key.time, key.value) for key in v] for k, v in base._curves.items()}
     calls = {}
 
-    def fake_layer(base_cs, micro, at_time):
+    def fake_layer(base_cs, micro, at_time, **_layering):
         calls["base"] = base_cs
         calls["at"] = at_time
         from curves.curveset import CurveKeys, CurveSet

@@ -5,7 +5,9 @@ Console API (see ``Plugin/README.md``)::
     import microexpr_anim as mx
     mx.generate(clip, skeleton, rig_table, dest="/Game/MicroExpressions", ...)   # -> [AnimSequence]
     mx.generate_batch(clips_dir, skeleton, rig_table, dest, overwrite=False)      # -> BatchReport
-    mx.apply_to(base_animation, clip, rig_table, at_time=1.2)                     # -> AnimSequence
+    mx.apply_to(base_animation, clip, rig_table, at_time=1.2, regions="all", duck_mouth=True)
+    mx.generate_from_emotion("fear", skeleton, rig_table, count=20, seed=3)       # no clip -> [AnimSequence]
+    mx.check_rig(rig_table, skeleton)                                             # what the rig can show
     mx.import_rig_tables()                                                        # shipped CSV -> DataTables
     mx.generate("D:/CASME2/sub01/EP02_01f", None, "metahuman", fps=200)           # a folder of frames
 
@@ -15,7 +17,7 @@ effects; torch and the model load only when a video clip is analysed.
 
 from __future__ import annotations
 
-from microexpr_anim.api import apply_to, default_skeleton, generate
+from microexpr_anim.api import apply_to, check_rig, default_skeleton, generate, generate_from_emotion
 from microexpr_anim.batch import BatchReport, generate_batch, run_commandlet
 from microexpr_anim.errors import (
     AssetExistsError,
@@ -41,9 +43,11 @@ __all__ = [
     "ModelUnavailableError",
     "RigTableError",
     "apply_to",
+    "check_rig",
     "default_skeleton",
     "generate",
     "generate_batch",
+    "generate_from_emotion",
     "import_rig_tables",
     "load_settings",
     "run_commandlet",

@@ -20,11 +20,14 @@ __all__ = [
     "CurveKeysObj",
     "CurveSetObj",
     "MicroExpressionObj",
+    "RigCoverageObj",
     "RigRowObj",
     "RigTableObj",
     "atomic_write_text",
+    "coded_aus",
     "curve_set",
     "evaluate_keys",
+    "generated_curvesets",
     "layer_curveset",
     "load_rig_table",
     "load_tracks",
@@ -32,6 +35,7 @@ __all__ = [
     "micro_expression_from_json",
     "parse_rig_records",
     "project_module",
+    "rig_coverage",
 ]
 
 
@@ -99,6 +103,15 @@ class RigTableObj(Protocol):
     @property
     def curves(self) -> list[str]: ...
     def with_curve_names(self, spelling: Mapping[str, str]) -> RigTableObj: ...
+
+
+class RigCoverageObj(Protocol):
+    """What the plugin reads from ``curves.coverage.RigCoverage``."""
+
+    @property
+    def shown(self) -> tuple[str, ...]: ...
+    def summary_line(self) -> str: ...
+    def lines(self) -> list[str]: ...
 
 
 def project_module(name: str) -> ModuleType:
@@ -173,9 +186,43 @@ def make_curvesets(me: MicroExpressionObj, **kwargs: Any) -> list[CurveSetObj]:
     return list(project_module("curves.pipeline").make_curvesets(me, **kwargs))
 
 
-def layer_curveset(base: CurveSetObj, micro: CurveSetObj, at_time: float) -> CurveSetObj:
+def layer_curveset(
+    base: CurveSetObj, micro: CurveSetObj, at_time: float, *, regions: str = "all", duck_mouth: bool = True
+) -> CurveSetObj:
     """``curves.layering.layer_curveset``."""
-    return cast(CurveSetObj, project_module("curves.layering").layer_curveset(base, micro, at_time))
+    layering = project_module("curves.layering")
+    return cast(
+        CurveSetObj, layering.layer_curveset(base, micro, at_time, regions=regions, duck_mouth=duck_mouth)
+    )
+
+
+def rig_coverage(table: RigTableObj, *, skeleton_curves: Iterable[str] | None = None) -> RigCoverageObj:
+    """``curves.coverage.rig_coverage`` with the coded micro-expressions' AU sets for the share figure."""
+    stats = project_module("curves.generate").load_statistics()
+    sets = [combo for combos in stats.combos.values() for combo in combos]
+    coverage = project_module("curves.coverage").rig_coverage(
+        table, skeleton_curves=skeleton_curves, au_sets=sets
+    )
+    return cast(RigCoverageObj, coverage)
+
+
+def coded_aus(emotion: str) -> set[str]:
+    """The AUs the coding sheets code on micro-expressions of ``emotion`` (a name or alias)."""
+    profile = project_module("curves.emotion").resolve_emotion(
+        emotion, project_module("curves.emotion").load_profiles()
+    )
+    combos = project_module("curves.generate").load_statistics().combos.get(profile.name, ())
+    return {str(au) for combo, _ in combos for au in combo}
+
+
+def generated_curvesets(
+    emotion: str, count: int, seed: int, *, fps: float, rig: RigTableObj
+) -> list[CurveSetObj]:
+    """``curves.generate``: ``count`` micro-expressions of ``emotion`` drawn among the AUs ``rig`` shows,
+    each as a CurveSet with its AU list and timing in ``settings["generated"]``."""
+    gen = project_module("curves.generate")
+    expressions = gen.generate_expressions(emotion, count, seed, fps=fps, within=rig_coverage(rig).shown)
+    return [cast(CurveSetObj, gen.build_generated(g, rig=rig).curveset) for g in expressions]
 
 
 def evaluate_keys(times: Sequence[float], values: Sequence[float], at: Sequence[float]) -> list[float]:

@@ -1,17 +1,23 @@
-"""Console API: ``generate``, ``apply_to`` (layering onto an existing animation), skeleton helpers.
+"""Console API: ``generate``, ``generate_from_emotion`` (no clip), ``apply_to`` (layering onto an existing
+animation), ``check_rig`` (what a rig table can show), skeleton helpers.
 
 Example (Unreal's Python console)::
 
     import microexpr_anim as mx
     mx.generate("D:/clips/EP02_01f.mp4", "/Game/MetaHumans/Common/Face/Face_Archetype_Skeleton",
                 "metahuman", dest="/Game/MicroExpressions", emotion="happiness", intensity=0.8)
+    mx.generate_from_emotion("fear", None, "metahuman", count=20, seed=3)
+    mx.apply_to("/Game/Anims/AS_Dialogue", "D:/clips/EP02_01f.mp4", "metahuman", at_time=2.0,
+                regions="all", duck_mouth=True)
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import unreal
 
@@ -32,7 +38,7 @@ from microexpr_anim.naming import (
     split_object_path,
 )
 from microexpr_anim.provenance import Provenance, describe
-from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table
+from microexpr_anim.rigtables import ResolvedRigTable, resolve_rig_table, skeleton_curve_names
 from microexpr_anim.settings import Settings, load_settings
 from microexpr_anim.writer import overwritable_anim, write_layered_copy, write_new_anim_sequence
 
@@ -40,8 +46,10 @@ __all__ = [
     "DEFAULT_DEST",
     "METAHUMAN_FACE_SKELETONS",
     "apply_to",
+    "check_rig",
     "default_skeleton",
     "generate",
+    "generate_from_emotion",
     "make_curvesets_for",
     "read_anim_curveset",
     "resolve_skeleton",
@@ -161,6 +169,8 @@ def generate(
     settings: Settings | None = None,
     check_skeleton: bool = True,
     progress: ProgressFn | None = None,
+    regions: str = "all",
+    duck_mouth: bool = True,
 ) -> list[unreal.AnimSequence]:
     """Turn a clip into AnimSequence asset(s) and return them.
 
@@ -192,6 +202,9 @@ def generate(
         settings: how to run the model (default: the saved settings).
         check_skeleton: require every rig curve to be a curve of the skeleton.
         progress: called between steps with (done, total, message); returning True cancels.
+        regions: when layering, ``"all"`` or ``"upper"`` (the mouth curves are left out).
+        duck_mouth: when layering every region, scale the mouth curves down where the base talks, so
+            the micro-expression does not fight the lip sync (see ``curves.layering``).
 
     Returns:
         The created AnimSequences, one per variant and expression (each logged with its frame rate and
@@ -266,10 +279,108 @@ def generate(
             about = _provenance(cs, clip, resolved)
             created.append(write_new_anim_sequence(cs, skel, folder, asset_name, about, overwrite=overwrite))
         else:
+            layering = _Layering(at_time or 0.0, regions, duck_mouth)
             created.append(
-                _layer_onto_copy(base_seq, cs, clip, resolved, at_time or 0.0, folder, asset_name, overwrite)
+                _layer_onto_copy(base_seq, cs, clip, resolved, layering, folder, asset_name, overwrite)
             )
     return created
+
+
+def check_rig(
+    rig_table: unreal.DataTable | str | Path | ResolvedRigTable,
+    skeleton: unreal.Skeleton | str | None = None,
+) -> list[str]:
+    """What ``rig_table`` can show: AUs shown, shown in part (with what they fall back to) or not at all,
+    rows that do nothing and, with a ``skeleton``, the table's curves it lacks; one finding per line, also
+    logged. Nothing is refused: this is the report to read before writing."""
+    resolved = rig_table if isinstance(rig_table, ResolvedRigTable) else resolve_rig_table(rig_table)
+    table = resolved.table
+    names = None if skeleton is None else skeleton_curve_names(resolve_skeleton(skeleton))
+    if names:  # Unreal matches curve names ignoring case: report in the skeleton's spelling
+        spelled = {n.casefold(): n for n in names}
+        table = table.with_curve_names(
+            {c: spelled[c.casefold()] for c in table.curves if c.casefold() in spelled}
+        )
+    lines = _project.rig_coverage(table, skeleton_curves=names).lines()
+    for line in lines:
+        unreal.log(f"MicroExprAnim: {line}")
+    return lines
+
+
+def generate_from_emotion(
+    emotion: str,
+    skeleton: unreal.Skeleton | str | None,
+    rig_table: unreal.DataTable | str | Path | ResolvedRigTable,
+    count: int = 5,
+    seed: int = 0,
+    dest: str = DEFAULT_DEST,
+    name: str | None = None,
+    overwrite: bool = False,
+    *,
+    fps: float = 30.0,
+    check_skeleton: bool = True,
+    progress: ProgressFn | None = None,
+) -> list[unreal.AnimSequence]:
+    """Micro-expressions of ``emotion`` with no clip: ``count`` AnimSequences, all different, the same
+    ``seed`` giving the same set (``curves.generate``: AU sets, sides, timing and intensity drawn from the
+    CASME II and SAMM coding sheets). Each asset records its AUs and timing in its metadata tags.
+
+    Args:
+        emotion: an emotion the sheets code (``fear``, ``happiness``, ``disgust``, ``surprise``, ...).
+        skeleton, rig_table, dest, overwrite, check_skeleton, progress: as for :func:`generate`.
+        count: how many expressions.
+        seed: the set's seed.
+        name: asset name stem (default ``AS_MicroExpr_<Emotion>``); each gets ``_NN``.
+        fps: frame rate of the new assets.
+
+    Raises:
+        ValueError: an emotion the sheets do not code, a bad count; the errors of :func:`generate`.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise ValueError(f"count must be a whole number from 1 to 1000, got {count!r}")
+    fps = _project.check_fps(fps)
+    folder = checked_folder(dest)
+    stem = sanitize_asset_name(name or f"AS_MicroExpr_{str(emotion).strip().title()}")
+    names = [f"{stem}_{k:02d}" for k in range(count)]
+    skel = resolve_skeleton(skeleton)
+    existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
+    if existing and not overwrite:
+        raise AssetExistsError(
+            f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
+            "(or choose another name)"
+        )
+    for asset_name in existing:
+        overwritable_anim(f"{folder}/{asset_name}", skel)
+    total = 2 + count
+
+    def step(done: int, message: str) -> None:
+        if progress is not None and progress(done, total, message):
+            raise GenerationCancelledError(f"cancelled by the user while {message}")
+
+    step(0, "reading the rig table")
+    if isinstance(rig_table, ResolvedRigTable):
+        resolved = rig_table
+    else:
+        resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
+    unreal.log(f"MicroExprAnim: {_project.rig_coverage(resolved.table).summary_line()}")
+    step(1, f"drawing {count} {emotion} micro-expressions")
+    sets = _project.generated_curvesets(str(emotion), count, int(seed), fps=fps, rig=resolved.table)
+    created: list[unreal.AnimSequence] = []
+    for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
+        step(2 + k, f"writing {folder}/{asset_name}")
+        about = _provenance(cs, _generated_label(cs.settings), resolved)
+        created.append(write_new_anim_sequence(cs, skel, folder, asset_name, about, overwrite=overwrite))
+    return created
+
+
+def _generated_label(settings: Mapping[str, Any]) -> str:
+    """What the Clip tag of a generated asset says: enough to make it again."""
+    gen = dict(settings.get("generated") or {})
+    return (
+        f"generated:{gen.get('emotion', settings.get('emotion', ''))} seed={gen.get('seed', '')} "
+        f"index={gen.get('index', '')} aus={'+'.join(str(a) for a in gen.get('aus', []))} "
+        f"intensity={float(gen.get('intensity', 0.0)):.3f}"
+    )
 
 
 def _provenance(
@@ -308,28 +419,41 @@ def _resolve_anim(anim: unreal.AnimSequence | str) -> unreal.AnimSequence:
     return asset
 
 
+@dataclass(frozen=True)
+class _Layering:
+    """Where and how a micro-expression goes onto a base animation."""
+
+    at_time: float
+    regions: str = "all"
+    duck_mouth: bool = True
+
+
 def _layer_onto_copy(
     base: unreal.AnimSequence,
     micro: CurveSetObj,
     clip: str | Path,
     resolved: ResolvedRigTable,
-    at_time: float,
+    layering: _Layering,
     folder: str,
     asset_name: str,
     overwrite: bool,
 ) -> unreal.AnimSequence:
     """Copy ``base`` to ``folder/asset_name`` and add the micro-expression's curves at ``at_time``."""
+    at_time = layering.at_time
     base_cs = read_anim_curveset(base)
     if not 0.0 <= at_time <= base_cs.duration:
         raise ValueError(
             f"at_time {at_time} s is outside {base.get_path_name()} (0 to {base_cs.duration:.3f} s)"
         )
-    layered = _project.layer_curveset(base_cs, micro, at_time)
+    layered = _project.layer_curveset(
+        base_cs, micro, at_time, regions=layering.regions, duck_mouth=layering.duck_mouth
+    )
     window = (at_time, at_time + micro.duration)
     base_by_name = {c.name.casefold(): c for c in base_cs.curves}
     edits: list[WindowEdit] = []
     added: list[CurveKeysObj] = []
-    for name in micro.names:
+    left_out = set(dict(layered.settings).get("layered", {}).get("left_out", ()))
+    for name in [n for n in micro.names if n not in left_out]:
         result = next(c for c in layered.curves if c.name.casefold() == name.casefold())
         base_curve = base_by_name.get(name.casefold())
         if base_curve is None:
@@ -372,10 +496,14 @@ def apply_to(
     fps: float | None = None,
     settings: Settings | None = None,
     check_skeleton: bool = True,
+    regions: str = "all",
+    duck_mouth: bool = True,
 ) -> unreal.AnimSequence:
     """Layer a micro-expression onto a copy of ``base_animation`` (default ``<base>_MicroExpr`` beside it).
 
-    The original animation is never modified. See :func:`generate` for the other arguments.
+    The original animation is never modified. ``regions="upper"`` adds only the brows, lids, cheeks and
+    nose; ``duck_mouth`` (with ``"all"``) scales the mouth curves down where the base talks, so a
+    micro-expression laid over dialogue leaves the lip sync alone. See :func:`generate` for the others.
     """
     base = _resolve_anim(base_animation)
     base_folder, base_name = split_object_path(base.get_path_name())
@@ -398,5 +526,7 @@ def apply_to(
         fps=fps,
         settings=settings,
         check_skeleton=check_skeleton,
+        regions=regions,
+        duck_mouth=duck_mouth,
     )
     return result[0]

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import unreal
 
-from microexpr_anim.api import DEFAULT_DEST, ProgressFn, default_skeleton, generate
+from microexpr_anim import _project
+from microexpr_anim.api import (
+    DEFAULT_DEST,
+    ProgressFn,
+    check_rig,
+    default_skeleton,
+    generate,
+    generate_from_emotion,
+)
 from microexpr_anim.batch import find_clips, generate_batch
 from microexpr_anim.errors import GenerationCancelledError, MicroExprPluginError
 from microexpr_anim.rigtables import ensure_rig_datatable
@@ -70,6 +78,14 @@ class MicroExprGenerateOptions(unreal.Object):
     check_skeleton_curves = unreal.uproperty(
         bool, meta={"ToolTip": "Require every rig curve of the table to be a curve of the skeleton"}
     )
+    from_emotion_only = unreal.uproperty(
+        bool,
+        meta={
+            "ToolTip": "No clip: draw Variants different micro-expressions of Emotion from the coding "
+            "sheets' statistics (fear, happiness, disgust, surprise, anger, sadness, contempt, ...)"
+        },
+    )
+    seed = unreal.uproperty(int, meta={"ToolTip": "Seed of the variants; the same seed gives the same set"})
 
 
 @unreal.uclass()
@@ -174,6 +190,12 @@ def show_generate_dialog() -> None:
         return
 
     def run() -> None:
+        table = opts.rig_table if opts.rig_table is not None else "metahuman"
+        if not _rig_accepted(table, opts):
+            return
+        if bool(opts.from_emotion_only):
+            _generate_from_emotion(opts, table)
+            return
         clip = str(opts.clip.file_path).strip() or str(opts.frame_folder.path).strip()
         if not clip:
             raise ValueError("choose a clip file or a folder of frames first")
@@ -182,7 +204,7 @@ def show_generate_dialog() -> None:
             made = generate(
                 clip,
                 opts.skeleton,
-                opts.rig_table if opts.rig_table is not None else "metahuman",
+                table,
                 dest=str(opts.destination) or DEFAULT_DEST,
                 name=str(opts.asset_name).strip() or None,
                 emotion=str(opts.emotion).strip() or None,
@@ -193,11 +215,54 @@ def show_generate_dialog() -> None:
                 check_skeleton=bool(opts.check_skeleton_curves),
                 progress=progress,
             )
-        paths = [m.get_path_name() for m in made]
-        unreal.EditorAssetLibrary.sync_browser_to_objects(paths)
-        unreal.log("MicroExprAnim: wrote " + "; ".join(str(anim_info(m)) for m in made))
+        _show_made(made)
 
     _run_reporting(run)
+
+
+def _show_made(made: list[unreal.AnimSequence]) -> None:
+    unreal.EditorAssetLibrary.sync_browser_to_objects([m.get_path_name() for m in made])
+    unreal.log("MicroExprAnim: wrote " + "; ".join(str(anim_info(m)) for m in made))
+
+
+def _rig_accepted(table: unreal.DataTable | str, opts: MicroExprGenerateOptions) -> bool:
+    """Put what the rig table can show in the Output Log before anything is written; when generating
+    from an emotion whose coded AUs the table cannot show, ask first. False when the user stops there."""
+    lines = check_rig(table, opts.skeleton)
+    emotion = str(opts.emotion).strip()
+    if not (bool(opts.from_emotion_only) and emotion):
+        return True
+    needed = _project.coded_aus(emotion)
+    dropped = [line for line in lines[2:] if line.split(" ", 1)[0] in needed]
+    if not dropped:
+        return True
+    text = "\n".join(
+        [lines[0], *dropped, "", f"Generate {emotion} micro-expressions with this rig table anyway?"]
+    )
+    answer = unreal.EditorDialog.show_message(TITLE, text, unreal.AppMsgType.YES_NO)
+    return bool(answer == unreal.AppReturnType.YES)
+
+
+def _generate_from_emotion(opts: MicroExprGenerateOptions, table: unreal.DataTable | str) -> None:
+    emotion = str(opts.emotion).strip()
+    if not emotion:
+        raise ValueError("Emotion is empty: name the emotion to generate (fear, happiness, surprise, ...)")
+    count = max(1, int(opts.variants))
+    with _slow_task(2 + count, f"Generating {count} {emotion} micro-expressions...") as progress:
+        made = generate_from_emotion(
+            emotion,
+            opts.skeleton,
+            table,
+            count=count,
+            seed=int(opts.seed),
+            dest=str(opts.destination) or DEFAULT_DEST,
+            name=str(opts.asset_name).strip() or None,
+            overwrite=bool(opts.overwrite),
+            fps=_frame_rate(opts.frame_rate) or 30.0,
+            check_skeleton=bool(opts.check_skeleton_curves),
+            progress=progress,
+        )
+    _show_made(made)
 
 
 def show_batch_dialog() -> None:
