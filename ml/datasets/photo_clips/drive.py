@@ -96,9 +96,7 @@ def replayed_aus(cs: CurveSet, rig: str | os.PathLike[str] | RigTable) -> Replay
             "table they were made with: pass that rig (e.g. --rig metahuman or --rig arkit, or its CSV)"
         )
     times = np.arange(cs.n_frames, dtype=np.float64) / cs.fps
-    replayed = {
-        name: evaluate(c.times, c.values, times, interp=c.interp) for name, c in by_curve.items()
-    }
+    replayed = {name: evaluate(c.times, c.values, times, interp=c.interp) for name, c in by_curve.items()}
     columns: dict[str, np.ndarray] = {}
     for row in table.rows:
         curve = row.curve.lower()
@@ -174,7 +172,7 @@ def track_neutral_face(track: FaceTrack, index: int, size: int) -> NeutralFace:
 
 def track_index_at(track: FaceTrack, seconds: float) -> int | None:
     """The track frame shown at ``seconds`` after its first frame, or None past either end."""
-    index = int(round(seconds * track.fps))
+    index = round(seconds * track.fps)
     return index if 0 <= index < track.num_frames else None
 
 
@@ -189,7 +187,7 @@ def least_expressive_frame(track: FaceTrack, replay: ReplayedAUs) -> int:
     for i in range(track.num_frames):
         if not (track.present[i] and np.isfinite(track.landmarks[i]).all()):
             continue
-        frame = min(int(round(i / track.fps * replay.fps)), replay.num_frames - 1)
+        frame = min(round(i / track.fps * replay.fps), replay.num_frames - 1)
         candidates.append((float(totals[frame]), i))
     if not candidates:
         raise NoFaceError(f"No frame of {track.source} has face landmarks to drive; use a clearer clip")

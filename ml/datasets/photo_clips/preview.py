@@ -1,4 +1,4 @@
-"""``preview.mp4`` and ``preview.gif``: the clip's face beside a face driven by the keys as Unreal replays them.
+"""``preview.mp4`` and ``preview.gif``: the clip's face beside a face driven by the keys as Unreal plays them.
 
 Each frame shows, left, the source clip's aligned face crop (when there is a clip) and, right, the
 neutral face moved by the AU intensities the keys replay to (:mod:`.drive`): the subject's own
@@ -99,7 +99,7 @@ class PreviewPlan:
 
 
 def plan_preview(n_frames: int, fps: float, peak: int = 0) -> PreviewPlan:
-    """Frames and rates of both files for a clip of ``n_frames`` at ``fps``; the GIF's window holds ``peak``."""
+    """Frames and rates of both files for ``n_frames`` at ``fps``; the GIF's window holds frame ``peak``."""
     video_stride = max(1, math.ceil(fps / MAX_VIDEO_FPS - 1e-9))
     gif_stride = video_stride * max(1, math.ceil(fps / video_stride / MAX_GIF_FPS - 1e-9))
     count = max(1, math.floor(MAX_GIF_SECONDS * fps / gif_stride + 1e-9))
@@ -158,12 +158,14 @@ def _layout(panels: _Panels, size: int, fps: float, n_frames: int, stride_note: 
     images = [p for p in (panels.clip, panels.driven) if p is not None]
     canvas = np.full((size + band, size * len(images), 3), _BACKGROUND, np.uint8)
     for k, image in enumerate(images):
-        canvas[:size, k * size : (k + 1) * size] = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+        canvas[:size, k * size : (k + 1) * size] = cv2.resize(
+            image, (size, size), interpolation=cv2.INTER_AREA
+        )
     pad = max(2, round(size / 64))
     x_face = size * (len(images) - 1)
     if panels.clip is not None:
         _text(canvas, "clip", pad, round(row * 0.8), scale, _INK)
-        _text(canvas, panels.clip_label, pad, size + round(row * 2.75), scale, _DIM)
+        _text(canvas, panels.clip_label, pad, size + round(row * 1.75), scale, _DIM)
     _text(canvas, "keys as replayed", x_face + pad, round(row * 0.8), scale, _INK)
     name_w, value_w = round(size * 0.22), round(size * 0.16)
     for r, (name, value) in enumerate(panels.top):
@@ -174,10 +176,10 @@ def _layout(panels: _Panels, size: int, fps: float, n_frames: int, stride_note: 
         cv2.rectangle(canvas, (x0, top), (x1, bottom), _DIM, 1)
         cv2.rectangle(canvas, (x0, top), (x0 + round((x1 - x0) * value), bottom), _BAR, -1)
         _text(canvas, f"{value:.2f}", x1 + pad, base, scale, _INK)
-    clock = f"t {panels.frame / fps:.3f} s  frame {panels.frame + 1}/{n_frames}"
+    clock = f"t {panels.frame / fps:.3f} s  frame {panels.frame} of {n_frames}"
     if panels.clip is not None:
         _text(canvas, clock, pad, size + round(row * 0.75), scale, _DIM)
-        _text(canvas, stride_note, pad, size + round(row * 1.75), scale, _DIM)
+        _text(canvas, stride_note, pad, size + round(row * 2.75), scale, _DIM)
     else:
         _text(canvas, f"{clock}  {stride_note}".strip(), pad, size + round(row * 3.75), scale, _DIM)
     return canvas
@@ -187,7 +189,9 @@ def _stride_note(stride: int, fps: float) -> str:
     return f"1 in {stride} frames of {fps:g} fps" if stride > 1 else ""
 
 
-def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], fps: float, *, overwrite: bool = False) -> Path:
+def write_mp4(
+    path: str | os.PathLike[str], frames: Iterable[np.ndarray], fps: float, *, overwrite: bool = False
+) -> Path:
     """Write RGB frames (all one size) to an MPEG-4 video (``mp4v``) at ``path``, atomically."""
     target = Path(path)
     with atomic_path(target, overwrite=overwrite) as temp:
@@ -197,7 +201,9 @@ def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], fps: f
             for rgb in frames:
                 if writer is None:
                     height, width = rgb.shape[:2]
-                    writer = cv2.VideoWriter(str(encoding), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
+                    writer = cv2.VideoWriter(
+                        str(encoding), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height)
+                    )
                     if not writer.isOpened():
                         raise OSError(f"OpenCV could not open an mp4v writer for {target}; reinstall opencv")
                 writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
@@ -277,7 +283,7 @@ def write_preview_video(
         if out.exists():
             check_can_write(target, overwrite=overwrite)
     if face_track is None and clip is not None:
-        face_track = read_face_track(clip)
+        face_track = read_face_track(Path(clip))
     if face_track is None:
         if neutral_frame is not None:
             raise UserError(f"A neutral frame ({neutral_frame}) needs a clip to take it from; give the clip")
