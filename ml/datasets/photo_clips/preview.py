@@ -63,8 +63,8 @@ MAX_GIF_SECONDS = 10.0
 #: Panel side in pixels: the video's, and the GIF's.
 PANEL = 256
 GIF_PANEL = 192
-#: The text band under the panels, as a fraction of the panel side (four rows).
-BAND = 0.3
+#: Height of one text row under the panels, as a fraction of the panel side.
+TEXT_ROW = 0.075
 TOP_AUS = 3
 GIF_COLOURS = 128
 
@@ -152,8 +152,9 @@ def _text(image: np.ndarray, text: str, x: int, y: int, scale: float, colour: tu
 
 def _layout(panels: _Panels, size: int, fps: float, n_frames: int, stride_note: str) -> np.ndarray:
     """Panels side by side (``size`` px each) over a band: AU bars under the face, time under the clip."""
-    band = 2 * round(BAND * size / 2)
-    row = band / 4
+    row = TEXT_ROW * size
+    rows = 4 if panels.clip is not None else 5  # alone, the face's band also holds the time and rate
+    band = 2 * round(rows * row / 2)
     scale = 0.4 * size / PANEL
     images = [p for p in (panels.clip, panels.driven) if p is not None]
     canvas = np.full((size + band, size * len(images), 3), _BACKGROUND, np.uint8)
@@ -181,12 +182,13 @@ def _layout(panels: _Panels, size: int, fps: float, n_frames: int, stride_note: 
         _text(canvas, clock, pad, size + round(row * 0.75), scale, _DIM)
         _text(canvas, stride_note, pad, size + round(row * 2.75), scale, _DIM)
     else:
-        _text(canvas, f"{clock}  {stride_note}".strip(), pad, size + round(row * 3.75), scale, _DIM)
+        _text(canvas, clock, pad, size + round(row * 3.75), scale, _DIM)
+        _text(canvas, stride_note, pad, size + round(row * 4.75), scale, _DIM)
     return canvas
 
 
 def _stride_note(stride: int, fps: float) -> str:
-    return f"1 in {stride} frames of {fps:g} fps" if stride > 1 else ""
+    return f"1 frame in {stride} of {fps:g} fps" if stride > 1 else ""
 
 
 def write_mp4(
