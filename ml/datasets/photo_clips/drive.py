@@ -27,13 +27,20 @@ from curves.curveset import CurveSet
 from curves.richcurve import evaluate
 from curves.rigmap import RigTable, load_rig_table
 from ml.datasets.photo_clips.actions import MOTIONS, SIDED_AUS
-from ml.datasets.photo_clips.photos import LEFT_EYE, RIGHT_EYE, NeutralFace, load_photo, measure_neutral
+from ml.datasets.photo_clips.photos import (
+    LEFT_EYE,
+    PHOTOS,
+    RIGHT_EYE,
+    NeutralFace,
+    load_photo,
+    measure_neutral,
+)
 from ml.errors import NoFaceError, UserError
 from ml.stages.face import FaceTrack
 from ml.stages.landmarks import Landmarker
 
 __all__ = [
-    "STOCK_FACE",
+    "STOCK_FACES",
     "ReplayedAUs",
     "drive_intensities",
     "face_from_points",
@@ -44,8 +51,9 @@ __all__ = [
     "track_neutral_face",
 ]
 
-#: The photograph driven when there is no clip (:data:`~ml.datasets.photo_clips.photos.PHOTOS`).
-STOCK_FACE = "astronaut"
+#: The photographs driven when there is no clip, the first one installed (scikit-image ships the
+#: astronaut with the development tools; matplotlib, a runtime dependency, ships Grace Hopper).
+STOCK_FACES = ("astronaut", "grace_hopper")
 #: Side of the square cut around the stock face, and the cut's centre below the eyes (IOD units).
 STOCK_CROP_IOD = 3.0
 STOCK_CROP_DROP_IOD = 0.55
@@ -194,8 +202,12 @@ def least_expressive_frame(track: FaceTrack, replay: ReplayedAUs) -> int:
     return min(candidates)[1]
 
 
-def stock_face(size: int, landmarker: Landmarker | None = None, photo: str = STOCK_FACE) -> NeutralFace:
-    """The stock photograph's face cut square around the eyes and mouth and scaled to ``size`` px."""
+def stock_face(size: int, landmarker: Landmarker | None = None, photo: str | None = None) -> NeutralFace:
+    """A stock photograph's face (``photo``, default the first installed of :data:`STOCK_FACES`) cut
+    square around the eyes and mouth and scaled to ``size`` px."""
+    if photo is None:
+        installed = [name for name in STOCK_FACES if PHOTOS[name].available]
+        photo = installed[0] if installed else STOCK_FACES[-1]  # none: load_photo says what to install
     whole = measure_neutral(photo, load_photo(photo), landmarker or Landmarker())
     eyes = whole.points[list(RIGHT_EYE + LEFT_EYE), :2].mean(axis=0)
     centre = eyes + STOCK_CROP_DROP_IOD * whole.iod * whole.axes[1]

@@ -3,8 +3,8 @@
 Each frame shows, left, the source clip's aligned face crop (when there is a clip) and, right, the
 neutral face moved by the AU intensities the keys replay to (:mod:`.drive`): the subject's own
 least-expressive frame (or the frame asked for) when there is a clip, the stock photograph when there
-is none. Under the driven face: the frame's three strongest AUs as bars with their values; under the
-clip: the time and the clip's frame number.
+is none. Under the driven face: the frame's three strongest AUs as bars with their values (grey: an AU
+the face has no motion for, listed but not shown); under the clip: the time and the clip's frame number.
 
 Timing: the video plays in real time at the CurveSet's frame rate, at most :data:`MAX_VIDEO_FPS`: a
 faster clip (a 200 fps high-speed camera) shows one frame in ``k``, said in the caption. The GIF, for
@@ -171,11 +171,12 @@ def _layout(panels: _Panels, size: int, fps: float, n_frames: int, stride_note: 
     name_w, value_w = round(size * 0.22), round(size * 0.16)
     for r, (name, value) in enumerate(panels.top):
         base = size + round(row * (r + 0.75))
-        _text(canvas, name, x_face + pad, base, scale, _INK)
+        moves = bool(drive_intensities({name: 1.0}))  # an AU the face has no motion for is greyed
+        _text(canvas, name, x_face + pad, base, scale, _INK if moves else _DIM)
         x0, x1 = x_face + pad + name_w, x_face + size - pad - value_w
         top, bottom = base - round(row * 0.55), base
         cv2.rectangle(canvas, (x0, top), (x1, bottom), _DIM, 1)
-        cv2.rectangle(canvas, (x0, top), (x0 + round((x1 - x0) * value), bottom), _BAR, -1)
+        cv2.rectangle(canvas, (x0, top), (x0 + round((x1 - x0) * value), bottom), _BAR if moves else _DIM, -1)
         _text(canvas, f"{value:.2f}", x1 + pad, base, scale, _INK)
     clock = f"t {panels.frame / fps:.3f} s  frame {panels.frame} of {n_frames}"
     if panels.clip is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -22,7 +23,7 @@ from ml.datasets.photo_clips.drive import (
     stock_face,
     track_neutral_face,
 )
-from ml.datasets.photo_clips.photos import NeutralFace
+from ml.datasets.photo_clips.photos import PHOTOS, NeutralFace
 from ml.datasets.photo_clips.preview import (
     PANEL,
     plan_preview,
@@ -264,3 +265,19 @@ def test_command_names_the_curves_missing_from_the_rig(
         in capsys.readouterr().err
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_au_without_a_motion_is_listed_but_leaves_the_face_still(stock: NeutralFace) -> None:
+    keys = CurveSet(30.0, 2, (key_curve("CTRL_expressions_mouthLowerLipDepressL", [0.0], [0.7]),))
+    (panels,) = preview_frames(stock, replayed_aus(keys, "metahuman"), [0])
+    assert panels.top == [("AU16L", pytest.approx(0.7))]
+    np.testing.assert_array_equal(panels.driven, stock.rgb)
+
+
+def test_the_stock_face_is_the_astronaut_and_grace_hopper_without_scikit_image(
+    monkeypatch: pytest.MonkeyPatch, stock: NeutralFace, landmarker: Landmarker
+) -> None:
+    assert stock.name.startswith("astronaut")
+    missing = dataclasses.replace(PHOTOS["astronaut"], package="a_package_that_is_not_installed")
+    monkeypatch.setitem(PHOTOS, "astronaut", missing)
+    assert stock_face(64, landmarker).name.startswith("grace_hopper")
