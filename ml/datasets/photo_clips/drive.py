@@ -80,7 +80,7 @@ class ReplayedAUs:
         return {name: float(v) for name, v in zip(self.names, self.values[frame], strict=True)}
 
     def top(self, frame: int, count: int = 3, floor: float = 0.005) -> list[tuple[str, float]]:
-        """The ``count`` strongest AUs of a frame (above ``floor``), strongest first; ties by name order."""
+        """The ``count`` strongest AUs of a frame (above ``floor``), strongest first; ties in table order."""
         order = np.argsort(-self.values[frame], kind="stable")[:count]
         return [(self.names[i], float(self.values[frame, i])) for i in order if self.values[frame, i] > floor]
 
