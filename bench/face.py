@@ -98,8 +98,7 @@ def bench_speed(folder: Path, seconds: float, sizes: list[tuple[int, int]]) -> N
                 )
             rate = count / (time.perf_counter() - start)
             print(
-                f"{size[0]}x{size[1]}, {threads} thread(s): {rate:6.1f} frames/s "
-                f"(decode alone {decode:6.1f})"
+                f"{size[0]}x{size[1]}, {threads} thread(s): {rate:6.1f} frames/s (decode alone {decode:6.1f})"
             )
 
 

@@ -11,9 +11,10 @@ is written to ``clip.avi`` with its ground truth (``truth.json``), so every step
 Steps: clip -> face track -> measured AU tracks and events (``micro_expression.json``) -> MetaHuman
 curves of the whole take -> ``curveset.json`` (the plugin's input), ``curve_table.csv`` (Unreal
 CurveTable import), ``preview.png`` (the AU tracks, with the truth dashed for the default clip, and every
-curve with its keys) and ``summary.json`` (a Live Link Face CSV too with ``--rig arkit``). The files
-appear only once everything is written; ``--overwrite`` replaces only the files this command writes,
-never the clip or other files in the folder.
+curve with its keys), ``preview.mp4`` and ``preview.gif`` (the clip's face beside the subject's own
+neutral face driven by the keys as Unreal replays them) and ``summary.json`` (a Live Link Face CSV too
+with ``--rig arkit``). The files appear only once everything is written; ``--overwrite`` replaces only
+the files this command writes, never the clip or other files in the folder.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from curves.bundle import write_bundle
     from curves.pipeline import build_curvesets
     from ml.analyze import analyze
+    from ml.datasets.photo_clips.preview import write_preview_video
 
     if args.fps is not None:
         check_fps(args.fps, what="--fps")
@@ -106,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         bar.update(1)
         bar.set_postfix_str(_STEPS[3])
         written = write_bundle(tmp, me, [build], with_micro_expression=True, truth=truth_tracks)
+        written += write_preview_video(tmp, build.curveset, args.rig, clip=clip_path)
         bar.update(1)
     names = (["clip.avi", "truth.json"] if truth is not None else []) + [p.name for p in written]
     _summary(me, build.curveset, out, truth, names)

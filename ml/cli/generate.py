@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from curves.coverage import rig_coverage
     from curves.generate import build_generated, combination_report, generate_expressions, load_statistics
     from curves.rigmap import load_rig_table
+    from ml.datasets.photo_clips.preview import write_preview_video
+    from ml.stages.landmarks import Landmarker
 
     check_fps(args.fps, what="--fps")
     if not 0 < args.tolerance < 1:
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if str(args.rig) not in ("metahuman", "arkit"):
         inputs.append(Path(args.rig))
     listing = []
+    landmarker = None if args.no_preview else Landmarker()
     with atomic_directory(args.out, overwrite=args.overwrite, keep=inputs) as tmp:
         for g in expressions:
             build = build_generated(
@@ -103,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             folder = tmp / f"{g.emotion}_{g.index:02d}"
             folder.mkdir()
             write_bundle(folder, g.micro, [build], preview=not args.no_preview, with_micro_expression=True)
+            if not args.no_preview:  # a stock face driven by the keys as Unreal replays them
+                write_preview_video(folder, build.curveset, table, landmarker=landmarker)
             cs = build.curveset
             listing.append(
                 {

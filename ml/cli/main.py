@@ -51,6 +51,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "ml.cli.infer",
     "curves.cli",
     "ml.cli.generate",
+    "ml.cli.preview_video",
     "ml.cli.rig",
     "ml.cli.train",
     "ml.cli.evaluate",
