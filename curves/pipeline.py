@@ -54,7 +54,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     with p.open("r", encoding="utf-8-sig", errors="replace") as f:
         head = f.read(4096)
     stripped = head.lstrip()
-    if stripped.startswith("{"):
+    if stripped.startswith(("{", "[")):  # a take, or the older ``infer --all`` list of detections
         return "json"
     first = stripped.splitlines()[0] if stripped else ""
     cells = [c.strip() for c in first.split(",")]

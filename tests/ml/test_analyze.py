@@ -196,3 +196,20 @@ def test_nothing_is_reported_from_frames_without_the_face(tmp_path):
     for me in windows:
         assert me.offset < 36 and me.extra["window"][1] <= 36
         assert not me.activations[36:].any()
+
+
+def test_curves_read_what_infer_writes(clip_file, tiny_weights, tmp_path):
+    """``microexpr curves`` takes both the measured take and ``infer --all``'s list of windows."""
+    from curves.microexpression import MicroExpression
+    from ml.cli import main
+
+    take, windows = tmp_path / "take.json", tmp_path / "windows.json"
+    assert main(["infer", str(clip_file), "--weights", str(tiny_weights), "--json", str(take)]) == 0
+    assert MicroExpression.load(take).extra["method"] == "measured"
+    args = ["--method", "template", "--all", "--threshold", "0", "--json", str(windows)]
+    assert main(["infer", str(clip_file), "--weights", str(tiny_weights), *args]) == 0
+    assert json.loads(windows.read_text())[0]["format"].startswith("microexpr-anim/micro-expression@")
+    for tracks in (take, windows):
+        out = tmp_path / f"curves_{tracks.stem}"
+        assert main(["curves", str(tracks), "--out", str(out), "--no-preview", "--event", "take"]) == 0
+        assert (out / "curveset.json").is_file()
