@@ -25,8 +25,11 @@ infer CLIP --json -`` (a subprocess for the editor), so in-process and subproces
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,8 @@ import numpy as np
 
 from curves.microexpression import ExpressionEvent, MicroExpression
 from ml import __version__
-from ml.analyze.front import FaceOptions, face_report, read_face_track
+from ml.analyze.front import FaceOptions, check_length, face_report, read_face_track
+from ml.analyze.streamed import measure_stream
 from ml.analyze.windows import (
     DEFAULT_WINDOW_S,
     default_weights_path,
@@ -45,10 +49,11 @@ from ml.analyze.windows import (
     suppress,
     window_micro_expression,
 )
+from ml.errors import ClipReadError, NoFaceError
 from ml.rules import MIN_FRAMES
 from ml.runtime import resolve_device
-from ml.stages.face import FaceTrack
-from ml.stages.video import Clip
+from ml.stages.face import FaceTrack, no_face_message
+from ml.stages.video import Clip, open_clip
 from ml.tracks import AUTracks, measure_au_intensities, spot_events
 
 __all__ = ["METHODS", "MODEL_CONFIDENT", "analyze", "analyze_all", "measure_take"]
@@ -153,6 +158,7 @@ def measure_take(
     track: FaceTrack,
     fps: float,
     *,
+    tracks: AUTracks | None = None,
     neutral: tuple[int, int] | None = None,
     weights: str | Path | None = None,
     device: str = "cpu",
@@ -164,14 +170,16 @@ def measure_take(
     Args:
         track: the face track (:func:`ml.analyze.front.read_face_track`).
         fps: frame rate.
+        tracks: the track's AU intensities when already measured (:func:`ml.analyze.streamed.measure_stream`).
         neutral: ``(start, stop)`` frames of the subject's neutral face (default: found automatically).
         weights, device: the recognition model that labels events (``label=False``: none).
         source: the clip's name for the result.
     """
     started = time.perf_counter()
-    tracks = measure_au_intensities(
-        track.crops, track.landmarks, track.blendshapes, track.pose, track.present, fps, neutral=neutral
-    )
+    if tracks is None:
+        tracks = measure_au_intensities(
+            track.crops, track.landmarks, track.blendshapes, track.pose, track.present, fps, neutral=neutral
+        )
     events = _split_at_cuts(list(spot_events(tracks, fps, track.present)), track.cuts, fps)
     measured = time.perf_counter()
     readings: list[dict[str, Any]] = []
@@ -267,29 +275,70 @@ def analyze(
         raise FileNotFoundError(f"clip not found: {clip}")
     dev = resolve_device(device)
     load_model(weights, device=dev)  # a bad weights file is refused before the clip is read
-    track = read_face_track(clip, fps=fps, progress=progress, face=face)
-    rate = float(fps) if fps is not None else track.fps
-    read = time.perf_counter() - t0
-    if track.missing_frames:
-        log.warning(
-            "%s: no face on %d of %d frames; those frames are not analysed",
-            track.source,
-            len(track.missing_frames),
-            track.num_frames,
+    opts = face or FaceOptions()
+    # the crops and landmarks of a take wait on disk (memory stays flat with the take's length)
+    with (
+        tempfile.TemporaryDirectory(prefix="microexpr-take-", ignore_cleanup_errors=True) as work,
+        contextlib.ExitStack() as stack,
+    ):
+        if isinstance(clip, Clip):
+            check_length(clip.num_frames, clip.source)
+            frames: Iterable[tuple[int, np.ndarray]] = zip(
+                clip.frame_numbers.tolist(), clip.frames, strict=True
+            )
+            total: int | None = clip.num_frames
+            rate, source = float(fps or clip.fps), clip.source
+        else:
+            stream = stack.enter_context(
+                open_clip(
+                    Path(clip),
+                    fps,
+                    start_s=opts.start_s,
+                    end_s=opts.end_s,
+                    max_frames=opts.max_frames,
+                    allow_truncated=opts.allow_truncated,
+                )
+            )
+            frames = ((f.number, f.rgb) for f in stream)
+            rate, source = stream.fps, stream.source
+            total = stream.info.declared_frames
+        track, tracks = measure_stream(
+            frames,
+            rate,
+            Path(work),
+            source=source,
+            face=opts,
+            neutral=neutral,
+            progress=progress,
+            total=total,
+            measure=method == "measured",
         )
-    if method == "measured" and track.detector != "landmarks":
-        log.warning(
-            "%s: the Haar face detector gives no landmarks, so AU intensities cannot be measured; using the "
-            "recognition model's template instead (install ai-edge-litert for measured tracks)",
-            track.source,
-        )
-        method = "template"
-    if method == "measured":
-        me = measure_take(track, rate, neutral=neutral, weights=weights, device=dev, source=str(track.source))
-        return replace(
-            me, extra={**me.extra, "seconds": {"read_faces": round(read, 4), **me.extra["seconds"]}}
-        )
-    return _template_takes(track, rate, weights, dev, window_s, refine_timing, strongest_only=True)[0]
+        if track.num_frames == 0:
+            raise ClipReadError(f"{source}: no readable frame in the selected span (empty or corrupt)")
+        check_length(track.num_frames, source)
+        if not track.present.any():
+            raise NoFaceError(no_face_message(source, track.num_frames, track.detector))
+        read = time.perf_counter() - t0
+        if track.missing_frames:
+            log.warning(
+                "%s: no face on %d of %d frames; those frames are not analysed",
+                source,
+                len(track.missing_frames),
+                track.num_frames,
+            )
+        if method == "measured" and tracks is None:
+            log.warning(
+                "%s: the Haar face detector gives no landmarks, so AU intensities cannot be measured; using "
+                "the recognition model's template instead (install ai-edge-litert for measured tracks)",
+                source,
+            )
+            method = "template"
+        if method == "measured":
+            me = measure_take(track, rate, tracks=tracks, weights=weights, device=dev, source=str(source))
+            return replace(
+                me, extra={**me.extra, "seconds": {"read_faces": round(read, 4), **me.extra["seconds"]}}
+            )
+        return _template_takes(track, rate, weights, dev, window_s, refine_timing, strongest_only=True)[0]
 
 
 def analyze_all(

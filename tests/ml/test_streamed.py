@@ -1,0 +1,51 @@
+"""ml.analyze.streamed: a take measured chunk by chunk against one neutral reads as the whole take does,
+and keeps its crops on disk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.analyze import streamed
+from ml.datasets.photo_clips import load_photo, make_scenario, measure_neutral, render_clip
+from ml.errors import UserError
+from ml.stages.landmarks import Landmarker
+
+
+@pytest.fixture(scope="module")
+def take():
+    face = measure_neutral("astronaut", load_photo("astronaut"), Landmarker())
+    return render_clip(face, make_scenario(seed=2, family="macro", duration_s=5.0), fps=30.0)
+
+
+def _frames(clip):
+    return ((i, frame) for i, frame in enumerate(clip.frames))
+
+
+def test_chunks_read_as_the_whole_take(take, tmp_path, monkeypatch):
+    whole_dir, chunked_dir = tmp_path / "whole", tmp_path / "chunked"
+    whole_dir.mkdir()
+    chunked_dir.mkdir()
+    monkeypatch.setattr(streamed, "CHUNK_S", 1.0)  # 30-frame chunks: five of them
+    track, chunked = streamed.measure_stream(_frames(take), 30.0, chunked_dir)
+    assert chunked is not None
+    assert 0 <= chunked.neutral[0] < chunked.neutral[1] <= 30  # one neutral, found in the first chunk
+    monkeypatch.setattr(streamed, "CHUNK_S", 60.0)  # the whole take at once, against the same neutral
+    _, whole = streamed.measure_stream(_frames(take), 30.0, whole_dir, neutral=chunked.neutral)
+    assert whole is not None
+    assert chunked.names == whole.names and chunked.values.shape == whole.values.shape
+    assert isinstance(track.crops, np.memmap)  # the crops wait on disk
+    assert track.crops.shape == (len(take.frames), 112, 112, 3)
+    moving = [k for k in range(len(whole.names)) if np.nanmax(whole.values[:, k]) > 0.2]
+    assert moving, "the scenario moves some AUs"
+    for k in moving:
+        a, b = whole.values[:, k], chunked.values[:, k]
+        ok = np.isfinite(a) & np.isfinite(b)
+        assert np.corrcoef(a[ok], b[ok])[0, 1] > 0.95, whole.names[k]
+        assert np.nanmax(np.abs(a - b)) < 0.15, whole.names[k]
+
+
+def test_a_neutral_outside_the_first_chunk_is_refused(take, tmp_path, monkeypatch):
+    monkeypatch.setattr(streamed, "CHUNK_S", 1.0)
+    with pytest.raises(UserError, match=r"neutral span \[40, 50\] must lie within the first 1 s"):
+        streamed.measure_stream(_frames(take), 30.0, tmp_path, neutral=(40, 50))
