@@ -120,10 +120,16 @@ def _windows(n: int, length: int) -> list[tuple[int, int]]:
     return [(s, s + length) for s in starts]
 
 
-def _motion_scale(crops: np.ndarray) -> float:
-    """Typical frame-to-frame change of the clip (median over frames of the mean absolute difference)."""
-    diffs = np.abs(np.diff(crops.astype(np.float32), axis=0)).mean(axis=(1, 2, 3))
-    return float(np.median(diffs)) if diffs.size else 0.0
+def _motion_scale(crops: np.ndarray, block: int = 256) -> float:
+    """Typical frame-to-frame change of the clip (median over frames of the mean absolute difference).
+
+    Read ``block`` frames at a time, so a long take's crops (on disk) are never all in memory at once.
+    """
+    diffs = [
+        np.abs(np.diff(crops[start : start + block + 1].astype(np.float32), axis=0)).mean(axis=(1, 2, 3))
+        for start in range(0, max(0, len(crops) - 1), block)
+    ]
+    return float(np.median(np.concatenate(diffs))) if diffs else 0.0
 
 
 def predict_windows(
