@@ -136,7 +136,8 @@ def measure_stream(
                 neutral=_neutral_in_chunk(neutral, first, first + chunk.num_frames),
             )
             a, b = tracks.neutral
-            pack = (chunk.crops[a:b], chunk.landmarks[a:b], chunk.blendshapes[a:b], chunk.pose[a:b])
+            # copies: a view would keep the whole first chunk alive
+            pack = tuple(x[a:b].copy() for x in (chunk.crops, chunk.landmarks, chunk.blendshapes, chunk.pose))
             span = (first + a, first + b)
             chunk_values, chunk_blinks, shift = tracks.values, tracks.blinks, 0
         else:
@@ -150,7 +151,7 @@ def measure_stream(
                 fps,
                 neutral=(0, k),
             )
-            chunk_values, chunk_blinks, shift = tracks.values[k:], tracks.blinks, k
+            chunk_values, chunk_blinks, shift = tracks.values[k:].copy(), tracks.blinks, k
         if not names:  # chunks before the first face get the AU columns now
             names = tracks.names
             values = [np.full((len(v), len(names)), np.nan) for v in values]
