@@ -119,8 +119,10 @@ def run(args: argparse.Namespace) -> int:
     """Do the work; returns the exit code."""
     # scipy (fitting) and matplotlib (previews) load only when the command runs: `--help` stays instant
     from curves.bundle import write_bundle
+    from curves.coverage import rig_coverage
     from curves.pieces import choose_pieces, parse_choice
     from curves.pipeline import build_curvesets, load_tracks
+    from curves.rigmap import load_rig_table
 
     _check_options(args)
     choice = parse_choice(args.event)
@@ -148,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
             folder.mkdir(exist_ok=True)
             write_bundle(folder, me, builds, preview=not args.no_preview)
             _report(label if len(pieces) > 1 else "", me, builds)
+    sys.stdout.write(
+        rig_coverage(load_rig_table(str(args.rig)), skeleton_curves=skeleton).summary_line() + "\n"
+    )
     sys.stdout.write(f"wrote {args.out}\n")
     return 0
 

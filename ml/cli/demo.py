@@ -30,6 +30,8 @@ import numpy as np
 from tqdm import tqdm
 
 from curves.atomic import atomic_directory
+from curves.coverage import rig_coverage
+from curves.rigmap import load_rig_table
 from ml.rules import check_fps
 
 __all__ = ["register", "run"]
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         written += write_preview_video(tmp, build.curveset, args.rig, clip=clip_path)
         bar.update(1)
     names = (["clip.avi", "truth.json"] if truth is not None else []) + [p.name for p in written]
-    _summary(me, build.curveset, out, truth, names)
+    _summary(me, build.curveset, out, truth, names, args.rig)
     return 0
 
 
@@ -131,7 +133,10 @@ def _write_demo_clip(folder: Path, seed: int) -> tuple[Path, dict[str, Any], dic
     return video, truth, tracks
 
 
-def _summary(me: Any, cs: Any, out: Path, truth: dict[str, Any] | None, files: list[str]) -> None:
+def _summary(
+    me: Any, cs: Any, out: Path, truth: dict[str, Any] | None, files: list[str], rig: str | Path
+) -> None:
+
     lines = [f"{len(me.events)} expression(s) found, strongest first:"]
     for k, e in enumerate(me.events, 1):
         lines.append(
@@ -145,6 +150,7 @@ def _summary(me: Any, cs: Any, out: Path, truth: dict[str, Any] | None, files: l
                 f"  {k}. {e['emotion']} ({e['kind']})  frames {e['onset']}-{e['offset']}, apex {e['apex']}  "
                 f"peak {e['peak']:.2f}  AUs {', '.join(e['aus'])}"
             )
+    lines.append(rig_coverage(load_rig_table(str(rig))).summary_line())
     lines.append(f"curves ({len(cs.curves)}, keys per curve):")
     lines += [f"  {c.name}: {c.n_keys}" for c in cs.curves]
     lines.append(f"wrote {out}/ {', '.join(files)}")
