@@ -228,14 +228,8 @@ def generate(
     folder = checked_folder(dest)
     names = _asset_names(clip, name, variants)
     skel = resolve_skeleton(skeleton)
-    existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
-    if existing and not overwrite:
-        raise AssetExistsError(
-            f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
-            "(or choose another name)"
-        )
-    for asset_name in existing:  # refused before the model runs, not after
-        overwritable_anim(f"{folder}/{asset_name}", skel if base_seq is None else base_seq.get_skeleton())
+    # refused before the model runs, not after
+    _refuse_existing(folder, names, overwrite, skel if base_seq is None else base_seq.get_skeleton())
     total = 3 + variants
 
     def step(done: int, message: str) -> None:
@@ -263,14 +257,7 @@ def generate(
         sets += made
     if len(pieces) > 1:  # one asset per expression: the names are known only now; checked before writing
         names = [f"{n}_e{k + 1:02d}" for k in range(len(pieces)) for n in names]
-        existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
-        if existing and not overwrite:
-            raise AssetExistsError(
-                f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
-                "(or choose another name)"
-            )
-        for asset_name in existing:
-            overwritable_anim(f"{folder}/{asset_name}", skel if base_seq is None else base_seq.get_skeleton())
+        _refuse_existing(folder, names, overwrite, skel if base_seq is None else base_seq.get_skeleton())
         total = 3 + len(names)
     created: list[unreal.AnimSequence] = []
     for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
@@ -343,14 +330,7 @@ def generate_from_emotion(
     stem = sanitize_asset_name(name or f"AS_MicroExpr_{str(emotion).strip().title()}")
     names = [f"{stem}_{k:02d}" for k in range(count)]
     skel = resolve_skeleton(skeleton)
-    existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
-    if existing and not overwrite:
-        raise AssetExistsError(
-            f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
-            "(or choose another name)"
-        )
-    for asset_name in existing:
-        overwritable_anim(f"{folder}/{asset_name}", skel)
+    _refuse_existing(folder, names, overwrite, skel)
     total = 2 + count
 
     def step(done: int, message: str) -> None:
@@ -394,6 +374,18 @@ def _provenance(
         rig_table=resolved.source,
         at_time=at_time,
     )
+
+
+def _refuse_existing(folder: str, names: list[str], overwrite: bool, skeleton: unreal.Skeleton) -> None:
+    """Refuse names that exist unless ``overwrite``; with it, refuse any that MicroExprAnim did not make."""
+    existing = [n for n in names if unreal.EditorAssetLibrary.does_asset_exist(f"{folder}/{n}")]
+    if existing and not overwrite:
+        raise AssetExistsError(
+            f"{folder}/{existing[0]} already exists; pass overwrite=True to replace it "
+            "(or choose another name)"
+        )
+    for asset_name in existing:
+        overwritable_anim(f"{folder}/{asset_name}", skeleton)
 
 
 def _asset_names(clip: str | Path, name: str | None, variants: int) -> list[str]:
