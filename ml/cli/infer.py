@@ -29,7 +29,7 @@ __all__ = ["register", "run"]
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
         "infer",
-        help="find the micro-expression in a clip and write it as JSON",
+        help="measure a clip's AU intensities on every frame and its expressions, as JSON",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
