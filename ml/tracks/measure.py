@@ -8,9 +8,9 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction; the chin
-   raiser (AU17) the mean rise of the chin and the lower lip's middle (the chin alone sits at the
-   crop's edge, where flow is poor); the upper
+   AU14 by its direction (a corner drawn towards the midline is none of them); the chin raiser (AU17)
+   the mean rise of the chin and the lower lip's middle (the chin alone sits at the crop's edge, where
+   flow is poor); the upper
    lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
    as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
    lifts carries the side of the nose wings a little), and the lower lid's rise beyond what the cheek
