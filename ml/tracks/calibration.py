@@ -18,9 +18,11 @@ __all__ = [
     "AU_NAMES",
     "BILATERAL_ONLY",
     "BLINK_MAX_S",
+    "CHEEK_CARRIES_LID",
     "CLOSURE_AT_E",
     "FLOW_AUS",
     "FLOW_NOISE_MM",
+    "INWARD",
     "IOD_MM",
     "LIP_CORNER_AUS",
     "NOISE_MM",
@@ -57,8 +59,9 @@ SCALE_MM: dict[str, float] = {
 #: Movement that measurement noise reaches on a still face, mm (99th percentile over frames without an
 #: action, drifting head and light included): optical flow in a region, 0.3 mm; the chin, at the crop's
 #: edge, 0.5 mm; landmark geometry, over a millimetre (landmarks jitter and follow other parts of the
-#: face). Events count movement beyond it.
-NOISE_MM: dict[str, float] = {"AU17": 0.5, "AU23": 1.2, "AU24": 1.2, "AU26": 1.2}
+#: face), except the lips' gap, 0.7 mm: its two points sit side by side on the lips' inner contour and
+#: jitter together. Events count movement beyond it.
+NOISE_MM: dict[str, float] = {"AU17": 0.5, "AU23": 1.2, "AU24": 1.2, "AU25": 0.7, "AU26": 1.2}
 FLOW_NOISE_MM = 0.3
 
 #: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.
@@ -96,16 +99,28 @@ FLOW_AUS: dict[str, FlowAU] = {
 
 #: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement
 #: between two neighbouring directions is the non-negative sum of those two, and an AU's amount is the
-#: length of the sum of its parts. AU12 spans 20-80 degrees: the corner's pull towards the cheekbone
-#: looks anywhere from mostly outward to mostly upward with face shape and camera height; a corner
-#: drawn inward (AU14) or down (AU15) lies well outside it.
+#: length of the sum of its parts. AU12 spans 25-80 degrees: the corner's pull towards the cheekbone
+#: looks anywhere from mostly outward to mostly upward with face shape and camera height. AU14 (FACS:
+#: the buccinator tightens the corner and draws it back into the cheek, towards the molars, sometimes a
+#: little up) is seen from the front as a small, level-to-slightly-rising outward pull; AU20 (risorius
+#: and platysma) stretches the corner sideways and a little down; AU15 pulls it down. A corner drawn
+#: towards the midline is the lips tightening or puckering (read from the lip red, not the corner):
+#: ``INWARD`` takes that share and no AU.
+INWARD = "inward"
 LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
-    ("AU12", (0.940, 0.342)),
+    ("AU12", (0.906, 0.423)),
     ("AU12", (0.174, 0.985)),
+    ("AU14", (0.990, 0.139)),
     ("AU20", (0.989, -0.148)),
     ("AU15", (0.302, -0.953)),
-    ("AU14", (-1.0, 0.0)),
+    (INWARD, (-1.0, 0.0)),
 )
+
+#: Share of the cheek's rise (AU6) that the lower lid rises with it: the raised cheek bunches the skin
+#: under the eye and pushes the lid margin up, about half as far (the lid sits at the top of the cheek's
+#: bulge). The lid's rise beyond this share is its own tightening, AU7; without it every smile reads as
+#: a squint. Set on the development faces.
+CHEEK_CARRIES_LID = 0.5
 
 #: AUs measured per side (``AU12L``/``AU12R`` beside ``AU12``).
 SIDED: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU12", "AU14", "AU15", "AU20", "AU45")

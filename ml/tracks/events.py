@@ -17,8 +17,6 @@ strongest AU at the apex.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from ml.rules import check_fps
@@ -31,13 +29,13 @@ __all__ = ["DIP", "END_MM", "HIGH_MM", "LOW_MM", "MICRO_MAX_S", "expression_stre
 
 #: Movement that starts an event, movement that keeps it going, mm.
 HIGH_MM = 0.7
-LOW_MM = 0.35
+LOW_MM = 0.25
 #: Movement below which the face is back at rest, mm.
 END_MM = 0.1
 #: Movement at intensity E of an AU the calibration does not list, mm.
 _DEFAULT_MM = 5.0
 #: Two peaks are two events when the strength between them falls below this share of the smaller.
-DIP = 0.5
+DIP = 0.2
 #: The longest micro-expression, seconds.
 MICRO_MAX_S = 0.5
 #: An AU is listed at the apex from this share of the apex's largest movement (and at least LOW_MM).
@@ -75,20 +73,22 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
-    """Split ``[start, stop)`` at the deepest dip between two peaks of at least HIGH_MM, recursively."""
+    """Split ``[start, stop)`` at its deepest dip, recursively.
+
+    A frame's dip is its strength over the smaller of the highest strengths on either side of it; the
+    span is cut at the deepest one when that is below DIP and both sides reach HIGH_MM.
+    """
     part = strength[start:stop]
-    peaks = [
-        i for i in range(len(part)) if part[i] >= HIGH_MM and part[i] == part[max(0, i - 1) : i + 2].max()
-    ]
-    best: tuple[float, int] | None = None
-    for a, b in itertools.pairwise(peaks):
-        valley = a + int(np.argmin(part[a : b + 1]))
-        depth = part[valley] / min(part[a], part[b])
-        if depth < DIP and (best is None or depth < best[0]):
-            best = (depth, valley)
-    if best is None:
+    if len(part) < 3:
         return [(start, stop)]
-    cut = start + best[1]
+    left = np.maximum.accumulate(part)[:-2]  # highest strength before each inner frame
+    right = np.maximum.accumulate(part[::-1])[::-1][2:]  # highest after it
+    sides = np.minimum(left, right)
+    depth = np.where(sides >= HIGH_MM, part[1:-1] / np.maximum(sides, 1e-9), np.inf)
+    valley = int(np.argmin(depth))
+    if depth[valley] >= DIP:
+        return [(start, stop)]
+    cut = start + 1 + valley
     return _split_at_dips(strength, start, cut) + _split_at_dips(strength, cut + 1, stop)
 
 

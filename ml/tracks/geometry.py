@@ -32,6 +32,8 @@ EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
 #: midline.
 LIP_RED_PAIRS: tuple[tuple[int, int], ...] = ((37, 82), (0, 13), (267, 312), (87, 84), (14, 17), (317, 314))
 _MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
+#: The middle of the upper and lower lips' inner contours: the mouth's opening between them.
+_INNER_UPPER, _INNER_LOWER = 13, 14
 
 
 def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
@@ -50,6 +52,7 @@ class MouthShape:
             return (points[:, a] - points[:, b]) @ up
 
         self.lip_red = np.mean([height(a, b) for a, b in LIP_RED_PAIRS], axis=0)
+        self.lip_gap = height(_INNER_UPPER, _INNER_LOWER)
         self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
         eyes = points[:, [*RIGHT_EYE_CORNERS, *LEFT_EYE_CORNERS]].mean(axis=1)
         self.chin_drop = (eyes - points[:, _CHIN]) @ up

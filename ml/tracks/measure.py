@@ -8,17 +8,19 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction; lips apart (AU25) is the upper lip's rise less the lower lip's; the chin
-   raiser (AU17) the mean rise of the chin and the lower lip's middle (the chin alone sits at the
-   crop's edge, where flow is poor); the upper
+   AU14 by its direction (a corner drawn towards the midline is none of them); the chin raiser (AU17)
+   the mean rise of the chin and the lower lip's middle (the chin alone sits at the crop's edge, where
+   flow is poor); the upper
    lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
    as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
-   lifts carries the side of the nose wings a little).
-4. Jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
-   them alike; the chin sits at the crop's edge, where flow is unreliable), lip press and tightening
-   (the lip red thins), eyelid closure: landmark geometry
-   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`), and the
-   upper-face and geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
+   lifts carries the side of the nose wings a little), and the lower lid's rise beyond what the cheek
+   carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
+4. Lips apart (the gap between the lips' inner contours), jaw drop (the chin moves away from the
+   eyes' corners, which sit at about its depth, so a turn moves them alike; the chin sits at the crop's
+   edge, where flow is unreliable), lip press and tightening (the lip red thins), eyelid closure:
+   landmark geometry (:mod:`ml.tracks.geometry`); blinks are told from eye closure
+   (:mod:`ml.tracks.blinks`), and the upper-face and geometry AUs are bridged over them
+   (:data:`BRIDGED_OVER_BLINKS`).
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
 
@@ -29,7 +31,9 @@ import numpy as np
 from ml.tracks.blinks import eye_closure, interpolate_over
 from ml.tracks.calibration import (
     AU_NAMES,
+    CHEEK_CARRIES_LID,
     FLOW_AUS,
+    INWARD,
     LIP_CORNER_AUS,
     SIDED,
     THINNING_AT_E,
@@ -47,7 +51,18 @@ __all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_on_directions
 #: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
 #: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
 #: (the landmark model shifts its mouth and chin points by a pixel or so when the eyes close).
-BRIDGED_OVER_BLINKS: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU23", "AU24", "AU26")
+BRIDGED_OVER_BLINKS: tuple[str, ...] = (
+    "AU1",
+    "AU2",
+    "AU4",
+    "AU5",
+    "AU6",
+    "AU7",
+    "AU23",
+    "AU24",
+    "AU25",
+    "AU26",
+)
 
 _SIDES = ("L", "R")
 
@@ -92,21 +107,25 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
             region = regions.index(spec.left if side == "L" else spec.right)
             amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
         values.update({f"{au}{side}": amount for side, amount in amounts.items()})
+    for side in _SIDES:  # a raised cheek pushes the lower lid up with it: AU7 is the lid's rise beyond
+        lid = local[side][:, regions.index(FLOW_AUS["AU7"].left if side == "L" else FLOW_AUS["AU7"].right)]
+        cheek = local[side][:, regions.index(FLOW_AUS["AU6"].left if side == "L" else FLOW_AUS["AU6"].right)]
+        carried = CHEEK_CARRIES_LID * np.clip(cheek[:, 1], 0.0, None)
+        values[f"AU7{side}"] = np.clip(lid[:, 1] - carried, 0.0, None) / scale_iod("AU7")
     corner_up = []
     for side in _SIDES:
         corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
         corner_up.append(corner[:, 1])
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
-            values[f"{au}{side}"] = amount / scale_iod(au)
+            if au != INWARD:
+                values[f"{au}{side}"] = amount / scale_iod(au)
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
-    lower_lip_up = local["L"][:, regions.index("lower_lip"), 1]
     corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
     values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
     wings_up = (
         local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
     ) / 2
     values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
-    values["AU25"] = np.clip(upper_lip_up - lower_lip_up, 0.0, None) / scale_iod("AU25")
     chin_up = local["L"][:, regions.index("chin"), 1]
     lip_middle_up = local["L"][:, regions.index("lower_lip_middle"), 1]
     values["AU17"] = np.clip((chin_up + lip_middle_up) / 2.0, 0.0, None) / scale_iod("AU17")
@@ -116,11 +135,12 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
 def _geometry_aus(
     points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """AU23, AU24, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
+    """AU23, AU24, AU25, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
     mouth = MouthShape(points, axes.up)
     rest = MouthShape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
         "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
+        "AU25": (mouth.lip_gap - rest.lip_gap) / axes.iod / scale_iod("AU25"),
     }
     thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
     narrowing = (rest.width - mouth.width) / axes.iod
@@ -194,5 +214,10 @@ def measure_au_intensities(
     table = np.clip(table, 0.0, 1.0)
     table[~present] = np.nan
     return AUTracks(
-        names=AU_NAMES, values=table, neutral=span, present=present.copy(), blinks=blinks, source="face"
+        names=AU_NAMES,
+        values=table,
+        neutral=span,
+        present=present.copy(),
+        blinks=blinks,
+        source="face",
     )

@@ -7,7 +7,7 @@ import pytest
 
 from ml.tracks import AUTracks, spot_events
 from ml.tracks.calibration import FLOW_NOISE_MM
-from ml.tracks.events import HIGH_MM, LOW_MM, expression_strength
+from ml.tracks.events import DIP, HIGH_MM, LOW_MM, expression_strength
 
 NAMES = ("AU1", "AU2", "AU6", "AU12", "AU15", "AU45", "AU12L", "AU12R")
 
@@ -56,6 +56,17 @@ def test_a_wavering_hold_stays_one_event_and_a_deep_dip_splits_it() -> None:
     assert len(events) == 2
     first, second = sorted(events, key=lambda e: e.onset)
     assert first.offset < 27 and second.onset > 25
+
+
+def test_a_flat_deep_valley_still_splits_two_expressions() -> None:
+    n = 60
+    two = np.minimum(bump(n, 5, 10, 50, 0.8), 0.8)
+    two[10:45] = 0.8  # 6.1 mm of AU1 beyond noise
+    two[25:30] = 0.15  # a flat valley of 0.9 mm: above HIGH_MM, under DIP of either side
+    assert HIGH_MM < 0.15 * 8.0 - FLOW_NOISE_MM < DIP * (0.8 * 8.0 - FLOW_NOISE_MM)
+    events = sorted(spot_events(tracks(n, AU1=two), 30.0, np.ones(n, bool)), key=lambda e: e.onset)
+    assert len(events) == 2
+    assert 24 <= events[0].offset < events[1].onset <= 30  # they part inside the valley
 
 
 def test_strongest_first_micro_and_macro_and_blinks_are_not_expressions() -> None:

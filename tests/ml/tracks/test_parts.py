@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from ml.tracks.blinks import eye_closure, interpolate_over
-from ml.tracks.calibration import AU_NAMES, IOD_MM, SCALE_MM, scale_iod
+from ml.tracks.calibration import AU_NAMES, INWARD, IOD_MM, LIP_CORNER_AUS, SCALE_MM, scale_iod
 from ml.tracks.flow import robust_affine
+from ml.tracks.geometry import MouthShape
 from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
@@ -31,6 +32,40 @@ def test_a_name_on_two_directions_gets_the_length_of_its_parts() -> None:
     parts = split_on_directions(np.array([[3.0, 4.0], [-1.0, 2.0]]), fan)
     assert parts["up"] == pytest.approx([5.0, 2.0])  # (3, 4) lies between the two "up" directions
     assert parts["in"] == pytest.approx([0.0, 1.0])
+
+
+def _corner(angle_deg: float, length: float = 1.0) -> np.ndarray:
+    a = np.radians(angle_deg)
+    return np.array([[length * np.cos(a), length * np.sin(a)]])
+
+
+def test_lip_corner_directions_follow_facs() -> None:
+    # Up and out towards the cheekbone (45 degrees): all of it AU12, none of it a dimple or a stretch.
+    smile = split_on_directions(_corner(45.0), LIP_CORNER_AUS)
+    assert smile["AU12"] == pytest.approx([1.0]) and smile["AU14"] == pytest.approx([0.0])
+    # Drawn back into the cheek, seen from the front as level-to-slightly-up outward (8 degrees): AU14
+    # (the directions are given to 3 decimals).
+    dimple = split_on_directions(_corner(8.0), LIP_CORNER_AUS)
+    assert dimple["AU14"][0] == pytest.approx(1.0, abs=1e-3) and dimple["AU20"][0] == pytest.approx(
+        0.0, abs=1e-3
+    )
+    # Sideways and a little down (-8.5 degrees): AU20; straight down: AU15 and AU20, no AU12.
+    assert split_on_directions(_corner(-8.5), LIP_CORNER_AUS)["AU20"] == pytest.approx([1.0], abs=1e-3)
+    down = split_on_directions(_corner(-90.0), LIP_CORNER_AUS)
+    assert down["AU15"][0] > 0.9 and down["AU12"][0] == 0.0
+    # Towards the midline: the lips tightening or puckering, no lip-corner AU.
+    inward = split_on_directions(_corner(180.0, 2.0), LIP_CORNER_AUS)
+    assert inward[INWARD] == pytest.approx([2.0])
+    assert all(inward[name][0] == pytest.approx(0.0) for name in inward if name != INWARD)
+
+
+def test_lip_gap_is_the_distance_between_the_inner_lips_along_up() -> None:
+    points = np.zeros((2, 478, 2))
+    points[:, 13] = (50.0, 70.0)  # upper lip, inner contour (image y grows downwards)
+    points[:, 14] = (50.0, 70.0)  # lower lip, touching it
+    points[1, 14] = (51.0, 74.0)  # lips 4 px apart (and a pixel sideways, which is not apart)
+    gap = MouthShape(points, np.array([0.0, -1.0])).lip_gap
+    assert gap == pytest.approx([0.0, 4.0])
 
 
 def test_robust_affine_ignores_a_local_movement() -> None:
