@@ -64,6 +64,9 @@ METHODS = ("measured", "template")
 #: The recognition model names an event's emotion when its AU pattern fits none and the model's most
 #: probable emotion has at least this probability.
 MODEL_CONFIDENT = 0.7
+#: Intensities up to this read as the neutral face: the measurement's jitter on a still face, which would
+#: otherwise give every rig curve a few keys of noise.
+REST_BAND = 0.03
 #: Frames of context on either side of an event when the model reads it (seconds).
 _LABEL_PAD_S = 0.1
 
@@ -92,7 +95,8 @@ def _split_at_cuts(events: list[ExpressionEvent], cuts: tuple[int, ...], fps: fl
 
 def _activations(tracks: AUTracks) -> tuple[tuple[str, ...], np.ndarray]:
     """The curves' columns: a sided AU as its two sides (each drives its side of the rig), others as is;
-    frames without a face at 0 (the rig at rest)."""
+    frames without a face at 0 (the rig at rest); intensities within :data:`REST_BAND` of the neutral
+    read as rest (soft threshold: the scale above it is kept, so 1 stays 1)."""
     names = list(tracks.names)
     keep = [
         k
@@ -100,6 +104,7 @@ def _activations(tracks: AUTracks) -> tuple[tuple[str, ...], np.ndarray]:
         if not (name[-1] not in "LR" and f"{name}L" in names and f"{name}R" in names)
     ]
     values = np.nan_to_num(tracks.values[:, keep], nan=0.0)
+    values = (values - REST_BAND) / (1.0 - REST_BAND)
     return tuple(names[k] for k in keep), np.clip(values, 0.0, 1.0)
 
 
