@@ -121,7 +121,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _face_lines(me: MicroExpression) -> list[str]:
+    """What the face report says that a user should know: frames not analysed, other faces."""
+    face = me.extra.get("face", {})
+    lines = []
+    faceless = face.get("faceless_spans", [])
+    if faceless:
+        spans = ", ".join(f"{a}-{b - 1}" for a, b in faceless[:6]) + (" ..." if len(faceless) > 6 else "")
+        lines.append(f"no face on frames {spans}: not analysed")
+    if face.get("other_faces_present"):
+        lines.append(
+            f"other faces were in the shot (up to {face['other_faces_present']}); the subject was followed"
+        )
+    return lines
+
+
 def _take_lines(me: MicroExpression) -> list[str]:
+    return _event_lines(me) + _face_lines(me)
+
+
+def _event_lines(me: MicroExpression) -> list[str]:
     if not me.events:
         return (
             [_line(me)]
