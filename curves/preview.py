@@ -115,7 +115,7 @@ def render_preview(
             ax.set_xlabel("time (s)", fontsize=8)
     height = 2.3 * (rows + 1.3 * top) + 0.8
     fig.subplots_adjust(
-        left=0.05, right=0.98, bottom=0.5 / height, top=1.0 - 0.9 / height, hspace=0.55, wspace=0.22
+        left=0.05, right=0.98, bottom=0.5 / height, top=1.0 - 1.3 / height, hspace=0.55, wspace=0.22
     )
     with atomic_path(path, overwrite=overwrite) as tmp:
         fig.savefig(tmp, format="png")
