@@ -21,6 +21,7 @@ import numpy as np
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
 from curves.curveset import CurveSet
+from curves.errors import CurvesError
 from curves.microexpression import MicroExpression
 from curves.richcurve import evaluate
 from curves.rules import check_fps
@@ -29,11 +30,13 @@ __all__ = [
     "ARKIT_BLENDSHAPES",
     "LIVE_LINK_COLUMNS",
     "MAX_CSV_BYTES",
+    "MAX_CURVE_LIST_BYTES",
     "OPENFACE_MAX_INTENSITY",
     "CsvTable",
     "curve_table_csv",
     "live_link_csv",
     "read_csv_rows",
+    "read_curve_names",
     "read_openface_csv",
     "read_pyfeat_csv",
     "sample_curveset",
@@ -460,3 +463,31 @@ def read_pyfeat_csv(path: str | os.PathLike[str], fps: float | None = None) -> M
         source=str(p),
         emotion_probs=probs,
     )
+
+
+#: The longest curve-name list read (bytes): a skeleton has a few thousand curves.
+MAX_CURVE_LIST_BYTES = 1_000_000
+
+
+def read_curve_names(path: str | os.PathLike[str] | None) -> list[str] | None:
+    """Curve names from a text file, one per line (``#`` comments and blank lines skipped); None -> None.
+
+    Raises:
+        FileNotFoundError; CurvesError: too large, not UTF-8, or no name in it.
+    """
+    if path is None:
+        return None
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"skeleton curve list not found: {path}")
+    if path.stat().st_size > MAX_CURVE_LIST_BYTES:
+        raise CurvesError(f"{path}: larger than {MAX_CURVE_LIST_BYTES} bytes; not a list of curve names")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CurvesError(f"{path}: not a UTF-8 text file of curve names ({exc.reason})") from None
+    names = [line.strip() for line in text.splitlines()]
+    names = [n for n in names if n and not n.startswith("#")]
+    if not names:
+        raise ValueError(f"{path}: no curve names in the skeleton curve list")
+    return names

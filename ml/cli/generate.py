@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from curves.atomic import atomic_directory
+from curves.io import read_curve_names
 from curves.rules import check_fps
 
 __all__ = ["register", "run"]
@@ -63,7 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     # scipy (fitting) and matplotlib (previews) load only when the command runs: `--help` stays instant
     from curves.bundle import write_bundle
-    from curves.cli import _skeleton as read_skeleton_curves
     from curves.coverage import rig_coverage
     from curves.generate import build_generated, combination_report, generate_expressions, load_statistics
     from curves.rigmap import load_rig_table
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     check_fps(args.fps, what="--fps")
     if not 0 < args.tolerance < 1:
         raise ValueError(f"--tolerance must be a number between 0 and 1, got {args.tolerance}")
-    skeleton = read_skeleton_curves(args.skeleton_curves)
+    skeleton = read_curve_names(args.skeleton_curves)
     table = load_rig_table(str(args.rig))
     stats = load_statistics()
     coverage = rig_coverage(

@@ -1,6 +1,6 @@
 """The ``microexpr`` command line.
 
-Each subcommand lives in its own module (``ml.cli.<name>`` or ``curves.cli``) exposing::
+Each subcommand lives in its own module (``ml.cli.<name>``) exposing::
 
     def register(subparsers: argparse._SubParsersAction) -> None
         '''Add one sub-parser and ``set_defaults(func=run)``.'''
@@ -49,7 +49,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "ml.cli.synth",
     "ml.cli.faces",
     "ml.cli.infer",
-    "curves.cli",
+    "ml.cli.curves",
     "ml.cli.generate",
     "ml.cli.preview_video",
     "ml.cli.rig",

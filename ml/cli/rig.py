@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from curves.io import read_curve_names
+
 __all__ = ["register", "run"]
 
 
@@ -40,13 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     # numpy and the statistics load only when the command runs: `microexpr --help` stays instant
-    from curves.cli import _skeleton as read_skeleton_curves
     from curves.coverage import rig_coverage
     from curves.generate import load_statistics
     from curves.rigmap import load_rig_table
 
     table = load_rig_table(args.table)
-    skeleton = read_skeleton_curves(args.skeleton_curves)
+    skeleton = read_curve_names(args.skeleton_curves)
     stats = load_statistics()
     coverage = rig_coverage(
         table, skeleton_curves=skeleton, au_sets=[c for v in stats.combos.values() for c in v]

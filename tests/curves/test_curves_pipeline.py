@@ -82,7 +82,15 @@ def test_cli_writes_everything(tmp_path, capsys):
     )
     assert code == 0
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert names == ["curve_table.csv", "curveset.json", "live_link_face.csv", "preview.png", "summary.json"]
+    assert names == [
+        "curve_table.csv",
+        "curveset.json",
+        "live_link_face.csv",
+        "preview.gif",  # a stock face driven by the keys as Unreal replays them
+        "preview.mp4",
+        "preview.png",
+        "summary.json",
+    ]
     assert (out / "preview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     cs = CurveSet.load(out / "curveset.json")
     assert cs.settings["emotion"] == "fear"
@@ -222,7 +230,7 @@ def test_curves_never_imports_torch_or_cv2():
         "import sys\n"
         "import curves, curves.richcurve, curves.spline, curves.emotion, curves.rigmap, curves.keys\n"
         "import curves.io\n"
-        "import curves.layering, curves.preview, curves.pipeline, curves.cli\n"
+        "import curves.layering, curves.preview, curves.pipeline, curves.bundle\n"
         "bad = [m for m in ('torch', 'cv2', 'unreal') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )

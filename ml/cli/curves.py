@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from curves.atomic import atomic_directory
 from curves.errors import CurvesError
+from curves.io import read_curve_names
 from curves.microexpression import MicroExpression
 from curves.rules import check_fps, check_intensity
 
@@ -27,8 +28,6 @@ __all__ = ["register", "run"]
 
 #: The most variants one run makes (each is a full curve fit and a preview).
 MAX_VARIANTS = 1000
-#: The longest skeleton curve list read (bytes): a few thousand names.
-_MAX_SKELETON_BYTES = 1_000_000
 
 
 def register(subparsers: Any) -> None:
@@ -70,7 +69,16 @@ def register(subparsers: Any) -> None:
         "5 s or with one event, else every event)",
     )
     p.add_argument("--strict", action="store_true", help="fail instead of warning on skipped AUs/curves")
-    p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
+    p.add_argument(
+        "--no-preview", action="store_true", help="do not render the previews (PNG, and the MP4/GIF)"
+    )
+    p.add_argument(
+        "--clip",
+        type=Path,
+        default=None,
+        help="the tracks' source clip, for the preview video (its face beside the subject's neutral face "
+        "driven by the keys; default: a stock face)",
+    )
     p.add_argument(
         "--out",
         type=Path,
@@ -83,24 +91,6 @@ def register(subparsers: Any) -> None:
         help="write into a folder that holds files: replaces this command's files, keeps all others",
     )
     p.set_defaults(func=run)
-
-
-def _skeleton(path: Path | None) -> list[str] | None:
-    if path is None:
-        return None
-    if not path.is_file():
-        raise FileNotFoundError(f"skeleton curve list not found: {path}")
-    if path.stat().st_size > _MAX_SKELETON_BYTES:
-        raise CurvesError(f"{path}: larger than {_MAX_SKELETON_BYTES} bytes; not a list of curve names")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CurvesError(f"{path}: not a UTF-8 text file of curve names ({exc.reason})") from None
-    names = [line.strip() for line in text.splitlines()]
-    names = [n for n in names if n and not n.startswith("#")]
-    if not names:
-        raise ValueError(f"{path}: no curve names in the skeleton curve list")
-    return names
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -123,11 +113,14 @@ def run(args: argparse.Namespace) -> int:
     from curves.pieces import choose_pieces, parse_choice
     from curves.pipeline import build_curvesets, load_tracks
     from curves.rigmap import load_rig_table
+    from ml.datasets.photo_clips.preview import write_preview_video  # OpenCV and the landmarker
 
     _check_options(args)
     choice = parse_choice(args.event)
-    skeleton = _skeleton(args.skeleton_curves)
-    inputs = [p for p in (args.tracks, args.emotion_profiles, args.skeleton_curves) if p is not None]
+    skeleton = read_curve_names(args.skeleton_curves)
+    inputs = [
+        p for p in (args.tracks, args.emotion_profiles, args.skeleton_curves, args.clip) if p is not None
+    ]
     if str(args.rig) not in ("metahuman", "arkit"):
         inputs.append(Path(args.rig))
     with atomic_directory(args.out, overwrite=args.overwrite, keep=inputs) as tmp:
@@ -149,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
             folder = tmp if len(pieces) == 1 else tmp / label
             folder.mkdir(exist_ok=True)
             write_bundle(folder, me, builds, preview=not args.no_preview)
+            if not args.no_preview:  # the keys as Unreal replays them, on a face
+                write_preview_video(folder, builds[0].curveset, str(args.rig), clip=args.clip)
             _report(label if len(pieces) > 1 else "", me, builds)
     sys.stdout.write(
         rig_coverage(load_rig_table(str(args.rig)), skeleton_curves=skeleton).summary_line() + "\n"
