@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from curves.atomic import atomic_write_text
+from curves.reading import read_text
 from curves.rules import check_fps, check_frame_count
 
 __all__ = ["FORMAT", "INTERP_MODES", "MAX_JSON_BYTES", "TANGENT_MODES", "CurveKeys", "CurveSet"]
@@ -207,11 +208,8 @@ class CurveSet:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> CurveSet:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"CurveSet JSON not found: {p}")
-        if p.stat().st_size > MAX_JSON_BYTES:
-            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a CurveSet JSON")
+        text = read_text(p, kind="CurveSet JSON", max_bytes=MAX_JSON_BYTES)
         try:
-            return cls.from_json(p.read_text(encoding="utf-8"))
+            return cls.from_json(text)
         except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid CurveSet JSON: {exc}") from exc

@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from curves.au import canonical_au, parse_au
+from curves.reading import read_text
 from curves.rules import check_intensity
 
 __all__ = [
@@ -120,14 +121,9 @@ def load_profiles(path: str | os.PathLike[str] | None = None) -> dict[str, Emoti
         ValueError: the YAML is malformed (message names the file and the emotion).
     """
     p = DEFAULT_PROFILES_PATH if path is None else Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"emotion profile file not found: {p}")
-    if p.stat().st_size > MAX_PROFILE_BYTES:
-        raise ValueError(f"{p}: larger than {MAX_PROFILE_BYTES // 1000} kB; not an emotion profile file")
+    text = read_text(p, kind="emotion profile file", max_bytes=MAX_PROFILE_BYTES)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{p}: not a UTF-8 YAML file (byte {exc.start} cannot be decoded)") from None
+        doc = yaml.safe_load(text)
     except (yaml.YAMLError, RecursionError) as exc:
         raise ValueError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("emotions"), Mapping):

@@ -21,8 +21,8 @@ import numpy as np
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
 from curves.curveset import CurveSet
-from curves.errors import CurvesError
 from curves.microexpression import MicroExpression
+from curves.reading import read_text
 from curves.richcurve import evaluate
 from curves.rules import check_fps
 
@@ -264,14 +264,13 @@ def read_csv_rows(path: str | os.PathLike[str]) -> CsvTable:
         naming the line).
     """
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"AU track file not found: {p}")
-    if p.stat().st_size > MAX_CSV_BYTES:
-        raise ValueError(f"{p}: larger than {MAX_CSV_BYTES // 1_000_000} MB; split the tracks into clips")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{p}: not a UTF-8 text CSV (byte {exc.start} cannot be decoded)") from None
+    text = read_text(
+        p,
+        kind="AU track file",
+        max_bytes=MAX_CSV_BYTES,
+        hint="split the tracks into clips",
+        encoding="utf-8-sig",
+    )
     reader = csv.reader(io.StringIO(text.replace("\0", "")), skipinitialspace=True)
     header: list[str] | None = None
     body: list[list[str]] = []
@@ -477,15 +476,7 @@ def read_curve_names(path: str | os.PathLike[str] | None) -> list[str] | None:
     """
     if path is None:
         return None
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"skeleton curve list not found: {path}")
-    if path.stat().st_size > MAX_CURVE_LIST_BYTES:
-        raise CurvesError(f"{path}: larger than {MAX_CURVE_LIST_BYTES} bytes; not a list of curve names")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CurvesError(f"{path}: not a UTF-8 text file of curve names ({exc.reason})") from None
+    text = read_text(path, kind="skeleton curve list", max_bytes=MAX_CURVE_LIST_BYTES)
     names = [line.strip() for line in text.splitlines()]
     names = [n for n in names if n and not n.startswith("#")]
     if not names:

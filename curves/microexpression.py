@@ -18,6 +18,7 @@ import numpy as np
 
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
+from curves.reading import read_text
 from curves.rules import MAX_FRAMES, check_fps, is_whole
 
 __all__ = ["EVENT_KINDS", "FORMAT", "MAX_JSON_BYTES", "MICRO_MAX_S", "ExpressionEvent", "MicroExpression"]
@@ -369,12 +370,9 @@ class MicroExpression:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MicroExpression:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"MicroExpression JSON not found: {p}")
-        if p.stat().st_size > MAX_JSON_BYTES:
-            raise ValueError(f"{p}: larger than {MAX_JSON_BYTES // 1_000_000} MB; not a MicroExpression JSON")
+        text = read_text(p, kind="MicroExpression JSON", max_bytes=MAX_JSON_BYTES)
         try:
-            return cls.from_json(p.read_text(encoding="utf-8"))
+            return cls.from_json(text)
         except (json.JSONDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ValueError(f"{p}: not a valid MicroExpression JSON: {exc}") from exc
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from curves.au import parse_au
+from curves.reading import read_text
 
 __all__ = [
     "FORBIDDEN_NAME_CHARACTERS",
@@ -340,16 +341,7 @@ def load_rig_table(name_or_path: str | os.PathLike[str] | RigTable) -> RigTable:
         path = Path(name_or_path)
         if path.suffix.lower() != ".csv" and not path.exists():
             raise ValueError(f"unknown rig {text!r}; use {' or '.join(RIG_NAMES)}, or the path of a rig CSV")
-    if not path.is_file():
-        raise FileNotFoundError(f"rig table not found: {path}")
-    if path.stat().st_size > MAX_RIG_TABLE_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_RIG_TABLE_BYTES // 1_000_000} MB; not a rig table CSV")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the rig table as a UTF-8 CSV"
-        ) from None
+    text = read_text(path, kind="rig table CSV", max_bytes=MAX_RIG_TABLE_BYTES, encoding="utf-8-sig")
     return parse_rig_csv(text, str(path))
 
 
