@@ -15,16 +15,10 @@ import numpy as np
 
 from ml.errors import ClipReadError, NoFaceError
 from ml.rules import MIN_FRAMES
-from ml.stages.face import FaceTrack, align_clip, no_face_message, track_faces
+from ml.stages.face import FaceTrack, align_clip, no_face_message, runs_of, track_faces
 from ml.stages.video import Clip, open_clip
 
-__all__ = ["FaceOptions", "check_length", "face_report", "read_face_track", "runs"]
-
-
-def runs(mask: np.ndarray) -> list[list[int]]:
-    """``[start, stop)`` runs of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+__all__ = ["FaceOptions", "check_length", "face_report", "read_face_track"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +102,7 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     report: dict[str, Any] = {
         "detector": track.detector,
         "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
-        "faceless_spans": runs(~track.present),
+        "faceless_spans": runs_of(~track.present),
         "cuts": list(track.cuts),
         "other_faces_present": int(track.other_faces.max(initial=0)),
     }

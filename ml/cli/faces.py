@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ml.errors import ClipReadError, NoFaceError, UserError
-    from ml.stages.face import BLENDSHAPE_NAMES, no_face_message, track_faces
+    from ml.stages.face import BLENDSHAPE_NAMES, no_face_message, runs_of, track_faces
     from ml.stages.video import open_clip
 
     out = Path(args.out)
@@ -232,8 +232,7 @@ def run(args: argparse.Namespace) -> int:
         if not any(present):
             raise NoFaceError(no_face_message(stream.source, len(present), detector))
         mask = np.asarray(present)
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], (~mask).astype(np.int8), [0]])))
-        faceless = [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        faceless = runs_of(~mask)
         header = {
             "source": str(stream.source),
             "fps": stream.fps,

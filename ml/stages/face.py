@@ -74,6 +74,7 @@ __all__ = [
     "FaceTrack",
     "align_clip",
     "no_face_message",
+    "runs_of",
     "track_faces",
 ]
 
@@ -318,6 +319,12 @@ def _rigid_mask(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def shared_landmarker() -> Landmarker:
     """One :class:`Landmarker` per process (the bundle is read and checked once)."""
     return Landmarker()
+
+
+def runs_of(mask: np.ndarray) -> list[list[int]]:
+    """``[start, stop)`` runs of True in a boolean array (e.g. the frames without a face: ``~present``)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]])))
+    return [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _resolve_detector(detector: str) -> Detector:

@@ -228,19 +228,11 @@ def generate(
     folder = checked_folder(dest)
     names = _asset_names(clip, name, variants)
     skel = resolve_skeleton(skeleton)
-    # refused before the model runs, not after
-    _refuse_existing(folder, names, overwrite, skel if base_seq is None else base_seq.get_skeleton())
-    total = 3 + variants
-
-    def step(done: int, message: str) -> None:
-        if progress is not None and progress(done, total, message):
-            raise GenerationCancelledError(f"cancelled by the user while {message}")
-
+    owner = skel if base_seq is None else base_seq.get_skeleton()  # the skeleton the assets are made for
+    _refuse_existing(folder, names, overwrite, owner)  # refused before the model runs, not after
+    step = _Steps(progress, 3 + variants)
     step(0, "reading the rig table")
-    if isinstance(rig_table, ResolvedRigTable):
-        resolved = rig_table
-    else:
-        resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
+    resolved = _resolved(rig_table, skel, check_skeleton)
     step(1, f"analysing {Path(clip).name}")
     me = load_micro_expression(clip, settings or load_settings(), fps=fps)
     step(2, "fitting curves")
@@ -257,8 +249,8 @@ def generate(
         sets += made
     if len(pieces) > 1:  # one asset per expression: the names are known only now; checked before writing
         names = [f"{n}_e{k + 1:02d}" for k in range(len(pieces)) for n in names]
-        _refuse_existing(folder, names, overwrite, skel if base_seq is None else base_seq.get_skeleton())
-        total = 3 + len(names)
+        _refuse_existing(folder, names, overwrite, owner)
+        step.total = 3 + len(names)
     created: list[unreal.AnimSequence] = []
     for k, (asset_name, cs) in enumerate(zip(names, sets, strict=True)):
         step(3 + k, f"writing {folder}/{asset_name}")
@@ -331,17 +323,9 @@ def generate_from_emotion(
     names = [f"{stem}_{k:02d}" for k in range(count)]
     skel = resolve_skeleton(skeleton)
     _refuse_existing(folder, names, overwrite, skel)
-    total = 2 + count
-
-    def step(done: int, message: str) -> None:
-        if progress is not None and progress(done, total, message):
-            raise GenerationCancelledError(f"cancelled by the user while {message}")
-
+    step = _Steps(progress, 2 + count)
     step(0, "reading the rig table")
-    if isinstance(rig_table, ResolvedRigTable):
-        resolved = rig_table
-    else:
-        resolved = resolve_rig_table(rig_table, skel, check_skeleton=check_skeleton)
+    resolved = _resolved(rig_table, skel, check_skeleton)
     unreal.log(f"MicroExprAnim: {_project.rig_coverage(resolved.table).summary_line()}")
     step(1, f"drawing {count} {emotion} micro-expressions")
     sets = _project.generated_curvesets(str(emotion), count, int(seed), fps=fps, rig=resolved.table)
@@ -374,6 +358,28 @@ def _provenance(
         rig_table=resolved.source,
         at_time=at_time,
     )
+
+
+class _Steps:
+    """Progress through ``total`` steps; the callback returning True cancels the run."""
+
+    def __init__(self, progress: ProgressFn | None, total: int) -> None:
+        self.progress, self.total = progress, total
+
+    def __call__(self, done: int, message: str) -> None:
+        if self.progress is not None and self.progress(done, self.total, message):
+            raise GenerationCancelledError(f"cancelled by the user while {message}")
+
+
+def _resolved(
+    rig_table: unreal.DataTable | str | Path | ResolvedRigTable,
+    skeleton: unreal.Skeleton,
+    check_skeleton: bool,
+) -> ResolvedRigTable:
+    """The rig table checked against ``skeleton`` (a table resolved already is used as it is)."""
+    if isinstance(rig_table, ResolvedRigTable):
+        return rig_table
+    return resolve_rig_table(rig_table, skeleton, check_skeleton=check_skeleton)
 
 
 def _refuse_existing(folder: str, names: list[str], overwrite: bool, skeleton: unreal.Skeleton) -> None:
