@@ -51,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         help="text file with the skeleton's curve names, one per line (others are skipped)",
     )
-    p.add_argument("--no-preview", action="store_true", help="do not render preview PNGs")
+    p.add_argument(
+        "--no-preview", action="store_true", help="do not render the previews (PNG, and the MP4/GIF)"
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder (must be empty unless --overwrite)")
     p.add_argument(
         "--overwrite",
