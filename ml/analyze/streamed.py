@@ -90,6 +90,7 @@ def measure_stream(
         for k in ("present", "transforms", "presence", "pose", "blendshapes", "other", "segments", "numbers")
     }
     values: list[np.ndarray] = []
+    turns: list[np.ndarray] = []
     blinks: list[tuple[int, int]] = []
     cuts: list[int] = []
     names: tuple[str, ...] = ()
@@ -124,6 +125,7 @@ def measure_stream(
         cuts += [first + c for c in chunk.cuts]
         if not measure or detector != "landmarks" or not chunk.present.any():
             values.append(np.full((chunk.num_frames, len(names) or 1), np.nan))
+            turns.append(np.full(chunk.num_frames, np.nan))
             continue
         if pack is None:
             tracks = measure_au_intensities(
@@ -140,6 +142,7 @@ def measure_stream(
             pack = tuple(x[a:b].copy() for x in (chunk.crops, chunk.landmarks, chunk.blendshapes, chunk.pose))
             span = (first + a, first + b)
             chunk_values, chunk_blinks, shift = tracks.values, tracks.blinks, 0
+            chunk_turn = tracks.head_turn
         else:
             k = len(pack[0])
             tracks = measure_au_intensities(
@@ -152,10 +155,12 @@ def measure_stream(
                 neutral=(0, k),
             )
             chunk_values, chunk_blinks, shift = tracks.values[k:].copy(), tracks.blinks, k
+            chunk_turn = None if tracks.head_turn is None else tracks.head_turn[k:].copy()
         if not names:  # chunks before the first face get the AU columns now
             names = tracks.names
             values = [np.full((len(v), len(names)), np.nan) for v in values]
         values.append(chunk_values)
+        turns.append(np.full(len(chunk_values), np.nan) if chunk_turn is None else chunk_turn)
         blinks += [(first + s - shift, first + e - shift) for s, e in chunk_blinks if e > shift]
     present = np.concatenate(small["present"]) if small["present"] else np.zeros(0, bool)
     track = FaceTrack(
@@ -177,5 +182,10 @@ def measure_stream(
     if not names:  # nothing was measured: no face with landmarks, or not asked
         return track, None
     return track, AUTracks(
-        names=names, values=np.concatenate(values), neutral=span, present=present, blinks=tuple(blinks)
+        names=names,
+        values=np.concatenate(values),
+        neutral=span,
+        present=present,
+        blinks=tuple(blinks),
+        head_turn=np.concatenate(turns),
     )

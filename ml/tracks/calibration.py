@@ -22,10 +22,13 @@ __all__ = [
     "CLOSURE_AT_E",
     "FLOW_AUS",
     "FLOW_NOISE_MM",
+    "INNER_BROW_AUS",
+    "INNER_BROW_REGIONS",
     "INWARD",
     "IOD_MM",
     "LIP_CORNER_AUS",
     "NOISE_MM",
+    "OUTWARD",
     "SCALE_MM",
     "SIDED",
     "THINNING_AT_E",
@@ -56,12 +59,32 @@ SCALE_MM: dict[str, float] = {
     "AU26": 15.0,  # chin lowered by the jaw (away from the eyes)
 }
 
-#: Movement that measurement noise reaches on a still face, mm (99th percentile over frames without an
-#: action, drifting head and light included): optical flow in a region, 0.3 mm; the chin, at the crop's
-#: edge, 0.5 mm; landmark geometry, over a millimetre (landmarks jitter and follow other parts of the
-#: face), except the lips' gap, 0.7 mm: its two points sit side by side on the lips' inner contour and
-#: jitter together. Events count movement beyond it.
-NOISE_MM: dict[str, float] = {"AU17": 0.5, "AU23": 1.2, "AU24": 1.2, "AU25": 0.7, "AU26": 1.2}
+#: Movement that measurement noise reaches without an action, mm of each AU's scale: the 99.9th percentile
+#: over the development clips' frames where no AU acts (head drift, head turns of 3-6 degrees with no
+#: action, lighting drift, sensor noise and blinks included). Region flow stays under 0.3 mm (the lid
+#: margin, read in a small window, under 0.1); the cheek (AU6) follows the lids in a blink; landmark
+#: geometry (lips, jaw) jitters most: the chin sits at the crop's edge. Events count movement beyond it,
+#: and beyond what the take's own neutral frames show (:mod:`ml.tracks.events`).
+NOISE_MM: dict[str, float] = {
+    "AU1": 0.22,
+    "AU2": 0.29,
+    "AU4": 0.18,
+    "AU5": 0.06,
+    "AU6": 0.55,
+    "AU7": 0.11,
+    "AU9": 0.11,
+    "AU10": 0.06,
+    "AU12": 0.15,
+    "AU14": 0.09,
+    "AU15": 0.26,
+    "AU17": 0.25,
+    "AU20": 0.14,
+    "AU23": 0.44,
+    "AU24": 0.66,
+    "AU25": 0.57,
+    "AU26": 1.33,
+}
+#: The noise of an AU the table does not list, mm.
 FLOW_NOISE_MM = 0.3
 
 #: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.
@@ -89,13 +112,27 @@ class FlowAU:
 
 #: AUs read from the flow of a region, projected on their direction of movement.
 FLOW_AUS: dict[str, FlowAU] = {
-    "AU1": FlowAU("inner_brow_right", "inner_brow_left", (0.0, 1.0)),
     "AU2": FlowAU("outer_brow_right", "outer_brow_left", (0.0, 1.0)),
-    "AU4": FlowAU("inner_brow_right", "inner_brow_left", (-0.5, -0.866)),
     "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
     "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
     "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
 }
+
+#: The inner brow's movement is shared out between AU1 and AU4 like the lip corner's (below): AU1 (frontalis,
+#: pars medialis) raises it straight up; AU4 (corrugator, depressor supercilii, procerus) pulls it down
+#: and towards the midline, about as much in as down. Sadness raises and knits the inner brows at once
+#: (1+4): the brow moves up *and* in, which is both AUs, not a smaller AU1. AU1 spans 0-35 degrees
+#: inwards of straight up: the brow is an edge, and the flow of a raised brow whose inner end slants
+#: reads partly across the edge (the aperture problem), so a raise alone looks a little inward. A brow
+#: moving out and down is neither (``OUTWARD``).
+OUTWARD = "outward"
+INNER_BROW_REGIONS = ("inner_brow_right", "inner_brow_left")
+INNER_BROW_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
+    ("AU1", (0.0, 1.0)),
+    ("AU1", (-0.574, 0.819)),
+    ("AU4", (-0.651, -0.759)),
+    (OUTWARD, (1.0, 0.0)),
+)
 
 #: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement
 #: between two neighbouring directions is the non-negative sum of those two, and an AU's amount is the

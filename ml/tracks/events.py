@@ -2,17 +2,20 @@
 
 The expression strength of a frame is the largest skin movement among its AUs beyond what measurement
 noise reaches, in millimetres (intensity times the AU's movement at intensity E,
-:data:`ml.tracks.calibration.SCALE_MM`, less :data:`ml.tracks.calibration.NOISE_MM`; blinks and eye
-closure left out: they are not expressions). Movement rather than intensity, because what makes a
-micro-expression is how little the face moves: a 1.5 mm lip-corner pull is a small AU12 but a 1.5 mm lid
-raise is a large AU5, and both are expressions. An event starts where the strength rises above
+:data:`ml.tracks.calibration.SCALE_MM`, less the AU's noise; blinks and eye closure left out: they are not
+expressions). An AU's noise is the larger of :data:`ml.tracks.calibration.NOISE_MM` (measured on the
+development clips) and :data:`NEUTRAL_SPREAD` times its spread over the take's own neutral frames, so a
+noisier camera, compression or a shakier face raises the bar for its own take; and it grows by
+:data:`TURN_LEAK_MM` per degree the head is turned from its neutral pose (what a turn leaves in the
+measurement; a degree of drift barely counts, a turn does). Movement rather than intensity, because what
+makes a micro-expression is how little the face moves: a 1.5 mm lip-corner pull is a small AU12 but a 1.5
+mm lid raise is a large AU5, and both are expressions. An event starts where the strength rises above
 :data:`HIGH_MM` and spans the frames around it above :data:`LOW_MM` (hysteresis), widened to where the
 movement (noise included) stops falling away from it or falls to :data:`END_MM` (so onset and offset sit
-where the movement starts and ends, not where it crosses a threshold). Two peaks inside one span stay
-one event unless the strength dips between them below :data:`DIP` of the smaller peak, as a held
-expression wavers without ending. Frames without a face end an event. An event lasting at most
-:data:`MICRO_MAX_S` is ``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of its
-strongest AU at the apex.
+where the movement starts and ends, not where it crosses a threshold). Two peaks inside one span stay one
+event unless the strength dips between them below :data:`DIP` of the smaller peak, as a held expression
+wavers without ending. Frames without a face end an event. An event lasting at most :data:`MICRO_MAX_S` is
+``"micro"``, longer ones ``"macro"``; its ``peak`` is the intensity of its strongest AU at the apex.
 """
 
 from __future__ import annotations
@@ -25,11 +28,28 @@ from ml.tracks.emotions import emotion_of
 from ml.tracks.inputs import check_present
 from ml.tracks.types import AUTracks, ExpressionEvent
 
-__all__ = ["DIP", "END_MM", "HIGH_MM", "LOW_MM", "MICRO_MAX_S", "expression_strength", "spot_events"]
+__all__ = [
+    "DIP",
+    "END_MM",
+    "HIGH_MM",
+    "LOW_MM",
+    "MICRO_MAX_S",
+    "NEUTRAL_SPREAD",
+    "TURN_LEAK_MM",
+    "expression_strength",
+    "noise_mm",
+    "spot_events",
+]
 
-#: Movement that starts an event, movement that keeps it going, mm.
-HIGH_MM = 0.7
-LOW_MM = 0.25
+#: Movement beyond noise that starts an event, movement that keeps it going, mm. Set on the development
+#: clips (spotting F1 of micro and macro events).
+HIGH_MM = 0.3
+LOW_MM = 0.1
+#: An AU's noise is at least this many standard deviations of its values over the neutral frames.
+NEUTRAL_SPREAD = 4.0
+#: Noise added per degree of head turn from the neutral pose, mm (turns of 3-6 degrees leave up to
+#: 0.3 mm in the development clips).
+TURN_LEAK_MM = 0.06
 #: Movement below which the face is back at rest, mm.
 END_MM = 0.1
 #: Movement at intensity E of an AU the calibration does not list, mm.
@@ -47,20 +67,56 @@ def _expressive(tracks: AUTracks) -> list[int]:
     return [i for i, n in enumerate(tracks.names) if n[-1] not in "LR" and n not in _NOT_EXPRESSIONS]
 
 
-def _movement_mm(names: tuple[str, ...], values: np.ndarray, noise: bool = True) -> np.ndarray:
-    """Movement, mm, of ``values`` (..., len(names)) of the AUs ``names``; beyond measurement noise."""
-    scale = np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
-    floor = np.array([NOISE_MM.get(name, FLOW_NOISE_MM) for name in names]) if noise else 0.0
-    return np.clip(values * scale - floor, 0.0, None)
+def _scale_mm(names: tuple[str, ...]) -> np.ndarray:
+    return np.array([SCALE_MM.get(name, _DEFAULT_MM) for name in names])
+
+
+def noise_mm(tracks: AUTracks) -> dict[str, float]:
+    """Each expressive AU's noise in this take, mm (see the module doc)."""
+    names = tuple(tracks.names[i] for i in _expressive(tracks))
+    start, stop = tracks.neutral
+    quiet = tracks.values[start:stop][:, list(_expressive(tracks))]
+    spread = (
+        np.nan_to_num(np.nanstd(quiet, axis=0), nan=0.0) if np.isfinite(quiet).any() else np.zeros(len(names))
+    )
+    own = NEUTRAL_SPREAD * spread * _scale_mm(names)
+    return {
+        name: max(NOISE_MM.get(name, FLOW_NOISE_MM), float(v)) for name, v in zip(names, own, strict=True)
+    }
+
+
+def _movement_mm(
+    names: tuple[str, ...],
+    values: np.ndarray,
+    floor: dict[str, float] | None,
+    extra: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Movement, mm, of ``values`` (..., len(names)) of the AUs ``names``; beyond ``floor`` (if given)
+    plus ``extra`` (mm, broadcast over the AUs)."""
+    if floor is None:
+        return np.clip(values * _scale_mm(names), 0.0, None)
+    below = np.array([floor[name] for name in names])
+    extra = np.asarray(extra, dtype=np.float64)
+    return np.clip(values * _scale_mm(names) - below - (extra[..., None] if extra.ndim else extra), 0.0, None)
+
+
+def _turn_leak(tracks: AUTracks) -> np.ndarray:
+    """``(N,)`` noise added by the head's turn, mm (0 where the turn is unknown)."""
+    if tracks.head_turn is None:
+        return np.zeros(tracks.n_frames)
+    return TURN_LEAK_MM * np.nan_to_num(tracks.head_turn, nan=0.0)
 
 
 def expression_strength(tracks: AUTracks, *, noise: bool = True) -> np.ndarray:
     """``(N,)`` largest movement of an expressive AU per frame, mm (NaN without a face).
 
-    Beyond measurement noise unless ``noise`` is False.
+    Beyond measurement noise (:func:`noise_mm`) unless ``noise`` is False.
     """
     columns = _expressive(tracks)
-    values = _movement_mm(tuple(tracks.names[i] for i in columns), tracks.values[:, columns], noise)
+    names = tuple(tracks.names[i] for i in columns)
+    values = _movement_mm(
+        names, tracks.values[:, columns], noise_mm(tracks) if noise else None, _turn_leak(tracks)
+    )
     out = np.full(tracks.n_frames, np.nan)
     seen = np.isfinite(values).any(axis=1)
     out[seen] = np.nanmax(values[seen], axis=1)
@@ -126,7 +182,9 @@ def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps:
     apex = onset + int(np.argmax(strength[onset : offset + 1]))
     row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
     expressive = [tracks.names[i] for i in _expressive(tracks)]
-    moved = _movement_mm(tuple(expressive), np.array([row[n] for n in expressive]))
+    moved = _movement_mm(
+        tuple(expressive), np.array([row[n] for n in expressive]), noise_mm(tracks), _turn_leak(tracks)[apex]
+    )
     movement = dict(zip(expressive, moved, strict=True))
     floor = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
     aus = tuple(sorted((n for n in expressive if movement[n] >= floor), key=lambda n: -row[n]))

@@ -13,10 +13,15 @@ local brow raise on a photograph read 0.6 as much at 15 px as at 7 px).
 
 Landmarks shift as a whole by up to a pixel or two when part of the face moves (the landmark model's
 shape prior), so what the landmark fit leaves of head motion, and what it adds, is fitted on the flow
-itself: an affine motion plus a parallax term proportional to the skin's depth, over the whole face,
-fitted robustly (the half of the face that moves least decides it, so a local expression does not pull
-it), and removed. Each region's movement is the mean remaining flow over its mask (drawn on the neutral
-landmarks); the lid margins, too thin for a region, are read in small windows at their landmarks.
+itself and removed. Two fits: the brows and the glabella are corrected by a fit on the skin away from
+the brows and the mouth (forehead, lids, cheeks, nose, temples; an affine motion, the parallax of a turn
+and the first-order perspective of a turn), because raised brows with a dropped
+jaw stretch the whole face and a fit over all of it takes part of that stretch for head motion (the
+brows then read low); every other region by an affine motion plus parallax fitted robustly over the
+whole face (the half of it that moves least decides, so a local expression does not pull it), which
+follows the cheeks and the mouth better. Each region's movement is the mean remaining flow over its mask
+(drawn on the neutral landmarks); the lid margins, too thin for a region, are read in small windows at
+their landmarks.
 """
 
 from __future__ import annotations
@@ -58,8 +63,37 @@ _WINDOW_HALF = 1
 #: Spacing of the flow samples the face's affine motion is fitted on, px at 112 px; share kept.
 _SAMPLE_STEP = 4
 _KEEP = 0.5
+#: Regions corrected by the fit on still skin (see the module doc); set on the development clips (brows
+#: 0.97-0.99 PCC with it, 0.86-0.94 without; the lids and cheeks read better with the whole-face fit).
+UPPER_FACE = (
+    "inner_brow_right",
+    "inner_brow_left",
+    "outer_brow_right",
+    "outer_brow_left",
+    "glabella",
+)
+#: Regions kept out of the still-skin fit, and the margin around them, px at 112 px.
+_EXPRESSIVE_MARGIN = 3
+_KEPT_OUT_OF_UPPER_FIT = (
+    *UPPER_FACE,
+    "chin",
+    "jaw",
+    "lower_lip",
+    "upper_lip",
+    "lip_corner_right",
+    "lip_corner_left",
+)
 #: Farneback settings: pyramid scale, levels, window (px at 112 px), iterations, poly_n, poly_sigma.
 _FARNEBACK = (0.5, 3, 7, 3, 5, 1.1)
+
+
+def _perspective_design(xy: np.ndarray, depth: np.ndarray, size: int) -> np.ndarray:
+    """Rows ``[x, y, depth, 1, x^2, x y, y^2]`` (x, y about the crop's centre, in crop sizes): an affine
+    motion, the parallax of a turn, and the first-order perspective of a turn or nod (the near side of
+    the face grows, the far side shrinks)."""
+    u = (xy[:, 0] - size / 2) / size
+    v = (xy[:, 1] - size / 2) / size
+    return np.column_stack([xy[:, 0], xy[:, 1], depth, np.ones(len(xy)), u * u, u * v])
 
 
 class FlowRegions:
@@ -98,7 +132,12 @@ class FlowRegions:
         step = max(1, round(_SAMPLE_STEP * size / 112))
         grid = np.zeros((size, size), bool)
         grid[step // 2 :: step, step // 2 :: step] = True
+        expressive = np.any([masks[name] for name in _KEPT_OUT_OF_UPPER_FIT], axis=0).astype(np.uint8)
+        reach = max(1, round(_EXPRESSIVE_MARGIN * size / 112))
+        moving = cv2.dilate(expressive, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
         self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
+        self.rigid_samples = np.flatnonzero((grid & (self.face > 0) & ~moving).ravel())
+        self.upper = np.array([name in UPPER_FACE for name in REGION_NAMES])
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
         self.depth = depth_map(neutral_points, size)
         flat_depth = self.depth.ravel()
@@ -110,8 +149,11 @@ class FlowRegions:
                 np.ones(len(self.samples)),
             ]
         )
+        rigid_xy = np.column_stack([xs.ravel()[self.rigid_samples], ys.ravel()[self.rigid_samples]])
+        self.rigid_design = _perspective_design(rigid_xy, flat_depth[self.rigid_samples], size)
         region_depth = self.weights @ flat_depth
         self.centroid_design = np.column_stack([self.centroids, region_depth, np.ones(len(self.centroids))])
+        self.centroid_perspective = _perspective_design(self.centroids, region_depth, size)
 
     def index(self, name: str) -> int:
         return REGION_NAMES.index(name)
@@ -176,6 +218,11 @@ def region_movement(
     for t in np.flatnonzero(present):
         flow = farneback(ref, _to_uint8(steady_detail(crops[t], heads[t], regions)))
         flat = flow.reshape(-1, 2)
-        affine = robust_affine(regions.sample_design, flat[regions.samples].astype(np.float64))
-        out[t] = regions.weights @ flat - regions.centroid_design @ affine
+        samples = flat.astype(np.float64)
+        face = robust_affine(regions.sample_design, samples[regions.samples])
+        rigid = robust_affine(regions.rigid_design, samples[regions.rigid_samples])
+        head = np.where(
+            regions.upper[:, None], regions.centroid_perspective @ rigid, regions.centroid_design @ face
+        )
+        out[t] = regions.weights @ flat - head
     return out

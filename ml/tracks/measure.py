@@ -1,25 +1,27 @@
 """Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
 
-1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks
-   are the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
-2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put
-   back into the neutral pose before the flow; landmarks are put back for the geometry), so what
-   remains of the skin's movement is expression.
+1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks are
+   the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
+2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put back
+   into the neutral pose before the flow; landmarks are put back for the geometry), so what remains of the
+   skin's movement is expression.
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
-   (:mod:`ml.tracks.calibration`). The lip corner's movement is shared between AU12, AU20, AU15 and
-   AU14 by its direction (a corner drawn towards the midline is none of them); the chin raiser (AU17)
-   the mean rise of the chin and the lower lip's middle (the chin alone sits at the crop's edge, where
-   flow is poor); the upper
-   lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half
-   as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile
-   lifts carries the side of the nose wings a little), and the lower lid's rise beyond what the cheek
-   carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
-4. Lips apart (the gap between the lips' inner contours), jaw drop (the chin moves away from the
-   eyes' corners, which sit at about its depth, so a turn moves them alike; the chin sits at the crop's
-   edge, where flow is unreliable), lip press and tightening (the lip red thins), eyelid closure:
-   landmark geometry (:mod:`ml.tracks.geometry`); blinks are told from eye closure
-   (:mod:`ml.tracks.blinks`), and the upper-face and geometry AUs are bridged over them
+   (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
+   direction (sadness raises and knits the brows at once), the lip corner's between AU12, AU20, AU15 and
+   AU14 (a corner drawn towards the midline is none of them); the chin raiser (AU17) the mean rise of the
+   chin and the lower lip's middle (the chin alone sits at the crop's edge, where flow is poor); the upper
+   lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half as
+   much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts
+   carries the side of the nose wings a little), and the lower lid's rise beyond what the cheek carries
+   (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
+4. Lips apart (the gap between the lips' inner contours beyond what the jaw's drop opens,
+   :data:`JAW_OPENS_LIPS`), jaw drop (the chin moves away from the eyes' corners, which sit at about its
+   depth, so a turn moves them alike; the chin sits at the crop's edge, where flow is unreliable), lip
+   press and tightening (the lip red thins), eyelid closure: landmark geometry
+   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`; the lids'
+   landmarks or, where they under-read it, as behind glasses, the upper lid margin's descent in the flow,
+   :data:`LID_FLOW_READS`), and the upper-face and geometry AUs are bridged over them
    (:data:`BRIDGED_OVER_BLINKS`).
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
@@ -33,8 +35,11 @@ from ml.tracks.calibration import (
     AU_NAMES,
     CHEEK_CARRIES_LID,
     FLOW_AUS,
+    INNER_BROW_AUS,
+    INNER_BROW_REGIONS,
     INWARD,
     LIP_CORNER_AUS,
+    OUTWARD,
     SIDED,
     THINNING_AT_E,
     scale_iod,
@@ -43,7 +48,7 @@ from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
 from ml.tracks.neutral import find_neutral
-from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 from ml.tracks.types import AUTracks
 
 __all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_on_directions"]
@@ -65,6 +70,15 @@ BRIDGED_OVER_BLINKS: tuple[str, ...] = (
 )
 
 _SIDES = ("L", "R")
+#: Share of the upper lid margin's descent that the region flow reads in a blink: the 7 px flow window
+#: averages the thin margin with the still skin around it. Set on the development faces (0.53-0.57 of
+#: the landmarks' closure on a fully rendered blink).
+LID_FLOW_READS = 0.55
+#: Growth of the lips' gap per unit of the chin landmark's drop when the jaw alone opens the mouth (the
+#: lower lip rides on the jaw; the landmark model's chin point reads about half the jaw's movement).
+#: The gap beyond this is the lips parting, AU25, so a jaw drop does not also read as lips apart and a
+#: rig does not open the mouth twice. Set on the development faces.
+JAW_OPENS_LIPS = 2.0
 
 
 def split_on_directions(
@@ -107,6 +121,11 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
             region = regions.index(spec.left if side == "L" else spec.right)
             amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
         values.update({f"{au}{side}": amount for side, amount in amounts.items()})
+    for side in _SIDES:
+        brow = local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])]
+        for au, amount in split_on_directions(brow, INNER_BROW_AUS).items():
+            if au != OUTWARD:
+                values[f"{au}{side}"] = amount / scale_iod(au)
     for side in _SIDES:  # a raised cheek pushes the lower lid up with it: AU7 is the lid's rise beyond
         lid = local[side][:, regions.index(FLOW_AUS["AU7"].left if side == "L" else FLOW_AUS["AU7"].right)]
         cheek = local[side][:, regions.index(FLOW_AUS["AU6"].left if side == "L" else FLOW_AUS["AU6"].right)]
@@ -133,15 +152,16 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
 
 
 def _geometry_aus(
-    points: np.ndarray, base: np.ndarray, axes: FaceAxes, fps: float
+    points: np.ndarray, base: np.ndarray, axes: FaceAxes, lid_drop: dict[str, np.ndarray], fps: float
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """AU23, AU24, AU25, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
     mouth = MouthShape(points, axes.up)
     rest = MouthShape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
         "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
-        "AU25": (mouth.lip_gap - rest.lip_gap) / axes.iod / scale_iod("AU25"),
     }
+    jaw_gap = JAW_OPENS_LIPS * np.clip(mouth.chin_drop - rest.chin_drop, 0.0, None)
+    values["AU25"] = (mouth.lip_gap - rest.lip_gap - jaw_gap) / axes.iod / scale_iod("AU25")
     thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
     narrowing = (rest.width - mouth.width) / axes.iod
     values["AU23"] = np.fmin(thinning / THINNING_AT_E["AU23"], narrowing / scale_iod("AU23"))
@@ -149,7 +169,12 @@ def _geometry_aus(
     values["AU24"] = thinning / THINNING_AT_E["AU24"] * (1.0 - widening)
     openings = eye_openings(points)
     rest_open = eye_openings(base[None, :, :2])
-    closure = {side: 1.0 - openings[side] / max(float(rest_open[side][0]), 1e-6) for side in _SIDES}
+    closure = {}
+    for side in _SIDES:
+        opening = max(float(rest_open[side][0]), 1e-6)
+        # the lid margin's own descent (flow) where the landmarks under-read a closing lid (glasses)
+        flow_closure = lid_drop[side] * axes.iod / opening / LID_FLOW_READS
+        closure[side] = np.fmax(1.0 - openings[side] / opening, flow_closure)
     eyes = eye_closure(closure, fps)
     values["AU43"] = eyes.au43
     for side in _SIDES:
@@ -202,7 +227,12 @@ def measure_au_intensities(
     values = _flow_aus(local, regions)
 
     steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
-    geometry, blinks, closed = _geometry_aus(steady, base, axes, fps)
+    lid = regions.index
+    lid_drop = {
+        side: -local[side][:, lid(FLOW_AUS["AU5"].left if side == "L" else FLOW_AUS["AU5"].right), 1]
+        for side in _SIDES
+    }
+    geometry, blinks, closed = _geometry_aus(steady, base, axes, lid_drop, fps)
     values.update(geometry)
     for au in BRIDGED_OVER_BLINKS:
         for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
@@ -213,6 +243,7 @@ def measure_au_intensities(
     table = np.column_stack([values[name] for name in AU_NAMES])
     table = np.clip(table, 0.0, 1.0)
     table[~present] = np.nan
+    head_turn = turn_from_neutral(maps)
     return AUTracks(
         names=AU_NAMES,
         values=table,
@@ -220,4 +251,5 @@ def measure_au_intensities(
         present=present.copy(),
         blinks=blinks,
         source="face",
+        head_turn=head_turn,
     )

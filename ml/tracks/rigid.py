@@ -23,6 +23,7 @@ __all__ = [
     "fit_head_motion",
     "stabilising_map",
     "to_neutral_frame",
+    "turn_from_neutral",
 ]
 
 #: Nose bridge and tip, and the face's outline from the temples to the cheeks. Not the forehead (it
@@ -45,6 +46,17 @@ def fit_head_motion(neutral: np.ndarray, points: np.ndarray) -> np.ndarray:
     pinv = np.linalg.pinv(design)  # (4, K)
     targets = points[:, list(RIGID_LANDMARKS), :2].astype(np.float64)  # (N, K, 2)
     return np.einsum("pk,nkc->ncp", pinv, targets)
+
+
+def turn_from_neutral(maps: np.ndarray) -> np.ndarray:
+    """``(N,)`` degrees the head is turned or tilted from the neutral face, from the maps' parallax.
+
+    A turn by ``a`` moves a point at depth ``z`` by ``z sin a`` across the image, so the parallax ``b``
+    of a map is the sine of the turn (yaw and pitch together). Read from the face's own landmarks,
+    this follows what the images show even where a head-pose estimate lags. NaN without a face.
+    """
+    parallax = np.linalg.norm(maps[:, :, 2], axis=1)
+    return np.degrees(np.arcsin(np.clip(parallax, 0.0, 1.0)))
 
 
 def to_neutral_frame(maps: np.ndarray, xy: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -26,7 +26,9 @@ class AUTracks:
 
     ``blinks`` are the (start, stop) frame spans read as blinks (AU45); ``source`` says what measured
     the values (``"face"``: optical flow and landmark geometry; ``"blendshapes"``: the blendshape
-    model alone).
+    model alone). ``head_turn`` is, per frame, how far the head is turned or tilted from its pose in
+    the neutral frames (degrees of yaw and pitch together; NaN without a face), where known: what is
+    left of a turn in the measurement grows with it.
     """
 
     names: tuple[str, ...]
@@ -35,6 +37,7 @@ class AUTracks:
     present: np.ndarray
     blinks: tuple[tuple[int, int], ...] = ()
     source: str = "face"
+    head_turn: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.values.shape != (len(self.present), len(self.names)):
@@ -42,6 +45,8 @@ class AUTracks:
                 f"AU values must be (frames, AUs) = ({len(self.present)}, {len(self.names)}), "
                 f"got {self.values.shape}"
             )
+        if self.head_turn is not None and self.head_turn.shape != (len(self.present),):
+            raise ValueError(f"head_turn must be ({len(self.present)},), got {self.head_turn.shape}")
 
     @property
     def n_frames(self) -> int:

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from ml.tracks import AUTracks, spot_events
-from ml.tracks.calibration import FLOW_NOISE_MM
-from ml.tracks.events import DIP, HIGH_MM, LOW_MM, expression_strength
+from ml.tracks.calibration import NOISE_MM
+from ml.tracks.events import (
+    DIP,
+    HIGH_MM,
+    LOW_MM,
+    NEUTRAL_SPREAD,
+    TURN_LEAK_MM,
+    expression_strength,
+    noise_mm,
+)
 
 NAMES = ("AU1", "AU2", "AU6", "AU12", "AU15", "AU45", "AU12L", "AU12R")
 
@@ -29,8 +37,11 @@ def bump(n: int, onset: int, apex: int, offset: int, peak: float) -> np.ndarray:
 
 def test_one_bump_is_one_event_with_its_hand_worked_timing() -> None:
     smile = bump(40, 10, 15, 22, 0.6)
+    # at the apex AU12 moves 6 mm (5.85 beyond noise), AU6 0.48 x 5 = 2.4 mm (1.85 beyond its 0.55):
+    # above a quarter of the apex's largest movement, so it is listed
+    assert 0.48 * 5.0 - NOISE_MM["AU6"] > 0.25 * (0.6 * 10.0 - NOISE_MM["AU12"])
     (event,) = spot_events(
-        tracks(40, AU12=smile, AU12L=smile, AU12R=smile, AU6=0.6 * smile), 30.0, np.ones(40, bool)
+        tracks(40, AU12=smile, AU12L=smile, AU12R=smile, AU6=0.8 * smile), 30.0, np.ones(40, bool)
     )
     # The rise starts after frame 10 and the fall ends before 22: frames 11..21 are above 0.
     assert (event.onset, event.apex, event.offset) == (11, 15, 21)
@@ -63,7 +74,7 @@ def test_a_flat_deep_valley_still_splits_two_expressions() -> None:
     two = np.minimum(bump(n, 5, 10, 50, 0.8), 0.8)
     two[10:45] = 0.8  # 6.1 mm of AU1 beyond noise
     two[25:30] = 0.15  # a flat valley of 0.9 mm: above HIGH_MM, under DIP of either side
-    assert HIGH_MM < 0.15 * 8.0 - FLOW_NOISE_MM < DIP * (0.8 * 8.0 - FLOW_NOISE_MM)
+    assert HIGH_MM < 0.15 * 8.0 - NOISE_MM["AU1"] < DIP * (0.8 * 8.0 - NOISE_MM["AU1"])
     events = sorted(spot_events(tracks(n, AU1=two), 30.0, np.ones(n, bool)), key=lambda e: e.onset)
     assert len(events) == 2
     assert 24 <= events[0].offset < events[1].onset <= 30  # they part inside the valley
@@ -82,13 +93,37 @@ def test_strongest_first_micro_and_macro_and_blinks_are_not_expressions() -> Non
 
 def test_events_start_at_a_movement_beyond_noise_not_an_intensity() -> None:
     n = 40
-    start = HIGH_MM + FLOW_NOISE_MM  # mm of movement an AU read from flow needs to start an event
-    # AU12 moves 10 mm at E, AU2 9 mm: just below the start on AU12, just above it on AU2.
-    below = bump(n, 10, 15, 20, (start - 0.05) / 10.0)
-    above = bump(n, 10, 15, 20, (start + 0.05) / 9.0)
+    # An event starts HIGH_MM beyond the AU's own noise: just below that on AU12 (10 mm at E), just
+    # above it on AU2 (9 mm at E).
+    below = bump(n, 10, 15, 20, (HIGH_MM + NOISE_MM["AU12"] - 0.05) / 10.0)
+    above = bump(n, 10, 15, 20, (HIGH_MM + NOISE_MM["AU2"] + 0.05) / 9.0)
     assert spot_events(tracks(n, AU12=below), 30.0, np.ones(n, bool)) == []
     (event,) = spot_events(tracks(n, AU2=above), 30.0, np.ones(n, bool))
-    assert event.peak == pytest.approx((start + 0.05) / 9.0) and event.aus == ("AU2",)
+    assert event.peak == pytest.approx(above.max()) and event.aus == ("AU2",)
+
+
+def test_a_noisy_neutral_raises_the_bar_for_its_own_take() -> None:
+    n = 60
+    smile = bump(n, 30, 35, 40, 0.1)  # 1 mm of AU12: an event on a clean take
+    clean = tracks(n, AU12=smile)
+    assert len(spot_events(clean, 30.0, np.ones(n, bool))) == 1
+    jitter = 0.03 * np.where(np.arange(n) % 2 == 0, 1.0, -1.0)  # +-0.3 mm on the neutral frames
+    noisy = tracks(n, AU12=smile + np.where(np.arange(n) < 5, 0.03 + jitter, 0.0))
+    # values 0.06, 0, 0.06, 0, 0.06 over the neutral frames: spread 0.0294, noise 4 x 0.294 = 1.18 mm,
+    # beyond the smile's 1 mm
+    assert noise_mm(noisy)["AU12"] == pytest.approx(NEUTRAL_SPREAD * np.std([0.06, 0, 0.06, 0, 0.06]) * 10.0)
+    assert spot_events(noisy, 30.0, np.ones(n, bool)) == []
+
+
+def test_a_head_turn_raises_the_bar_while_it_lasts() -> None:
+    n = 60
+    smile = bump(n, 30, 35, 40, 0.1)  # 1 mm of AU12: 0.85 beyond its noise
+    turned = np.where((np.arange(n) > 25) & (np.arange(n) < 45), 10.0, 0.0)  # degrees
+    assert 0.1 * 10.0 - NOISE_MM["AU12"] - HIGH_MM < TURN_LEAK_MM * 10.0
+    base = tracks(n, AU12=smile)
+    moving = AUTracks(names=NAMES, values=base.values, neutral=(0, 5), present=base.present, head_turn=turned)
+    assert len(spot_events(base, 30.0, np.ones(n, bool))) == 1
+    assert spot_events(moving, 30.0, np.ones(n, bool)) == []
 
 
 def test_frames_without_a_face_split_an_event_and_are_never_inside_one() -> None:
