@@ -66,13 +66,13 @@ SCALE_MM: dict[str, float] = {
 #: geometry (lips, jaw) jitters most: the chin sits at the crop's edge. Events count movement beyond it,
 #: and beyond what the take's own neutral frames show (:mod:`ml.tracks.events`).
 NOISE_MM: dict[str, float] = {
-    "AU1": 0.22,
-    "AU2": 0.29,
-    "AU4": 0.18,
-    "AU5": 0.06,
+    "AU1": 0.21,
+    "AU2": 0.34,
+    "AU4": 0.19,
+    "AU5": 0.08,
     "AU6": 0.55,
     "AU7": 0.11,
-    "AU9": 0.11,
+    "AU9": 0.12,
     "AU10": 0.06,
     "AU12": 0.15,
     "AU14": 0.09,

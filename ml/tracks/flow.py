@@ -13,9 +13,9 @@ local brow raise on a photograph read 0.6 as much at 15 px as at 7 px).
 
 Landmarks shift as a whole by up to a pixel or two when part of the face moves (the landmark model's
 shape prior), so what the landmark fit leaves of head motion, and what it adds, is fitted on the flow
-itself and removed. Two fits: the brows and the glabella are corrected by a fit on the skin away from
-the brows and the mouth (forehead, lids, cheeks, nose, temples; an affine motion, the parallax of a turn
-and the first-order perspective of a turn), because raised brows with a dropped
+itself and removed. Two fits: the brows, the upper lids and the nose are corrected by a fit on the skin
+away from the brows and the mouth (forehead, lids, cheeks, nose, temples; an affine motion, the parallax
+of a turn and the first-order perspective of a turn), because raised brows with a dropped
 jaw stretch the whole face and a fit over all of it takes part of that stretch for head motion (the
 brows then read low); every other region by an affine motion plus parallax fitted robustly over the
 whole face (the half of it that moves least decides, so a local expression does not pull it), which
@@ -63,19 +63,31 @@ _WINDOW_HALF = 1
 #: Spacing of the flow samples the face's affine motion is fitted on, px at 112 px; share kept.
 _SAMPLE_STEP = 4
 _KEEP = 0.5
-#: Regions corrected by the fit on still skin (see the module doc); set on the development clips (brows
-#: 0.97-0.99 PCC with it, 0.86-0.94 without; the lids and cheeks read better with the whole-face fit).
-UPPER_FACE = (
+#: Regions corrected by the fit on still skin (see the module doc): brows, glabella, upper lids, nose.
+#: Set on the development clips (PCC of AU1/AU2 0.97-0.99 with it, 0.86-0.94 without; AU5 0.94 against
+#: 0.85; AU9 0.77 against 0.50); the lower lids, the cheeks and the mouth read better with the whole-face
+#: fit (AU7 0.83 against 0.63, AU10 0.75 against 0.48).
+STILL_FIT_REGIONS = (
     "inner_brow_right",
     "inner_brow_left",
     "outer_brow_right",
     "outer_brow_left",
     "glabella",
+    "upper_eyelid_right",
+    "upper_eyelid_left",
+    "upper_lid_margin_right",
+    "upper_lid_margin_left",
+    "nose_wing_right",
+    "nose_wing_left",
+    "nose_wrinkle",
 )
-#: Regions kept out of the still-skin fit, and the margin around them, px at 112 px.
-_EXPRESSIVE_MARGIN = 3
-_KEPT_OUT_OF_UPPER_FIT = (
-    *UPPER_FACE,
+#: Regions whose skin moves too much to be in the still-skin fit, and the margin around them, px at 112 px.
+_MOVING_REGIONS = (
+    "inner_brow_right",
+    "inner_brow_left",
+    "outer_brow_right",
+    "outer_brow_left",
+    "glabella",
     "chin",
     "jaw",
     "lower_lip",
@@ -83,6 +95,7 @@ _KEPT_OUT_OF_UPPER_FIT = (
     "lip_corner_right",
     "lip_corner_left",
 )
+_MOVING_MARGIN = 3
 #: Farneback settings: pyramid scale, levels, window (px at 112 px), iterations, poly_n, poly_sigma.
 _FARNEBACK = (0.5, 3, 7, 3, 5, 1.1)
 
@@ -100,7 +113,9 @@ class FlowRegions:
     """The regions of one neutral face in crop pixels.
 
     Masks as rows of ``weights`` (each sums to 1), their ``centroids``, the ``face`` mask, the flow
-    samples and design matrices of the head-motion fit, and the ``depth`` surface.
+    samples and design matrices of the two head-motion fits (``samples``: the whole face;
+    ``still_samples``: away from the brows and the mouth), which regions the still-skin fit corrects
+    (``still_fit``), and the ``depth`` surface.
     """
 
     def __init__(self, neutral_points: np.ndarray, size: int) -> None:
@@ -132,12 +147,12 @@ class FlowRegions:
         step = max(1, round(_SAMPLE_STEP * size / 112))
         grid = np.zeros((size, size), bool)
         grid[step // 2 :: step, step // 2 :: step] = True
-        expressive = np.any([masks[name] for name in _KEPT_OUT_OF_UPPER_FIT], axis=0).astype(np.uint8)
-        reach = max(1, round(_EXPRESSIVE_MARGIN * size / 112))
+        expressive = np.any([masks[name] for name in _MOVING_REGIONS], axis=0).astype(np.uint8)
+        reach = max(1, round(_MOVING_MARGIN * size / 112))
         moving = cv2.dilate(expressive, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
         self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
-        self.rigid_samples = np.flatnonzero((grid & (self.face > 0) & ~moving).ravel())
-        self.upper = np.array([name in UPPER_FACE for name in REGION_NAMES])
+        self.still_samples = np.flatnonzero((grid & (self.face > 0) & ~moving).ravel())
+        self.still_fit = np.array([name in STILL_FIT_REGIONS for name in REGION_NAMES])
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
         self.depth = depth_map(neutral_points, size)
         flat_depth = self.depth.ravel()
@@ -149,8 +164,8 @@ class FlowRegions:
                 np.ones(len(self.samples)),
             ]
         )
-        rigid_xy = np.column_stack([xs.ravel()[self.rigid_samples], ys.ravel()[self.rigid_samples]])
-        self.rigid_design = _perspective_design(rigid_xy, flat_depth[self.rigid_samples], size)
+        still_xy = np.column_stack([xs.ravel()[self.still_samples], ys.ravel()[self.still_samples]])
+        self.still_design = _perspective_design(still_xy, flat_depth[self.still_samples], size)
         region_depth = self.weights @ flat_depth
         self.centroid_design = np.column_stack([self.centroids, region_depth, np.ones(len(self.centroids))])
         self.centroid_perspective = _perspective_design(self.centroids, region_depth, size)
@@ -220,9 +235,9 @@ def region_movement(
         flat = flow.reshape(-1, 2)
         samples = flat.astype(np.float64)
         face = robust_affine(regions.sample_design, samples[regions.samples])
-        rigid = robust_affine(regions.rigid_design, samples[regions.rigid_samples])
+        still = robust_affine(regions.still_design, samples[regions.still_samples])
         head = np.where(
-            regions.upper[:, None], regions.centroid_perspective @ rigid, regions.centroid_design @ face
+            regions.still_fit[:, None], regions.centroid_perspective @ still, regions.centroid_design @ face
         )
         out[t] = regions.weights @ flat - head
     return out
