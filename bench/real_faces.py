@@ -1,7 +1,7 @@
 """Per-frame AU intensities and expression events on real skin with known truth.
 
     python3 -m bench.real_faces             # dev and held-out faces, micro and macro, 30 and 200 fps
-    python3 -m bench.real_faces --fps 30    # 30 fps clips only (about a minute)
+    python3 -m bench.real_faces --fps 30    # 30 fps clips only (about two minutes)
 
 Real face photographs (``ml.datasets.photo_clips``) are animated along their own landmark mesh by known
 action units and timings (micro and macro events, holds, double peaks, blinks, head drift and a head turn
@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--families", nargs="+", default=["micro", "macro"])
     parser.add_argument("--dev-seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--held-out-seeds", type=int, nargs="+", default=[1000, 1001])
-    parser.add_argument("--clips-per-group", type=int, default=1, help="seeds used per photo, family, fps")
+    parser.add_argument("--clips-per-group", type=int, default=2, help="seeds used per photo, family, fps")
     parser.add_argument("--no-template", action="store_true", help="skip today's template pipeline")
     args = parser.parse_args(argv)
     if any(s >= HELD_OUT_SEED_START for s in args.dev_seeds) or any(
