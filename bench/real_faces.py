@@ -2,6 +2,8 @@
 
     python3 -m bench.real_faces             # dev and held-out faces, micro and macro, 30 and 200 fps
     python3 -m bench.real_faces --fps 30    # 30 fps clips only (about two minutes)
+    python3 -m bench.real_faces --no-template --cache /tmp/faces   # keep the face stage's output: a
+                                            # rerun re-measures in seconds (for tuning ml/tracks)
 
 Real face photographs (``ml.datasets.photo_clips``) are animated along their own landmark mesh by known
 action units and timings (micro and macro events, holds, double peaks, blinks, head drift and a head turn
@@ -45,6 +47,7 @@ from ml.datasets.photo_clips import (
     HELD_OUT_SEED_START,
     ClipTruth,
     NeutralFace,
+    clip_truth,
     load_photo,
     make_scenario,
     measure_neutral,
@@ -106,6 +109,32 @@ class FaceInputs:
     pose: np.ndarray
     present: np.ndarray
     seconds: float
+
+
+_CACHED = ("crops", "landmarks", "blendshapes", "pose", "present")
+
+
+def cached_inputs(path: Path) -> FaceInputs | None:
+    """The face stage's output saved at ``path`` by :func:`save_inputs`, or None when there is none."""
+    if not path.is_file():
+        return None
+    with np.load(path) as saved:
+        return FaceInputs(
+            saved["crops"],
+            saved["landmarks"],
+            saved["blendshapes"],
+            saved["pose"],
+            saved["present"],
+            float(saved["seconds"]),
+        )
+
+
+def save_inputs(path: Path, inputs: FaceInputs) -> None:
+    """Save the face stage's output (written to a temporary name, then moved into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + ".partial.npz")
+    np.savez(partial, seconds=inputs.seconds, **{name: getattr(inputs, name) for name in _CACHED})
+    partial.replace(path)
 
 
 def face_inputs(landmarker: Landmarker, frames: np.ndarray, fps: float) -> FaceInputs:
@@ -267,6 +296,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--held-out-seeds", type=int, nargs="+", default=[1000, 1001])
     parser.add_argument("--clips-per-group", type=int, default=2, help="seeds used per photo, family, fps")
     parser.add_argument("--no-template", action="store_true", help="skip today's template pipeline")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="folder keeping each clip's face-stage output for the next run (needs --no-template)",
+    )
     args = parser.parse_args(argv)
     if any(s >= HELD_OUT_SEED_START for s in args.dev_seeds) or any(
         s < HELD_OUT_SEED_START for s in args.held_out_seeds
@@ -275,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for fps in args.fps:
         if fps not in DURATION_S:
             parser.error(f"--fps must be among {sorted(DURATION_S)}, got {fps}")
+    if args.cache is not None and not args.no_template:
+        parser.error("--cache needs --no-template: the template pipeline reads the rendered frames")
 
     dev_faces, held_faces = photo_names("development"), photo_names("held_out")
     methods = ["template"] if not args.no_template else []
@@ -301,23 +338,36 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for fps in args.fps:
                     for seed in seeds:
                         t0 = time.perf_counter()
-                        clip = render_clip(face, make_scenario(seed, family, DURATION_S[fps]), fps)
-                        t1 = time.perf_counter()
-                        inputs = face_inputs(landmarker, clip.frames, fps)
+                        scenario = make_scenario(seed, family, DURATION_S[fps])
+                        truth = clip_truth(face, scenario, fps)
                         where = (split, family, f"{fps:g}")
+                        saved = args.cache / f"{photo}-{family}-{seed}-{fps:g}.npz" if args.cache else None
+                        inputs = cached_inputs(saved) if saved is not None else None
+                        frames = None
+                        if inputs is None:
+                            frames = render_clip(face, scenario, fps).frames
+                            inputs = face_inputs(landmarker, frames, fps)
+                            if saved is not None:
+                                save_inputs(saved, inputs)
+                        t1 = time.perf_counter()
                         for method in methods:
                             if method == "measured":
                                 pred = run_measured(inputs, fps)
                             elif method == "blendshapes":
                                 pred = run_blendshapes(inputs, fps)
                             else:
-                                pred = run_template(clip.frames, fps, f"{photo}-{family}-{seed}@{fps:g}")
+                                assert frames is not None  # the template never runs from the cache
+                                pred = run_template(frames, fps, f"{photo}-{family}-{seed}@{fps:g}")
                             for key in ((*where, method), (split, "all", "all", method)):
-                                add_clip(groups[key], clip.truth, pred, inputs.present)
+                                add_clip(groups[key], truth, pred, inputs.present)
                         print(
-                            f"  {photo} {family} seed {seed} @ {fps:g} fps: {clip.truth.num_frames} frames, "
-                            f"{len(clip.truth.events)} events, render {t1 - t0:.1f} s, "
-                            f"landmarks {inputs.seconds:.1f} s",
+                            f"  {photo} {family} seed {seed} @ {fps:g} fps: {truth.num_frames} frames, "
+                            f"{len(truth.events)} events, "
+                            + (
+                                f"render and landmarks {t1 - t0:.1f} s"
+                                if frames is not None
+                                else "from the cache"
+                            ),
                             flush=True,
                         )
     print()
