@@ -43,6 +43,10 @@ def test_chunks_read_as_the_whole_take(take, tmp_path, monkeypatch):
         ok = np.isfinite(a) & np.isfinite(b)
         assert np.corrcoef(a[ok], b[ok])[0, 1] > 0.95, whole.names[k]
         assert np.nanmax(np.abs(a - b)) < 0.15, whole.names[k]
+    # the head's turn from its neutral pose, which events allow for, is carried through the chunks
+    assert chunked.head_turn is not None and whole.head_turn is not None
+    assert chunked.head_turn.shape == (len(take.frames),)
+    assert np.allclose(chunked.head_turn, whole.head_turn, atol=0.5, equal_nan=True)
 
 
 def test_a_neutral_outside_the_first_chunk_is_refused(take, tmp_path, monkeypatch):

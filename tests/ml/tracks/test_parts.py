@@ -7,12 +7,20 @@ import numpy as np
 import pytest
 
 from ml.tracks.blinks import eye_closure, interpolate_over
-from ml.tracks.calibration import AU_NAMES, INWARD, IOD_MM, LIP_CORNER_AUS, SCALE_MM, scale_iod
+from ml.tracks.calibration import (
+    AU_NAMES,
+    INNER_BROW_AUS,
+    INWARD,
+    IOD_MM,
+    LIP_CORNER_AUS,
+    SCALE_MM,
+    scale_iod,
+)
 from ml.tracks.flow import robust_affine
 from ml.tracks.geometry import MouthShape
 from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import quietest_span
-from ml.tracks.rigid import fit_head_motion, to_neutral_frame
+from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 
 DIRECTIONS = (("up_out", (0.6, 0.8)), ("out", (1.0, 0.0)), ("down", (0.0, -1.0)), ("in", (-1.0, 0.0)))
 
@@ -128,3 +136,36 @@ def test_calibration_scales_are_in_iod_and_every_au_is_named_once() -> None:
     assert scale_iod("AU12") == pytest.approx(SCALE_MM["AU12"] / IOD_MM)
     assert len(set(AU_NAMES)) == len(AU_NAMES)
     assert {"AU12L", "AU12R", "AU45L", "AU45R", "AU43"} <= set(AU_NAMES)
+
+
+def test_turn_from_neutral_reads_the_parallax_of_a_rigid_fit() -> None:
+    # p = A c + b z + t: a 10 degree yaw moves a point at depth z by z sin(10 deg) across the image
+    maps = np.zeros((3, 2, 4))
+    maps[:, :, :2] = np.eye(2)
+    maps[1, 0, 2] = np.sin(np.radians(10.0))
+    maps[2, :, 2] = (np.sin(np.radians(3.0)), np.sin(np.radians(4.0)))  # yaw and pitch together
+    maps[2, 1, 2] = np.sqrt(np.sin(np.radians(5.0)) ** 2 - maps[2, 0, 2] ** 2)
+    turn = turn_from_neutral(maps)
+    assert turn == pytest.approx([0.0, 10.0, 5.0], abs=1e-9)
+    nan_map = np.full((1, 2, 4), np.nan)
+    assert np.isnan(turn_from_neutral(nan_map)).all()
+
+
+def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
+    # (out, up) in IODs: straight up, 30 degrees inwards of up (within AU1's sector), straight knit-and-
+    # lower along AU4, and sadness's raise-and-knit (in 0.06, up 0.05)
+    vectors = np.array(
+        [
+            [0.0, 0.05],
+            [-0.05 * np.sin(np.radians(30)), 0.05 * np.cos(np.radians(30))],
+            [-0.0651, -0.0759],
+            [-0.06, 0.05],
+        ]
+    )
+    parts = split_on_directions(vectors, INNER_BROW_AUS)
+    assert parts["AU1"][:2] == pytest.approx([0.05, 0.05], abs=1e-6)
+    assert parts["AU4"][:2] == pytest.approx([0.0, 0.0], abs=1e-6)
+    assert parts["AU1"][2] == pytest.approx(0.0, abs=1e-6) and parts["AU4"][2] == pytest.approx(0.1, abs=1e-3)
+    # by hand: a (-0.574, 0.819) + b (-0.651, -0.759) = (-0.06, 0.05), determinant 0.9689
+    assert parts["AU1"][3] == pytest.approx(0.0806, abs=5e-4)
+    assert parts["AU4"][3] == pytest.approx(0.0211, abs=5e-4)
