@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ml.rules import check_fps
-from ml.tracks.calibration import FLOW_NOISE_MM, NOISE_MM, SCALE_MM
+from ml.tracks.calibration import FLOW_NOISE_MM, NOISE_MM, REST_DEADZONE, SCALE_MM
 from ml.tracks.emotions import emotion_of
 from ml.tracks.inputs import check_present
 from ml.tracks.types import AUTracks, ExpressionEvent
@@ -80,8 +80,11 @@ def noise_mm(tracks: AUTracks) -> dict[str, float]:
         np.nan_to_num(np.nanstd(quiet, axis=0), nan=0.0) if np.isfinite(quiet).any() else np.zeros(len(names))
     )
     own = NEUTRAL_SPREAD * spread * _scale_mm(names)
+    # the face measurement has already taken REST_DEADZONE of the measured noise off its intensities
+    left = 1.0 - REST_DEADZONE if tracks.source == "face" else 1.0
     return {
-        name: max(NOISE_MM.get(name, FLOW_NOISE_MM), float(v)) for name, v in zip(names, own, strict=True)
+        name: max(left * NOISE_MM.get(name, FLOW_NOISE_MM), float(v))
+        for name, v in zip(names, own, strict=True)
     }
 
 

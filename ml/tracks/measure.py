@@ -39,7 +39,10 @@ from ml.tracks.calibration import (
     INNER_BROW_REGIONS,
     INWARD,
     LIP_CORNER_AUS,
+    NOISE_MM,
     OUTWARD,
+    REST_DEADZONE,
+    SCALE_MM,
     SIDED,
     THINNING_AT_E,
     scale_iod,
@@ -241,7 +244,7 @@ def measure_au_intensities(
     for au in SIDED:
         values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])
     table = np.column_stack([values[name] for name in AU_NAMES])
-    table = np.clip(table, 0.0, 1.0)
+    table = np.clip(table - _rest_deadzone(AU_NAMES), 0.0, 1.0)
     table[~present] = np.nan
     head_turn = turn_from_neutral(maps)
     return AUTracks(
@@ -253,3 +256,9 @@ def measure_au_intensities(
         source="face",
         head_turn=head_turn,
     )
+
+
+def _rest_deadzone(names: tuple[str, ...]) -> np.ndarray:
+    """``(len(names),)`` intensity taken off each column: :data:`REST_DEADZONE` of its AU's noise."""
+    stems = [name[:-1] if name[-1] in "LR" and name[:-1] in SIDED else name for name in names]
+    return np.array([REST_DEADZONE * NOISE_MM.get(stem, 0.0) / SCALE_MM.get(stem, 1.0) for stem in stems])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ml.tracks import AUTracks, spot_events
-from ml.tracks.calibration import NOISE_MM
+from ml.tracks.calibration import NOISE_MM, REST_DEADZONE
 from ml.tracks.events import (
     DIP,
     HIGH_MM,
@@ -18,6 +18,11 @@ from ml.tracks.events import (
 )
 
 NAMES = ("AU1", "AU2", "AU6", "AU12", "AU15", "AU45", "AU12L", "AU12R")
+
+
+def left_noise(au: str) -> float:
+    """The noise an event must clear on a measured track: what the measurement's rest deadzone left."""
+    return (1.0 - REST_DEADZONE) * NOISE_MM[au]
 
 
 def tracks(n: int, **columns: np.ndarray) -> AUTracks:
@@ -37,9 +42,9 @@ def bump(n: int, onset: int, apex: int, offset: int, peak: float) -> np.ndarray:
 
 def test_one_bump_is_one_event_with_its_hand_worked_timing() -> None:
     smile = bump(40, 10, 15, 22, 0.6)
-    # at the apex AU12 moves 6 mm (5.85 beyond noise), AU6 0.48 x 5 = 2.4 mm (1.85 beyond its 0.55):
+    # at the apex AU12 moves 6 mm (5.93 beyond noise), AU6 0.48 x 5 = 2.4 mm (2.13 beyond its 0.28):
     # above a quarter of the apex's largest movement, so it is listed
-    assert 0.48 * 5.0 - NOISE_MM["AU6"] > 0.25 * (0.6 * 10.0 - NOISE_MM["AU12"])
+    assert 0.48 * 5.0 - left_noise("AU6") > 0.25 * (0.6 * 10.0 - left_noise("AU12"))
     (event,) = spot_events(
         tracks(40, AU12=smile, AU12L=smile, AU12R=smile, AU6=0.8 * smile), 30.0, np.ones(40, bool)
     )
@@ -74,7 +79,7 @@ def test_a_flat_deep_valley_still_splits_two_expressions() -> None:
     two = np.minimum(bump(n, 5, 10, 50, 0.8), 0.8)
     two[10:45] = 0.8  # 6.1 mm of AU1 beyond noise
     two[25:30] = 0.15  # a flat valley of 0.9 mm: above HIGH_MM, under DIP of either side
-    assert HIGH_MM < 0.15 * 8.0 - NOISE_MM["AU1"] < DIP * (0.8 * 8.0 - NOISE_MM["AU1"])
+    assert HIGH_MM < 0.15 * 8.0 - left_noise("AU1") < DIP * (0.8 * 8.0 - left_noise("AU1"))
     events = sorted(spot_events(tracks(n, AU1=two), 30.0, np.ones(n, bool)), key=lambda e: e.onset)
     assert len(events) == 2
     assert 24 <= events[0].offset < events[1].onset <= 30  # they part inside the valley
@@ -95,8 +100,8 @@ def test_events_start_at_a_movement_beyond_noise_not_an_intensity() -> None:
     n = 40
     # An event starts HIGH_MM beyond the AU's own noise: just below that on AU12 (10 mm at E), just
     # above it on AU2 (9 mm at E).
-    below = bump(n, 10, 15, 20, (HIGH_MM + NOISE_MM["AU12"] - 0.05) / 10.0)
-    above = bump(n, 10, 15, 20, (HIGH_MM + NOISE_MM["AU2"] + 0.05) / 9.0)
+    below = bump(n, 10, 15, 20, (HIGH_MM + left_noise("AU12") - 0.05) / 10.0)
+    above = bump(n, 10, 15, 20, (HIGH_MM + left_noise("AU2") + 0.05) / 9.0)
     assert spot_events(tracks(n, AU12=below), 30.0, np.ones(n, bool)) == []
     (event,) = spot_events(tracks(n, AU2=above), 30.0, np.ones(n, bool))
     assert event.peak == pytest.approx(above.max()) and event.aus == ("AU2",)
@@ -117,9 +122,9 @@ def test_a_noisy_neutral_raises_the_bar_for_its_own_take() -> None:
 
 def test_a_head_turn_raises_the_bar_while_it_lasts() -> None:
     n = 60
-    smile = bump(n, 30, 35, 40, 0.1)  # 1 mm of AU12: 0.85 beyond its noise
-    turned = np.where((np.arange(n) > 25) & (np.arange(n) < 45), 10.0, 0.0)  # degrees
-    assert 0.1 * 10.0 - NOISE_MM["AU12"] - HIGH_MM < TURN_LEAK_MM * 10.0
+    smile = bump(n, 30, 35, 40, 0.1)  # 1 mm of AU12: 0.93 beyond its noise
+    turned = np.where((np.arange(n) > 25) & (np.arange(n) < 45), 12.0, 0.0)  # degrees
+    assert 0.1 * 10.0 - left_noise("AU12") - HIGH_MM < TURN_LEAK_MM * 12.0
     base = tracks(n, AU12=smile)
     moving = AUTracks(names=NAMES, values=base.values, neutral=(0, 5), present=base.present, head_turn=turned)
     assert len(spot_events(base, 30.0, np.ones(n, bool))) == 1

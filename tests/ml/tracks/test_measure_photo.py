@@ -196,6 +196,9 @@ def test_lighting_change_alone_gives_no_au(landmarker: Landmarker, astronaut: np
     name, peak = others_max(tracks, set())
     assert peak < 0.1, f"{name} reads {peak:.2f} under a lighting change alone"
     assert spot_events(tracks, FPS, measured.present) == []
+    # a face at rest reads 0, not a flicker of noise (calibration.REST_DEADZONE): the rig stays still
+    expressive = [k for k, n in enumerate(tracks.names) if n not in ("AU43", "AU45", "AU45L", "AU45R")]
+    assert (tracks.values[:, expressive] == 0.0).mean() > 0.9
 
 
 def test_values_lie_in_0_1_and_are_nan_without_a_face(held_smile) -> None:
