@@ -96,6 +96,8 @@ _MOVING_REGIONS = (
     "lip_corner_left",
 )
 _MOVING_MARGIN = 3
+#: Fewest samples the still-skin fit needs (its 6 terms, kept half, with room to spare).
+_MIN_STILL_SAMPLES = 24
 #: Farneback settings: pyramid scale, levels, window (px at 112 px), iterations, poly_n, poly_sigma.
 _FARNEBACK = (0.5, 3, 7, 3, 5, 1.1)
 
@@ -152,6 +154,8 @@ class FlowRegions:
         moving = cv2.dilate(expressive, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
         self.samples = np.flatnonzero((grid & (self.face > 0)).ravel())
         self.still_samples = np.flatnonzero((grid & (self.face > 0) & ~moving).ravel())
+        if len(self.still_samples) < _MIN_STILL_SAMPLES:  # a face too small or odd for it: the whole face
+            self.still_samples = self.samples
         self.still_fit = np.array([name in STILL_FIT_REGIONS for name in REGION_NAMES])
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
         self.depth = depth_map(neutral_points, size)

@@ -16,7 +16,7 @@ from ml.tracks.calibration import (
     SCALE_MM,
     scale_iod,
 )
-from ml.tracks.flow import robust_affine
+from ml.tracks.flow import REGION_NAMES, FlowRegions, robust_affine
 from ml.tracks.geometry import MouthShape
 from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import quietest_span
@@ -169,3 +169,16 @@ def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
     # by hand: a (-0.574, 0.819) + b (-0.651, -0.759) = (-0.06, 0.05), determinant 0.9689
     assert parts["AU1"][3] == pytest.approx(0.0806, abs=5e-4)
     assert parts["AU4"][3] == pytest.approx(0.0211, abs=5e-4)
+
+
+def test_the_still_skin_fit_has_samples_or_falls_back_to_the_whole_face(still: np.ndarray) -> None:
+    centred = still - still[:, :].mean(axis=0) * np.array([1.0, 1.0, 0.0])
+    span = float(np.ptp(centred[:, :2], axis=0).max())
+    face = centred * np.array([90.0 / span, 90.0 / span, 90.0 / span]) + np.array([56.0, 56.0, 0.0])
+    regions = FlowRegions(face, 112)  # a face filling the crop: the still skin has plenty of samples
+    assert len(regions.still_samples) >= 24 and len(regions.still_samples) < len(regions.samples)
+    assert regions.still_fit[REGION_NAMES.index("inner_brow_left")]
+    assert not regions.still_fit[REGION_NAMES.index("lip_corner_left")]
+    tiny = centred * np.array([12.0 / span, 12.0 / span, 12.0 / span]) + np.array([56.0, 56.0, 0.0])
+    small = FlowRegions(tiny, 112)  # 12 px: too few still samples, the whole face's are used
+    assert np.array_equal(small.still_samples, small.samples)
