@@ -230,11 +230,8 @@ def measure_au_intensities(
     values = _flow_aus(local, regions)
 
     steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
-    lid = regions.index
-    lid_drop = {
-        side: -local[side][:, lid(FLOW_AUS["AU5"].left if side == "L" else FLOW_AUS["AU5"].right), 1]
-        for side in _SIDES
-    }
+    margins = {"L": regions.index(FLOW_AUS["AU5"].left), "R": regions.index(FLOW_AUS["AU5"].right)}
+    lid_drop = {side: -local[side][:, margins[side], 1] for side in _SIDES}  # the upper lid margin's descent
     geometry, blinks, closed = _geometry_aus(steady, base, axes, lid_drop, fps)
     values.update(geometry)
     for au in BRIDGED_OVER_BLINKS:
