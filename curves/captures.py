@@ -37,14 +37,15 @@ from curves.errors import CurvesError
 from curves.io import (
     ARKIT_BLENDSHAPES,
     CsvTable,
-    _fps_from,
-    _in_time_order,
-    _one_face,
+    first_face_only,
+    frame_rate_of,
+    in_time_order,
     read_csv_rows,
     read_openface_csv,
     read_pyfeat_csv,
 )
 from curves.microexpression import MicroExpression
+from curves.quiet import quietest_window
 from curves.rules import check_fps
 
 __all__ = [
@@ -162,10 +163,7 @@ def quietest_span(activations: np.ndarray, fps: float, seconds: float = NEUTRAL_
     """``[start, end)`` frames of the window with the least summed AU activity (the earliest on a tie)."""
     n = activations.shape[0]
     width = max(1, min(round(seconds * fps), max(1, n // 4)))
-    activity = np.asarray(activations, np.float64).sum(axis=1)
-    sums = np.convolve(activity, np.ones(width), mode="valid")
-    start = int(np.argmin(sums))
-    return start, start + width
+    return quietest_window(np.asarray(activations, np.float64).sum(axis=1), width)
 
 
 def subtract_neutral(
@@ -293,10 +291,10 @@ def read_mediapipe_csv(
         )
     time_cols = ("timestamp_ms", "timestamp", "time")
     column = next((c for c in time_cols if c in table.header), None)
-    table, ts = _in_time_order(table, (column,) if column else ("frame",))
+    table, ts = in_time_order(table, (column,) if column else ("frame",))
     if ts is not None and column == "timestamp_ms":
         ts = ts / 1000.0
-    rate = _fps_from(table, ts if column else None, fps, time_cols)
+    rate = frame_rate_of(table, ts if column else None, fps, time_cols)
     raw = _blendshape_matrix(table, ARKIT_BLENDSHAPES)
     ok = _tracked(table, min_confidence, raw)
     values = _fill(table.path, raw, ok, min_confidence)
@@ -310,10 +308,10 @@ def read_openface_capture(
     """An OpenFace 2.x CSV (:func:`curves.io.read_openface_csv`) whose frames under ``min_confidence``
     are dropped and filled from their confident neighbours (its ``success`` 0 frames already are)."""
     me = read_openface_csv(path, fps=fps)
-    table = _one_face(read_csv_rows(path))
+    table = first_face_only(read_csv_rows(path))
     if "confidence" not in table.header:
         return me
-    table, _ = _in_time_order(table, ("timestamp",))
+    table, _ = in_time_order(table, ("timestamp",))
     ok = _tracked(table, min_confidence, me.activations)
     if ok.all():
         return me

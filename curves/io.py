@@ -34,6 +34,9 @@ __all__ = [
     "OPENFACE_MAX_INTENSITY",
     "CsvTable",
     "curve_table_csv",
+    "first_face_only",
+    "frame_rate_of",
+    "in_time_order",
     "live_link_csv",
     "read_csv_rows",
     "read_curve_names",
@@ -295,7 +298,7 @@ def read_csv_rows(path: str | os.PathLike[str]) -> CsvTable:
     return CsvTable(p, header, body, lines)
 
 
-def _in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable, np.ndarray | None]:
+def in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable, np.ndarray | None]:
     """Rows sorted by the first time column present; refuses repeated times and missing rows.
 
     Returns the sorted table and its times (None when the file has no time column).
@@ -325,7 +328,13 @@ def _in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable,
     return table, ts
 
 
-def _fps_from(table: CsvTable, ts: np.ndarray | None, fps: float | None, time_cols: Sequence[str]) -> float:
+def frame_rate_of(
+    table: CsvTable, ts: np.ndarray | None, fps: float | None, time_cols: Sequence[str]
+) -> float:
+    """The capture's frame rate: ``fps`` when given, else from the frame numbers and times ``ts`` (s).
+
+    Raises ValueError naming the file when neither gives one.
+    """
     if fps is not None:
         return check_fps(fps, what="--fps")
     if ts is not None and ts.size >= 2 and ts[-1] > ts[0]:
@@ -343,7 +352,8 @@ def _fps_from(table: CsvTable, ts: np.ndarray | None, fps: float | None, time_co
     )
 
 
-def _one_face(table: CsvTable) -> CsvTable:
+def first_face_only(table: CsvTable) -> CsvTable:
+    """The rows of the first ``face_id`` of a capture that tracked several faces (with a warning)."""
     if "face_id" not in table.header:
         return table
     j = table.header.index("face_id")
@@ -382,7 +392,7 @@ def read_openface_csv(path: str | os.PathLike[str], fps: float | None = None) ->
     Raises:
         FileNotFoundError; ValueError (no AU columns, bad numbers, no tracked frame, unknown fps).
     """
-    table = _one_face(read_csv_rows(path))
+    table = first_face_only(read_csv_rows(path))
     p = table.path
     cols: dict[str, tuple[str, str]] = {}
     for name in table.header:
@@ -394,8 +404,8 @@ def read_openface_csv(path: str | os.PathLike[str], fps: float | None = None) ->
                 cols[au] = (name, kind)
     if not cols:
         raise ValueError(f"{p}: no OpenFace AU columns (AU01_r ... AU45_r / AU01_c ...) in the header")
-    table, ts = _in_time_order(table, ("timestamp",))
-    rate = _fps_from(table, ts, fps, ("timestamp",))
+    table, ts = in_time_order(table, ("timestamp",))
+    rate = frame_rate_of(table, ts, fps, ("timestamp",))
     names = sorted(cols, key=lambda a: int(a[2:]))
     columns = []
     for a in names:
@@ -440,8 +450,8 @@ def read_pyfeat_csv(path: str | os.PathLike[str], fps: float | None = None) -> M
     if not names:
         raise ValueError(f"{p}: no py-feat AU columns (AU01 ... AU43) in the header")
     time_cols = ("approx_time", "timestamp", "time")
-    table, ts = _in_time_order(table, time_cols)
-    rate = _fps_from(table, ts, fps, time_cols)
+    table, ts = in_time_order(table, time_cols)
+    rate = frame_rate_of(table, ts, fps, time_cols)
     act = np.stack([table.column(h, missing_ok=True) for h in names], axis=1)
     act = _fill_untracked(p, act, np.all(np.isfinite(act), axis=1), "py-feat detected a face")
     if act.min() < -1e-6 or act.max() > 1 + 1e-6:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from curves.quiet import quietest_window
 from ml.stages.landmarks import BLENDSHAPE_NAMES
 from ml.tracks.geometry import inter_ocular
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame
@@ -96,24 +97,7 @@ def quietest_span(scores: np.ndarray, present: np.ndarray, fps: float) -> tuple[
 
     Shorter only when no run of frames with a face is that long.
     """
-    runs: list[tuple[int, int]] = []
-    start = None
-    for t, here in enumerate([*present.tolist(), False]):
-        if here and start is None:
-            start = t
-        elif not here and start is not None:
-            runs.append((start, t))
-            start = None
-    length = min(max(3, round(NEUTRAL_MIN_S * fps)), max(stop - begin for begin, stop in runs))
-    best: tuple[float, int] = (np.inf, runs[0][0])
-    for begin, stop in runs:
-        if stop - begin < length:
-            continue
-        sums = np.convolve(scores[begin:stop], np.ones(length), mode="valid")
-        at = int(np.argmin(sums))
-        if sums[at] < best[0]:
-            best = (float(sums[at]), begin + at)
-    return best[1], best[1] + length
+    return quietest_window(scores, max(3, round(NEUTRAL_MIN_S * fps)), present)
 
 
 def find_neutral(
