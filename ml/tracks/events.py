@@ -47,8 +47,9 @@ HIGH_MM = 0.3
 LOW_MM = 0.1
 #: An AU's noise is at least this many standard deviations of its values over the neutral frames.
 NEUTRAL_SPREAD = 4.0
-#: Noise added per degree of head turn from the neutral pose, mm (turns of 3-6 degrees leave up to
-#: 0.3 mm in the development clips).
+#: Noise added per degree of head turn from the neutral pose, mm: a 12 degree turn of a photographed face
+#: (the head-motion test) leaves up to 0.85 mm on the brows, and the development clips' turns of 2-7
+#: degrees leave 0-0.9 mm, mostly within the AUs' own noise.
 TURN_LEAK_MM = 0.06
 #: Movement below which the face is back at rest, mm.
 END_MM = 0.1
