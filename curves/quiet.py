@@ -1,11 +1,17 @@
-"""The quietest window of a per-frame score: one rule for the neutral span of a capture (curves) and of a
-measured face (``ml.tracks.neutral``)."""
+"""Spans of frames: the runs of a per-frame flag, and the quietest window of a per-frame score (one rule
+for the neutral span of a capture, in ``curves``, and of a measured face, ``ml.tracks.neutral``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["quietest_window"]
+__all__ = ["quietest_window", "true_runs"]
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` runs of True in a boolean array, in order."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
 def quietest_window(scores: np.ndarray, length: int, valid: np.ndarray | None = None) -> tuple[int, int]:
@@ -21,8 +27,7 @@ def quietest_window(scores: np.ndarray, length: int, valid: np.ndarray | None = 
     mask = np.ones(len(scores), bool) if valid is None else np.asarray(valid, bool)
     if length < 1:
         raise ValueError(f"A quiet window needs at least one frame, got length {length}")
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    runs = list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+    runs = true_runs(mask)
     if not runs:
         raise ValueError("No valid frame to find a quiet window in")
     length = min(length, max(stop - start for start, stop in runs))

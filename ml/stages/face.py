@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from curves.quiet import true_runs
 from ml.errors import NoFaceError
 from ml.stages import haar
 from ml.stages.stabilise import (
@@ -323,8 +324,7 @@ def shared_landmarker() -> Landmarker:
 
 def runs_of(mask: np.ndarray) -> list[list[int]]:
     """``[start, stop)`` runs of True in a boolean array (e.g. the frames without a face: ``~present``)."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]])))
-    return [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [[start, stop] for start, stop in true_runs(mask)]
 
 
 def _resolve_detector(detector: str) -> Detector:

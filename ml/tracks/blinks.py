@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curves.quiet import true_runs
 from ml.tracks.calibration import BLINK_MAX_S, CLOSURE_AT_E
 
 __all__ = ["CLOSURE_END", "EyeClosure", "eye_closure", "interpolate_over"]
@@ -32,11 +33,6 @@ class EyeClosure:
     closed: tuple[tuple[int, int], ...]
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
-
-
 def eye_closure(closure: dict[str, np.ndarray], fps: float) -> EyeClosure:
     """Split per-eye closure ``(N,)`` tracks (NaN without a face) into blinks and closed eyes."""
     both = np.fmin(closure["R"], closure["L"])
@@ -47,7 +43,7 @@ def eye_closure(closure: dict[str, np.ndarray], fps: float) -> EyeClosure:
     au43 = np.zeros(n)
     blinks: list[tuple[int, int]] = []
     closed: list[tuple[int, int]] = []
-    for start, stop in _runs(core):
+    for start, stop in true_runs(core):
         lo, hi = start, stop
         while lo > 0 and loose[lo - 1]:
             lo -= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curves.quiet import quietest_window
+from curves.quiet import quietest_window, true_runs
 
 
 def test_the_lowest_sum_wins_and_the_earliest_on_a_tie() -> None:
@@ -32,3 +32,9 @@ def test_only_valid_frames_count_and_a_short_take_shortens_the_window() -> None:
 def test_bad_requests_are_refused(length: int, valid: np.ndarray | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         quietest_window(np.zeros(3), length, valid)
+
+
+def test_true_runs_are_the_half_open_spans_of_true() -> None:
+    assert true_runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
+    assert true_runs(np.array([1, 1], bool)) == [(0, 2)]
+    assert true_runs(np.zeros(3, bool)) == []
