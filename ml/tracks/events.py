@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from curves.quiet import true_runs
 from ml.rules import check_fps
 from ml.tracks.calibration import FLOW_NOISE_MM, NOISE_MM, REST_DEADZONE, SCALE_MM
 from ml.tracks.emotions import emotion_of
@@ -116,20 +117,18 @@ def expression_strength(tracks: AUTracks, *, noise: bool = True) -> np.ndarray:
 
     Beyond measurement noise (:func:`noise_mm`) unless ``noise`` is False.
     """
+    return _strength(tracks, noise_mm(tracks) if noise else None, _turn_leak(tracks))
+
+
+def _strength(tracks: AUTracks, floor: dict[str, float] | None, leak: np.ndarray) -> np.ndarray:
+    """:func:`expression_strength` beyond ``floor`` plus ``leak`` (mm per frame), or raw when no floor."""
     columns = _expressive(tracks)
     names = tuple(tracks.names[i] for i in columns)
-    values = _movement_mm(
-        names, tracks.values[:, columns], noise_mm(tracks) if noise else None, _turn_leak(tracks)
-    )
+    values = _movement_mm(names, tracks.values[:, columns], floor, leak)
     out = np.full(tracks.n_frames, np.nan)
     seen = np.isfinite(values).any(axis=1)
     out[seen] = np.nanmax(values[seen], axis=1)
     return out
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
 def _split_at_dips(strength: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
@@ -164,34 +163,42 @@ def _widen(movement: np.ndarray, start: int, stop: int, lo: int, hi: int) -> tup
 def spot_events(tracks: AUTracks, fps: float, present: np.ndarray) -> list[ExpressionEvent]:
     """Every expression event of the take, strongest first (see the module doc)."""
     rate = check_fps(fps)
-    mask = check_present(present, tracks.n_frames) & np.isfinite(expression_strength(tracks))
-    strength = np.nan_to_num(expression_strength(tracks), nan=0.0)
-    raw = np.nan_to_num(expression_strength(tracks, noise=False), nan=0.0)
+    floor, leak = noise_mm(tracks), _turn_leak(tracks)
+    beyond = _strength(tracks, floor, leak)
+    mask = check_present(present, tracks.n_frames) & np.isfinite(beyond)
+    strength = np.nan_to_num(beyond, nan=0.0)
+    raw = np.nan_to_num(_strength(tracks, None, leak), nan=0.0)
     events: list[ExpressionEvent] = []
-    for lo, hi in _runs(mask):
+    for lo, hi in true_runs(mask):
         above = np.zeros(tracks.n_frames, bool)
         above[lo:hi] = strength[lo:hi] >= LOW_MM
-        for start, stop in _runs(above):
+        for start, stop in true_runs(above):
             if strength[start:stop].max() < HIGH_MM:
                 continue
             for a, b in _split_at_dips(strength, start, stop):
                 if b - a < 1 or strength[a:b].max() < HIGH_MM:
                     continue
                 onset, end = _widen(raw, a, b, lo, hi)
-                events.append(_event(tracks, strength, onset, end - 1, rate))
+                events.append(_event(tracks, strength, onset, end - 1, rate, floor, leak))
     return sorted(events, key=lambda e: (-e.peak, e.onset))
 
 
-def _event(tracks: AUTracks, strength: np.ndarray, onset: int, offset: int, fps: float) -> ExpressionEvent:
+def _event(
+    tracks: AUTracks,
+    strength: np.ndarray,
+    onset: int,
+    offset: int,
+    fps: float,
+    floor: dict[str, float],
+    leak: np.ndarray,
+) -> ExpressionEvent:
     apex = onset + int(np.argmax(strength[onset : offset + 1]))
     row = {name: float(np.nan_to_num(v)) for name, v in zip(tracks.names, tracks.values[apex], strict=True)}
     expressive = [tracks.names[i] for i in _expressive(tracks)]
-    moved = _movement_mm(
-        tuple(expressive), np.array([row[n] for n in expressive]), noise_mm(tracks), _turn_leak(tracks)[apex]
-    )
+    moved = _movement_mm(tuple(expressive), np.array([row[n] for n in expressive]), floor, leak[apex])
     movement = dict(zip(expressive, moved, strict=True))
-    floor = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
-    aus = tuple(sorted((n for n in expressive if movement[n] >= floor), key=lambda n: -row[n]))
+    listed = max(LOW_MM, _APEX_SHARE * float(strength[apex]))
+    aus = tuple(sorted((n for n in expressive if movement[n] >= listed), key=lambda n: -row[n]))
     peak = max(row[n] for n in expressive)
     emotion, scores = emotion_of(row)
     duration = (offset - onset + 1) / fps
