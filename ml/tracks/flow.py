@@ -102,13 +102,17 @@ _MIN_STILL_SAMPLES = 24
 _FARNEBACK = (0.5, 3, 7, 3, 5, 1.1)
 
 
+def _affine_design(xy: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Rows ``[x, y, depth, 1]``: an affine motion and the parallax of a turn."""
+    return np.column_stack([xy, depth, np.ones(len(xy))])
+
+
 def _perspective_design(xy: np.ndarray, depth: np.ndarray, size: int) -> np.ndarray:
-    """Rows ``[x, y, depth, 1, x^2, x y, y^2]`` (x, y about the crop's centre, in crop sizes): an affine
-    motion, the parallax of a turn, and the first-order perspective of a turn or nod (the near side of
-    the face grows, the far side shrinks)."""
+    """:func:`_affine_design` plus ``[u^2, u v]`` (u, v about the crop's centre, in crop sizes): the
+    first-order perspective of a turn (the near side of the face grows, the far side shrinks)."""
     u = (xy[:, 0] - size / 2) / size
     v = (xy[:, 1] - size / 2) / size
-    return np.column_stack([xy[:, 0], xy[:, 1], depth, np.ones(len(xy)), u * u, u * v])
+    return np.column_stack([_affine_design(xy, depth), u * u, u * v])
 
 
 class FlowRegions:
@@ -160,18 +164,13 @@ class FlowRegions:
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
         self.depth = depth_map(neutral_points, size)
         flat_depth = self.depth.ravel()
-        self.sample_design = np.column_stack(
-            [
-                xs.ravel()[self.samples],
-                ys.ravel()[self.samples],
-                flat_depth[self.samples],
-                np.ones(len(self.samples)),
-            ]
+        pixels = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+        self.sample_design = _affine_design(pixels[self.samples], flat_depth[self.samples])
+        self.still_design = _perspective_design(
+            pixels[self.still_samples], flat_depth[self.still_samples], size
         )
-        still_xy = np.column_stack([xs.ravel()[self.still_samples], ys.ravel()[self.still_samples]])
-        self.still_design = _perspective_design(still_xy, flat_depth[self.still_samples], size)
         region_depth = self.weights @ flat_depth
-        self.centroid_design = np.column_stack([self.centroids, region_depth, np.ones(len(self.centroids))])
+        self.centroid_design = _affine_design(self.centroids, region_depth)
         self.centroid_perspective = _perspective_design(self.centroids, region_depth, size)
 
     def index(self, name: str) -> int:
