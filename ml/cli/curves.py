@@ -20,6 +20,7 @@ from curves.errors import CurvesError
 from curves.io import read_curve_names
 from curves.microexpression import MicroExpression
 from curves.rules import check_fps, check_intensity
+from ml.cli.output import add_overwrite_argument
 
 if TYPE_CHECKING:  # scipy-heavy: only for the type
     from curves.pipeline import CurveBuild
@@ -85,11 +86,7 @@ def register(subparsers: Any) -> None:
         required=True,
         help="output folder (created if missing; must be empty unless --overwrite)",
     )
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="write into a folder that holds files: replaces this command's files, keeps all others",
-    )
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 

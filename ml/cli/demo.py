@@ -32,6 +32,7 @@ from tqdm import tqdm
 from curves.atomic import atomic_directory
 from curves.coverage import rig_coverage
 from curves.rigmap import load_rig_table
+from ml.cli.output import add_overwrite_argument
 from ml.rules import check_fps
 
 __all__ = ["register", "run"]
@@ -57,11 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--out", required=True, help="output folder (must not exist or be empty, unless --overwrite)"
     )
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="write into a folder that holds files: replaces this command's files, keeps all others",
-    )
+    add_overwrite_argument(p)
     p.add_argument("--weights", default=None, help="safetensors checkpoint (default: the shipped weights)")
     p.add_argument("--rig", default="metahuman", help="rig table: metahuman, arkit or a CSV path")
     p.add_argument("--fps", type=float, default=None, help="frame rate for frame folders")

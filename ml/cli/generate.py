@@ -20,6 +20,7 @@ from pathlib import Path
 from curves.atomic import atomic_directory
 from curves.io import read_curve_names
 from curves.rules import check_fps
+from ml.cli.output import add_overwrite_argument
 
 __all__ = ["register", "run"]
 
@@ -55,11 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--no-preview", action="store_true", help="do not render the previews (PNG, and the MP4/GIF)"
     )
     p.add_argument("--out", type=Path, required=True, help="output folder (must be empty unless --overwrite)")
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="write into a folder that holds files: replaces this command's files, keeps all others",
-    )
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ml.cli.output import add_overwrite_argument
 from ml.rules import check_fps
 
 __all__ = ["MAX_CLIPS", "parse_size", "register", "run"]
@@ -48,11 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--size", type=parse_size, default=None, help="frame size WxH (default 320x240)")
     p.add_argument("--fps", type=float, default=200.0, help="frame rate (default 200, like CASME II)")
     p.add_argument("--no-distractors", action="store_true", help="no head motion, blinks, flicker or noise")
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="write into a folder that holds files: replaces this command's files, keeps all others",
-    )
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
