@@ -43,6 +43,7 @@ from curves.io import (
     read_csv_rows,
     read_openface_csv,
     read_pyfeat_csv,
+    sorted_by_time,
 )
 from curves.microexpression import MicroExpression
 from curves.quiet import quietest_window
@@ -257,15 +258,8 @@ def read_live_link_csv(
     rate = _timecode_rate(table) if fps is None else check_fps(fps, what="--fps")
     cell = table.header.index("Timecode")
     times = np.asarray([parse_timecode(r[cell], rate) for r in table.rows])
-    order = np.argsort(times, kind="stable")
-    table, times = table.select(order), times[order]
+    table, times = sorted_by_time(table, times, "Timecode", show_time=False)
     steps = np.diff(times)
-    if steps.size and np.any(steps <= 0):
-        k = int(np.flatnonzero(steps <= 0)[0])
-        raise CurvesError(
-            f"{table.path}, lines {table.lines[k]} and {table.lines[k + 1]}: the same Timecode twice; "
-            "each frame must appear once"
-        )
     take_fps = rate if fps is not None or steps.size == 0 else check_fps(1.0 / float(np.median(steps)))
     values = _blendshape_matrix(table, list(_PASCAL))
     ok = _tracked(table, 0.0, values)

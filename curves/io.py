@@ -21,6 +21,7 @@ import numpy as np
 from curves.atomic import atomic_write_text
 from curves.au import canonical_au
 from curves.curveset import CurveSet
+from curves.errors import CurvesError
 from curves.microexpression import MicroExpression
 from curves.reading import read_text
 from curves.richcurve import evaluate
@@ -43,6 +44,7 @@ __all__ = [
     "read_openface_csv",
     "read_pyfeat_csv",
     "sample_curveset",
+    "sorted_by_time",
     "write_curve_table_csv",
     "write_live_link_csv",
 ]
@@ -298,6 +300,28 @@ def read_csv_rows(path: str | os.PathLike[str]) -> CsvTable:
     return CsvTable(p, header, body, lines)
 
 
+def sorted_by_time(
+    table: CsvTable, times: np.ndarray, what: str, *, show_time: bool = True, hint: str = ""
+) -> tuple[CsvTable, np.ndarray]:
+    """Rows sorted by ``times`` (stable), and the sorted times; two rows at one time are refused.
+
+    Raises:
+        CurvesError (a ValueError) naming the file, both lines and ``what`` (with the time when
+        ``show_time``).
+    """
+    order = np.argsort(times, kind="stable")
+    table, times = table.select(order), np.asarray(times)[order]
+    repeats = np.flatnonzero(np.diff(times) <= 0)
+    if repeats.size:
+        k = int(repeats[0])
+        shown = f" {times[k]:g}" if show_time else ""
+        raise CurvesError(
+            f"{table.path}, lines {table.lines[k]} and {table.lines[k + 1]}: the same {what}{shown} twice; "
+            f"each frame must appear once{hint}"
+        )
+    return table, times
+
+
 def in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable, np.ndarray | None]:
     """Rows sorted by the first time column present; refuses repeated times and missing rows.
 
@@ -306,16 +330,8 @@ def in_time_order(table: CsvTable, time_cols: Sequence[str]) -> tuple[CsvTable, 
     col = next((c for c in time_cols if c in table.header), None)
     if col is None:
         return table, None
-    ts = table.column(col)
-    order = np.argsort(ts, kind="stable")
-    table, ts = table.select(order), ts[order]
+    table, ts = sorted_by_time(table, table.column(col), col, hint=" (one face per file)")
     steps = np.diff(ts)
-    if steps.size and np.any(steps <= 0):
-        k = int(np.flatnonzero(steps <= 0)[0])
-        raise ValueError(
-            f"{table.path}, lines {table.lines[k]} and {table.lines[k + 1]}: the same {col} {ts[k]:g} twice; "
-            "each frame must appear once (one face per file)"
-        )
     if steps.size >= 2:
         typical = float(np.median(steps))
         big = np.flatnonzero(steps > _GAP_FACTOR * typical)

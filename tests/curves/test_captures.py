@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from curves.captures import parse_timecode, read_capture, read_live_link_csv, read_mediapipe_csv
+from curves.errors import CurvesError
 from curves.io import ARKIT_BLENDSHAPES
 from curves.pipeline import build_curvesets, detect_format, load_tracks
 
@@ -70,6 +71,17 @@ def test_live_link_rows_out_of_order_are_sorted(tmp_path):
     a = read_live_link_csv(_live_link(tmp_path / "a.csv"))
     b = read_live_link_csv(_live_link(tmp_path / "b.csv", rows=rows))
     np.testing.assert_allclose(a.activations, b.activations)
+
+
+def test_a_timecode_given_twice_is_refused_naming_both_lines(tmp_path):
+    rows = list(range(1, 91))
+    rows[20] = 10  # data row 10 (file line 11) again, as the 21st row (file line 22)
+    path = _live_link(tmp_path / "twice.csv", rows=rows)
+    before = path.read_bytes()
+    twice = r"twice\.csv, lines 11 and 22: the same Timecode twice; each frame must appear once"
+    with pytest.raises(CurvesError, match=twice):
+        read_live_link_csv(path)
+    assert path.read_bytes() == before
 
 
 def test_short_take_needs_fps(tmp_path):
