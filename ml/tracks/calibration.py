@@ -32,14 +32,14 @@ __all__ = [
     "REST_DEADZONE",
     "SCALE_MM",
     "SIDED",
-    "THINNING_AT_E",
+    "THINNING_AT_PRESS",
     "scale_iod",
 ]
 
 #: Eye-centre distance of an adult face, mm (the unit every scale below is converted with).
 IOD_MM = 63.0
 
-#: Movement at intensity E, mm (lips parting and the jaw drop: opening of the lips / lowering of the chin).
+#: Movement at intensity E, mm (the jaw drop: lowering of the chin).
 SCALE_MM: dict[str, float] = {
     "AU1": 8.0,  # inner brow raised
     "AU2": 9.0,  # outer brow raised
@@ -54,9 +54,9 @@ SCALE_MM: dict[str, float] = {
     "AU15": 5.0,  # lip corner pulled down
     "AU17": 5.0,  # chin boss pushed up
     "AU20": 8.0,  # lip corner stretched sideways
-    "AU23": 4.0,  # mouth narrowed by the tightened lips
+    "AU23": 4.0,  # lip corners drawn towards the midline by the tightened lips (each side)
     "AU24": 5.0,  # lips pressed together: the lip red thinned by half
-    "AU25": 10.0,  # lips apart (upper lip up plus lower lip down)
+    "AU25": 5.0,  # lips apart: the lower lip drawn down off the teeth, beyond what the jaw carries
     "AU26": 15.0,  # chin lowered by the jaw (away from the eyes)
 }
 
@@ -75,14 +75,14 @@ NOISE_MM: dict[str, float] = {
     "AU7": 0.11,
     "AU9": 0.12,
     "AU10": 0.06,
-    "AU12": 0.15,
-    "AU14": 0.09,
-    "AU15": 0.26,
-    "AU17": 0.25,
-    "AU20": 0.14,
-    "AU23": 0.44,
+    "AU12": 0.18,
+    "AU14": 0.12,
+    "AU15": 0.34,
+    "AU17": 0.21,
+    "AU20": 0.13,
+    "AU23": 0.16,
     "AU24": 0.66,
-    "AU25": 0.57,
+    "AU25": 0.54,
     "AU26": 1.33,
 }
 #: The noise of an AU the table does not list, mm.
@@ -93,8 +93,9 @@ FLOW_NOISE_MM = 0.3
 #: development clips (mean PCC 0.74 with none, 0.76 with a quarter, 0.78 with a half, 0.78 with all).
 REST_DEADZONE = 0.5
 
-#: Lip red (vermilion) thinning, as a fraction of its neutral thickness, at intensity E.
-THINNING_AT_E = {"AU23": 0.4, "AU24": 0.5}
+#: Lip red (vermilion) thinning of pressed lips (AU24), as a fraction of its neutral thickness, at
+#: intensity E.
+THINNING_AT_PRESS = 0.5
 
 #: Eyelid closure (1 - opening / neutral opening) at intensity E: fully closed.
 CLOSURE_AT_E = 0.9
@@ -147,8 +148,8 @@ INNER_BROW_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
 #: the buccinator tightens the corner and draws it back into the cheek, towards the molars, sometimes a
 #: little up) is seen from the front as a small, level-to-slightly-rising outward pull; AU20 (risorius
 #: and platysma) stretches the corner sideways and a little down; AU15 pulls it down. A corner drawn
-#: towards the midline is the lips tightening or puckering (read from the lip red, not the corner):
-#: ``INWARD`` takes that share and no AU.
+#: towards the midline is none of these but the lips tightening (AU23, read from that movement in
+#: :mod:`ml.tracks.measure`): ``INWARD`` takes that share.
 INWARD = "inward"
 LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("AU12", (0.906, 0.423)),

@@ -20,8 +20,8 @@ jaw stretch the whole face and a fit over all of it takes part of that stretch f
 brows then read low); every other region by an affine motion plus parallax fitted robustly over the
 whole face (the half of it that moves least decides, so a local expression does not pull it), which
 follows the cheeks and the mouth better. Each region's movement is the mean remaining flow over its mask
-(drawn on the neutral landmarks); the lid margins, too thin for a region, are read in small windows at
-their landmarks.
+(drawn on the neutral landmarks; the lip corners also above the mouth line alone); the lid margins, too
+thin for a region, are read in small windows at their landmarks.
 """
 
 from __future__ import annotations
@@ -29,13 +29,21 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ml.stages.landmarks import REGIONS, region_masks
+from ml.stages.landmarks import (
+    LOWER_LIP_INNER,
+    MOUTH_OPENING_CORNERS,
+    REGIONS,
+    UPPER_LIP_INNER,
+    region_masks,
+)
 from ml.tracks.rigid import depth_map, stabilising_map
 
 __all__ = [
+    "ABOVE_MOUTH_PARTS",
     "POINT_SETS",
     "REGION_NAMES",
     "FlowRegions",
+    "above_mouth_line",
     "farneback",
     "lighting_invariant",
     "region_movement",
@@ -44,15 +52,22 @@ __all__ = [
 ]
 
 #: Thin features read in windows at their landmarks: the middle of each upper lid's margin, the wings
-#: of the nose, the middle of the lower lip (away from the corners, which a smile lifts).
+#: of the nose.
 POINT_SETS: dict[str, tuple[int, ...]] = {
     "upper_lid_margin_right": (160, 159, 158),
     "upper_lid_margin_left": (387, 386, 385),
     "nose_wing_right": (64, 98, 129, 48),
     "nose_wing_left": (294, 327, 358, 278),
-    "lower_lip_middle": (17, 84, 314, 16, 85, 315),
 }
-REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS)
+#: The part of a region above the mouth line (midway between the lips' inner contours), by name: the lip
+#: corner's lower half rides on the jaw and the lower lip, so a jaw drop or the lips parting would read as
+#: the corner pulled down (AU15) or stretched (AU20). Set on the development clips (AU15 PCC 0.99 against
+#: 0.89 with the whole corner; AU12 and AU20 unchanged).
+ABOVE_MOUTH_PARTS: dict[str, str] = {
+    "lip_corner_above_right": "lip_corner_right",
+    "lip_corner_above_left": "lip_corner_left",
+}
+REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS, *ABOVE_MOUTH_PARTS)
 
 #: Detail kept (Gaussian sigma, as a fraction of the crop size) and shading removed (broad sigma).
 _FINE_SIGMA = 1.0 / 112.0
@@ -126,6 +141,9 @@ class FlowRegions:
 
     def __init__(self, neutral_points: np.ndarray, size: int) -> None:
         masks = region_masks(neutral_points, (size, size))
+        above = above_mouth_line(neutral_points, size)
+        for name, whole in ABOVE_MOUTH_PARTS.items():
+            masks[name] = masks[whole] & above
         half = max(1, round(_WINDOW_HALF * size / 112))
         for name, indices in POINT_SETS.items():
             window = np.zeros((size, size), bool)
@@ -175,6 +193,26 @@ class FlowRegions:
 
     def index(self, name: str) -> int:
         return REGION_NAMES.index(name)
+
+
+def above_mouth_line(points: np.ndarray, size: int) -> np.ndarray:
+    """``(S, S)`` bool: crop pixels above the mouth line of ``(478, 2+)`` landmarks, along the face's up.
+
+    The mouth line runs midway between the lips' inner contours, from one corner of the opening to the
+    other, and straight on beyond them.
+    """
+    xy = points[:, :2].astype(np.float64)
+    across = xy[MOUTH_OPENING_CORNERS[1]] - xy[MOUTH_OPENING_CORNERS[0]]
+    across /= max(float(np.linalg.norm(across)), 1e-12)
+    up = np.array([across[1], -across[0]])  # image y grows downwards
+    middle = (xy[list(UPPER_LIP_INNER)] + xy[list(LOWER_LIP_INNER)]) / 2
+    line = np.vstack([middle, xy[list(MOUTH_OPENING_CORNERS)]])
+    along, height = line @ across, line @ up
+    order = np.argsort(along)
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    pixels = np.stack([xs, ys], axis=-1)
+    level = np.interp(pixels @ across, along[order], height[order])
+    return pixels @ up > level
 
 
 def lighting_invariant(crop: np.ndarray, face: np.ndarray) -> np.ndarray:

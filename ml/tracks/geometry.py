@@ -32,8 +32,8 @@ EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
 #: midline.
 LIP_RED_PAIRS: tuple[tuple[int, int], ...] = ((37, 82), (0, 13), (267, 312), (87, 84), (14, 17), (317, 314))
 _MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
-#: The middle of the upper and lower lips' inner contours: the mouth's opening between them.
-_INNER_UPPER, _INNER_LOWER = 13, 14
+#: The lower lip's outer contour at and beside the midline (its lower edge, away from the opening).
+_LOWER_LIP_EDGE = (17, 84, 314)
 
 
 def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
@@ -45,17 +45,22 @@ def eye_openings(points: np.ndarray) -> dict[str, np.ndarray]:
 
 
 class MouthShape:
-    """Mouth measurements of ``(N, 478, 2)`` points along the face's ``up`` direction (unit, 2-vector)."""
+    """Mouth measurements of ``(N, 478, 2)`` points along the face's ``up`` direction (unit, 2-vector).
+
+    ``lip_red``: mean lip thickness; ``width``: corner to corner; ``chin_drop`` and ``lower_lip_drop``:
+    how far the chin and the lower lip's lower edge sit below the eyes' corners (which sit at about the
+    chin's depth, so a turn moves them alike).
+    """
 
     def __init__(self, points: np.ndarray, up: np.ndarray) -> None:
         def height(a: int, b: int) -> np.ndarray:
             return (points[:, a] - points[:, b]) @ up
 
         self.lip_red = np.mean([height(a, b) for a, b in LIP_RED_PAIRS], axis=0)
-        self.lip_gap = height(_INNER_UPPER, _INNER_LOWER)
         self.width = np.linalg.norm(points[:, _MOUTH_LEFT] - points[:, _MOUTH_RIGHT], axis=1)
         eyes = points[:, [*RIGHT_EYE_CORNERS, *LEFT_EYE_CORNERS]].mean(axis=1)
         self.chin_drop = (eyes - points[:, _CHIN]) @ up
+        self.lower_lip_drop = (eyes - points[:, list(_LOWER_LIP_EDGE)].mean(axis=1)) @ up
 
 
 def inter_ocular(points: np.ndarray) -> np.ndarray:

@@ -8,21 +8,22 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
-   direction (sadness raises and knits the brows at once), the lip corner's between AU12, AU20, AU15 and
-   AU14 (a corner drawn towards the midline is none of them); the chin raiser (AU17) the mean rise of the
-   chin and the lower lip's middle (the chin alone sits at the crop's edge, where flow is poor); the upper
-   lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half as
-   much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts
-   carries the side of the nose wings a little), and the lower lid's rise beyond what the cheek carries
+   direction (sadness raises and knits the brows at once), the lip corner's (above the mouth line: below
+   it the skin rides on the jaw) between AU12, AU20, AU15 and AU14 (a corner drawn towards the midline is
+   none of them); the chin raiser (AU17) is the chin's rise beyond the jaw line's beside it (a jaw drop, or
+   a smile stretching the lower face, moves both); the upper lip's rise beyond half that of the lip
+   corners is AU10 (a smile lifts the lip's middle about half as much as its corners), the nose wings'
+   rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the side of the nose wings a
+   little), and the lower lid's rise beyond what the cheek carries
    (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
-4. Lips apart (the gap between the lips' inner contours beyond what the jaw's drop opens,
-   :data:`JAW_OPENS_LIPS`), jaw drop (the chin moves away from the eyes' corners, which sit at about its
-   depth, so a turn moves them alike; the chin sits at the crop's edge, where flow is unreliable), lip
-   press and tightening (the lip red thins), eyelid closure: landmark geometry
-   (:mod:`ml.tracks.geometry`); blinks are told from eye closure (:mod:`ml.tracks.blinks`; the lids'
-   landmarks or, where they under-read it, as behind glasses, the upper lid margin's descent in the flow,
-   :data:`LID_FLOW_READS`), and the upper-face and geometry AUs are bridged over them
-   (:data:`BRIDGED_OVER_BLINKS`).
+4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`),
+   jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
+   them alike; the chin sits at the crop's edge, where flow is unreliable), lip tightening (the mouth
+   narrows: the corners move towards the midline in the landmarks and in the flow), lip press (the lip
+   red thins), eyelid closure: landmark geometry (:mod:`ml.tracks.geometry`); blinks are told from eye
+   closure (:mod:`ml.tracks.blinks`; the lids' landmarks or, where they under-read it, as behind
+   glasses, the upper lid margin's descent in the flow, :data:`LID_FLOW_READS`), and the upper-face and
+   geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
 5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
 
@@ -44,7 +45,7 @@ from ml.tracks.calibration import (
     REST_DEADZONE,
     SCALE_MM,
     SIDED,
-    THINNING_AT_E,
+    THINNING_AT_PRESS,
     scale_iod,
 )
 from ml.tracks.flow import FlowRegions, region_movement
@@ -77,11 +78,14 @@ _SIDES = ("L", "R")
 #: averages the thin margin with the still skin around it. Set on the development faces (0.53-0.57 of
 #: the landmarks' closure on a fully rendered blink).
 LID_FLOW_READS = 0.55
-#: Growth of the lips' gap per unit of the chin landmark's drop when the jaw alone opens the mouth (the
-#: lower lip rides on the jaw; the landmark model's chin point reads about half the jaw's movement).
-#: The gap beyond this is the lips parting, AU25, so a jaw drop does not also read as lips apart and a
-#: rig does not open the mouth twice. Set on the development faces.
-JAW_OPENS_LIPS = 2.0
+#: Descent of the lower lip's lower edge per unit of the chin landmark's descent when the jaw alone drops:
+#: the lower lip rides on the jaw, and the landmark model's chin point, at the face's edge, reads about
+#: two thirds of the jaw's movement. The lower lip's descent beyond this is the lips parting, AU25 (the
+#: lower lip drawn down off the teeth), so a jaw drop does not also read as lips apart and a rig does not
+#: open the mouth twice; and a raised upper lip (AU10) does not read as AU25 either. Set on the
+#: development faces (pooled AU25 PCC 0.90 at 1.25, 0.89 at 1.5, 0.83 at 1.75; the lips' gap less twice
+#: the chin's drop, the rule this replaces, 0.65).
+JAW_LOWERS_LIP = 1.5
 
 
 def split_on_directions(
@@ -136,8 +140,9 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         values[f"AU7{side}"] = np.clip(lid[:, 1] - carried, 0.0, None) / scale_iod("AU7")
     corner_up = []
     for side in _SIDES:
-        corner = local[side][:, regions.index(f"lip_corner_{'left' if side == 'L' else 'right'}")]
-        corner_up.append(corner[:, 1])
+        name = "left" if side == "L" else "right"
+        corner_up.append(local[side][:, regions.index(f"lip_corner_{name}"), 1])
+        corner = local[side][:, regions.index(f"lip_corner_above_{name}")]
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
             if au != INWARD:
                 values[f"{au}{side}"] = amount / scale_iod(au)
@@ -148,35 +153,46 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
     ) / 2
     values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
-    chin_up = local["L"][:, regions.index("chin"), 1]
-    lip_middle_up = local["L"][:, regions.index("lower_lip_middle"), 1]
-    values["AU17"] = np.clip((chin_up + lip_middle_up) / 2.0, 0.0, None) / scale_iod("AU17")
+    chin_up = local["L"][:, regions.index("chin"), 1] - local["L"][:, regions.index("jaw"), 1]
+    values["AU17"] = np.clip(chin_up, 0.0, None) / scale_iod("AU17")
     return values
 
 
 def _geometry_aus(
-    points: np.ndarray, base: np.ndarray, axes: FaceAxes, lid_drop: dict[str, np.ndarray], fps: float
+    points: np.ndarray,
+    base: np.ndarray,
+    axes: FaceAxes,
+    flow: dict[str, np.ndarray],
+    fps: float,
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """AU23, AU24, AU25, AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans."""
+    """AU23-AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans.
+
+    ``flow`` holds the flow readings the landmarks are checked against or completed with, in IODs:
+    ``"corners_in"`` (the lip corners' mean movement towards the midline) and ``"lid_drop_L"`` /
+    ``"lid_drop_R"`` (each upper lid margin's descent).
+    """
     mouth = MouthShape(points, axes.up)
     rest = MouthShape(base[None, :, :2], axes.up)
     values: dict[str, np.ndarray] = {
         "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
     }
-    jaw_gap = JAW_OPENS_LIPS * np.clip(mouth.chin_drop - rest.chin_drop, 0.0, None)
-    values["AU25"] = (mouth.lip_gap - rest.lip_gap - jaw_gap) / axes.iod / scale_iod("AU25")
+    jaw_carries = JAW_LOWERS_LIP * np.clip(mouth.chin_drop - rest.chin_drop, 0.0, None)
+    lip_drop = mouth.lower_lip_drop - rest.lower_lip_drop - jaw_carries
+    values["AU25"] = lip_drop / axes.iod / scale_iod("AU25")
     thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
     narrowing = (rest.width - mouth.width) / axes.iod
-    values["AU23"] = np.fmin(thinning / THINNING_AT_E["AU23"], narrowing / scale_iod("AU23"))
+    # tightened lips draw the corners in: the flow and the landmarks must both see it (each alone reads
+    # other movements as a little narrowing: the flow a smile's corner on some faces, the landmarks a pout)
+    values["AU23"] = np.fmin(flow["corners_in"], narrowing / 2.0) / scale_iod("AU23")
     widening = np.clip(-narrowing / scale_iod("AU20"), 0.0, 1.0)
-    values["AU24"] = thinning / THINNING_AT_E["AU24"] * (1.0 - widening)
+    values["AU24"] = thinning / THINNING_AT_PRESS * (1.0 - widening)
     openings = eye_openings(points)
     rest_open = eye_openings(base[None, :, :2])
     closure = {}
     for side in _SIDES:
         opening = max(float(rest_open[side][0]), 1e-6)
         # the lid margin's own descent (flow) where the landmarks under-read a closing lid (glasses)
-        flow_closure = lid_drop[side] * axes.iod / opening / LID_FLOW_READS
+        flow_closure = flow[f"lid_drop_{side}"] * axes.iod / opening / LID_FLOW_READS
         closure[side] = np.fmax(1.0 - openings[side] / opening, flow_closure)
     eyes = eye_closure(closure, fps)
     values["AU43"] = eyes.au43
@@ -231,8 +247,10 @@ def measure_au_intensities(
 
     steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
     margins = {"L": regions.index(FLOW_AUS["AU5"].left), "R": regions.index(FLOW_AUS["AU5"].right)}
-    lid_drop = {side: -local[side][:, margins[side], 1] for side in _SIDES}  # the upper lid margin's descent
-    geometry, blinks, closed = _geometry_aus(steady, base, axes, lid_drop, fps)
+    corners = {"L": regions.index("lip_corner_above_left"), "R": regions.index("lip_corner_above_right")}
+    checks = {f"lid_drop_{side}": -local[side][:, margins[side], 1] for side in _SIDES}
+    checks["corners_in"] = -np.mean([local[side][:, corners[side], 0] for side in _SIDES], axis=0)
+    geometry, blinks, closed = _geometry_aus(steady, base, axes, checks, fps)
     values.update(geometry)
     for au in BRIDGED_OVER_BLINKS:
         for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):

@@ -44,6 +44,8 @@ from typing import Literal
 
 import numpy as np
 
+from ml.stages.landmarks import LOWER_LIP_INNER, MOUTH_OPENING_CORNERS, UPPER_LIP_INNER
+
 Zone = Literal["all", "above_eyes", "below_eyes", "above_mouth", "below_mouth"]
 
 
@@ -106,8 +108,6 @@ NOSE_WING = (48, 64, 98, 129, 49, 102)
 NASOLABIAL = (203, 206, 216, 92)
 UPPER_LIP_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LOWER_LIP_OUTER = (146, 91, 181, 84, 17, 314, 405, 321, 375)
-UPPER_LIP_INNER = (191, 80, 81, 82, 13, 312, 311, 310, 415)
-LOWER_LIP_INNER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
 CHIN = (152, 175, 199, 200, 18, 171, 396, 208, 428)
 JAW = (172, 136, 150, 149, 176, 148, 377, 400, 378, 379, 365, 397, 135, 169, 170, 140, 369, 395, 394, 364)
 IRIS = tuple(range(468, 478))
@@ -258,7 +258,7 @@ def face_frame(points_xy: np.ndarray, axes: np.ndarray, iod: float) -> FaceFrame
     right_half = local[:, 0] < 0.0
     above_r, below_r = _split(local, eye_r, 0.01)
     above_l, below_l = _split(local, eye_l, 0.01)
-    mouth = _midway(local, UPPER_LIP_INNER, LOWER_LIP_INNER, (78, 308))
+    mouth = _midway(local, UPPER_LIP_INNER, LOWER_LIP_INNER, MOUTH_OPENING_CORNERS)
     above_m, below_m = _split(local, mouth, 0.01)
     everywhere = np.ones(len(local), bool)
     everywhere[list(IRIS)] = False

@@ -14,10 +14,11 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-from ml.datasets.photo_clips.actions import LOWER_LIP_INNER, UPPER_LIP_INNER
+from ml.stages.landmarks import LOWER_LIP_INNER, MOUTH_OPENING_CORNERS, UPPER_LIP_INNER
 
 MESH_LANDMARKS = np.arange(468)  # the iris points (468..477) stay out of the mesh
-MOUTH_OPENING = (78, *UPPER_LIP_INNER, 308, *reversed(LOWER_LIP_INNER))
+_RIGHT_END, _LEFT_END = MOUTH_OPENING_CORNERS
+MOUTH_OPENING = (_RIGHT_END, *UPPER_LIP_INNER, _LEFT_END, *reversed(LOWER_LIP_INNER))
 MOUTH_SHADOW_RGB = np.array([45.0, 22.0, 24.0])
 RING_SCALE = 1.4  # fixed anchors around the face, as a multiple of the mesh's hull about its centroid
 

@@ -6,14 +6,24 @@ from ml.stages.landmarks.geometry import FaceRoi
 from ml.stages.landmarks.landmarker import FaceLandmarks, Landmarker
 from ml.stages.landmarks.mesh import BLENDSHAPE_NAMES
 from ml.stages.landmarks.pose import HeadPose, head_pose
-from ml.stages.landmarks.regions import REGIONS, Region, region_masks
+from ml.stages.landmarks.regions import (
+    LOWER_LIP_INNER,
+    MOUTH_OPENING_CORNERS,
+    REGIONS,
+    UPPER_LIP_INNER,
+    Region,
+    region_masks,
+)
 from ml.stages.landmarks.tracker import FaceTracker, FrameFace
 
 __all__ = [
     "BLENDSHAPE_NAMES",
     "BUNDLE_PATH",
     "BUNDLE_SHA256",
+    "LOWER_LIP_INNER",
+    "MOUTH_OPENING_CORNERS",
     "REGIONS",
+    "UPPER_LIP_INNER",
     "FaceDetection",
     "FaceLandmarks",
     "FaceRoi",

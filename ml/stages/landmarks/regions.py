@@ -37,6 +37,12 @@ def _band(chain_a: tuple[int, ...], chain_b: tuple[int, ...]) -> Region:
     return Region(chain_a, chain_b)
 
 
+#: The lips' inner contours (the edges of the mouth opening), from the subject's right corner of the
+#: opening to the left, that corner pair excluded; the two contours' points face each other in order.
+UPPER_LIP_INNER = (191, 80, 81, 82, 13, 312, 311, 310, 415)
+LOWER_LIP_INNER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
+MOUTH_OPENING_CORNERS = (78, 308)
+
 REGIONS: dict[str, Region] = {
     "inner_brow_right": _patch(107, 66, 55, 65, 108, 69),
     "inner_brow_left": _patch(336, 296, 285, 295, 337, 299),
@@ -60,13 +66,8 @@ REGIONS: dict[str, Region] = {
     "nose_wrinkle": _patch(6, 197, 195, 196, 419, 3, 248, 122, 351),
     "lip_corner_right": _patch(61, 185, 40, 146, 91, 76, 62, 78, 57, 43, 186),
     "lip_corner_left": _patch(291, 409, 270, 375, 321, 306, 292, 308, 287, 273, 410),
-    "upper_lip": _band(
-        (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291), (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
-    ),
-    "lower_lip": _band(
-        (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291),
-        (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308),
-    ),
+    "upper_lip": _band((61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291), (78, *UPPER_LIP_INNER, 308)),
+    "lower_lip": _band((61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291), (78, *LOWER_LIP_INNER, 308)),
     "chin": _patch(18, 200, 199, 175, 152, 83, 313, 201, 421, 208, 428, 171, 396),
     "jaw": _band(
         (172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397),

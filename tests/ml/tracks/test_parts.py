@@ -16,7 +16,7 @@ from ml.tracks.calibration import (
     SCALE_MM,
     scale_iod,
 )
-from ml.tracks.flow import REGION_NAMES, FlowRegions, robust_affine
+from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
 from ml.tracks.geometry import MouthShape
 from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import quietest_span
@@ -67,13 +67,29 @@ def test_lip_corner_directions_follow_facs() -> None:
     assert all(inward[name][0] == pytest.approx(0.0) for name in inward if name != INWARD)
 
 
-def test_lip_gap_is_the_distance_between_the_inner_lips_along_up() -> None:
+def test_lip_and_chin_drops_are_distances_below_the_eyes_along_up() -> None:
     points = np.zeros((2, 478, 2))
-    points[:, 13] = (50.0, 70.0)  # upper lip, inner contour (image y grows downwards)
-    points[:, 14] = (50.0, 70.0)  # lower lip, touching it
-    points[1, 14] = (51.0, 74.0)  # lips 4 px apart (and a pixel sideways, which is not apart)
-    gap = MouthShape(points, np.array([0.0, -1.0])).lip_gap
-    assert gap == pytest.approx([0.0, 4.0])
+    points[:, [33, 133, 263, 362]] = (50.0, 40.0)  # the eyes' corners (image y grows downwards)
+    points[:, [17, 84, 314]] = (50.0, 80.0)  # the lower lip's lower edge, 40 px below them
+    points[:, 152] = (50.0, 100.0)  # the chin, 60 px below
+    points[1, [17, 84, 314]] = (52.0, 84.0)  # the lip 4 px lower (and 2 px sideways, which is not lower)
+    points[1, 152] = (50.0, 103.0)  # the chin 3 px lower
+    mouth = MouthShape(points, np.array([0.0, -1.0]))
+    assert mouth.lower_lip_drop == pytest.approx([40.0, 44.0])
+    assert mouth.chin_drop == pytest.approx([60.0, 63.0])
+
+
+def test_above_the_mouth_line_is_above_the_middle_of_the_opening_and_level_beyond_its_corners() -> None:
+    points = np.zeros((478, 2))
+    points[[78, 308]] = (20.0, 60.0), (60.0, 60.0)  # the opening's corners
+    xs = np.linspace(24.0, 56.0, 9)
+    points[[191, 80, 81, 82, 13, 312, 311, 310, 415]] = np.column_stack([xs, np.full(9, 56.0)])
+    points[[95, 88, 178, 87, 14, 317, 402, 318, 324]] = np.column_stack([xs, np.full(9, 68.0)])
+    above = above_mouth_line(points, 80)
+    # the line runs midway between the lips (y = 62 between x = 24 and 56), to y = 60 at the corners
+    assert above[61, 40] and not above[63, 40]
+    assert above[59, 10] and not above[61, 10]  # level beyond the corner: y = 60
+    assert above[59, 75] and not above[61, 75]
 
 
 def test_robust_affine_ignores_a_local_movement() -> None:

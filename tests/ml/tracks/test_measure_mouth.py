@@ -1,0 +1,109 @@
+"""The mouth's AUs on a real photograph under known deformations: each reads its own movement only.
+
+The lips parting (AU25), the jaw dropping (AU26), the lips tightening (AU23) and the chin raised (AU17)
+move overlapping skin; each deformation below moves one of them and the others must stay quiet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.stages.landmarks import Landmarker
+from ml.tracks import AUTracks, measure_au_intensities
+
+from .conftest import Bump, Measured, iod, measure_frames, ramp, smile, warp
+
+FPS = 30.0
+#: Frames of each clip: still for 10, a movement rising to frame 16, held to 24, gone at 30, still to 40.
+TRUTH = ramp(40, 10, 16, 24, 30)
+
+
+def tracks_of(m: Measured) -> AUTracks:
+    """Tracks against the first 8 frames as the neutral face (marked, as a user may)."""
+    return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, neutral=(0, 8))
+
+
+def pcc(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def animate(landmarker: Landmarker, image: np.ndarray, bumps: list[Bump]) -> AUTracks:
+    return tracks_of(measure_frames(landmarker, [warp(image, bumps, s) for s in TRUTH]))
+
+
+def lower_lip_down(points: np.ndarray, amount_iod: float) -> list[Bump]:
+    """The lower lip drawn down off the teeth, the chin left in place (lips parting, AU25)."""
+    scale = iod(points)
+    centre = points[[14, 17], :2].mean(axis=0)
+    return [Bump((centre[0], centre[1]), (0.0, amount_iod * scale), 0.07 * scale)]
+
+
+def jaw_down(points: np.ndarray, amount_iod: float) -> list[Bump]:
+    """The chin and the lower lip lowered together, the lower lip a little less (a jaw drop, AU26)."""
+    scale = iod(points)
+    chin, lip = points[152, :2], points[17, :2]
+    return [
+        Bump((chin[0], chin[1]), (0.0, amount_iod * scale), 0.25 * scale),
+        Bump((lip[0], lip[1]), (0.0, 0.6 * amount_iod * scale), 0.12 * scale),
+    ]
+
+
+def corners_in(points: np.ndarray, amount_iod: float) -> list[Bump]:
+    """Both lip corners drawn towards the midline (the lips tightening, AU23)."""
+    scale = iod(points)
+    right, left = points[61, :2], points[291, :2]
+    d = amount_iod * scale
+    return [
+        Bump((right[0], right[1]), (d, 0.0), 0.08 * scale),
+        Bump((left[0], left[1]), (-d, 0.0), 0.08 * scale),
+    ]
+
+
+def chin_up(points: np.ndarray, amount_iod: float) -> list[Bump]:
+    """The chin boss pushed up, the lower lip with it a little (the chin raiser, AU17)."""
+    scale = iod(points)
+    boss = points[[199, 175], :2].mean(axis=0)
+    return [Bump((boss[0], boss[1]), (0.0, -amount_iod * scale), 0.12 * scale)]
+
+
+def peaks(tracks: AUTracks, names: tuple[str, ...]) -> dict[str, float]:
+    return {name: float(np.nanmax(tracks.track(name))) for name in names}
+
+
+def test_lips_parting_is_au25_not_a_jaw_drop(
+    landmarker: Landmarker, astronaut: np.ndarray, still: np.ndarray
+) -> None:
+    tracks = animate(landmarker, astronaut, lower_lip_down(still, 0.06))  # 3.8 mm of a 5 mm E
+    assert pcc(tracks.track("AU25"), TRUTH) > 0.9
+    assert tracks.track("AU25").max() > 0.08
+    assert max(peaks(tracks, ("AU26", "AU17", "AU23", "AU15", "AU20")).values()) < 0.05
+
+
+def test_a_jaw_drop_is_au26_and_does_not_also_part_the_lips(
+    landmarker: Landmarker, astronaut: np.ndarray, still: np.ndarray
+) -> None:
+    tracks = animate(landmarker, astronaut, jaw_down(still, 0.12))
+    assert pcc(tracks.track("AU26"), TRUTH) > 0.9
+    assert tracks.track("AU26").max() > 0.15
+    # the lower lip rides down on the jaw: that is not the lips parting, nor the chin raised
+    assert max(peaks(tracks, ("AU25", "AU17", "AU23", "AU15", "AU20")).values()) < 0.05
+
+
+def test_tightened_lips_are_au23_and_a_smile_is_not(
+    landmarker: Landmarker, astronaut: np.ndarray, still: np.ndarray
+) -> None:
+    tracks = animate(landmarker, astronaut, corners_in(still, 0.05))  # 3.2 mm a side of a 4 mm E
+    assert pcc(tracks.track("AU23"), TRUTH) > 0.9
+    assert tracks.track("AU23").max() > 0.15
+    # a corner drawn in is none of the corner pulls (the bump drags the lower lip's side a little down)
+    assert max(peaks(tracks, ("AU12", "AU14", "AU20")).values()) < 0.05
+    assert tracks.track("AU15").max() < 0.1
+    smiling = animate(landmarker, astronaut, smile(still, 0.08))
+    assert smiling.track("AU23").max() < 0.05
+
+
+def test_a_chin_raise_is_au17(landmarker: Landmarker, astronaut: np.ndarray, still: np.ndarray) -> None:
+    tracks = animate(landmarker, astronaut, chin_up(still, 0.05))
+    assert pcc(tracks.track("AU17"), TRUTH) > 0.9
+    assert tracks.track("AU17").max() > 0.05
+    assert max(peaks(tracks, ("AU25", "AU26", "AU23", "AU15", "AU20")).values()) < 0.05
