@@ -20,8 +20,8 @@ jaw stretch the whole face and a fit over all of it takes part of that stretch f
 brows then read low); every other region by an affine motion plus parallax fitted robustly over the
 whole face (the half of it that moves least decides, so a local expression does not pull it), which
 follows the cheeks and the mouth better. Each region's movement is the mean remaining flow over its mask
-(drawn on the neutral landmarks; the lip corners also above the mouth line alone); the lid margins, too
-thin for a region, are read in small windows at their landmarks.
+(drawn on the neutral landmarks; the lip corners also above the mouth line alone, the chin also against
+the still-skin fit); the lid margins, too thin for a region, are read in small windows at their landmarks.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ml.tracks.rigid import depth_map, stabilising_map
 
 __all__ = [
     "ABOVE_MOUTH_PARTS",
+    "AGAINST_THE_HEAD",
     "POINT_SETS",
     "REGION_NAMES",
     "FlowRegions",
@@ -67,7 +68,11 @@ ABOVE_MOUTH_PARTS: dict[str, str] = {
     "lip_corner_above_right": "lip_corner_right",
     "lip_corner_above_left": "lip_corner_left",
 }
-REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS, *ABOVE_MOUTH_PARTS)
+#: Regions read a second time, corrected by the fit on still skin instead of the whole face's, by name:
+#: the chin's movement against the head (the whole-face fit follows the lower face, so its reading of the
+#: chin is the chin against the skin around it).
+AGAINST_THE_HEAD: dict[str, str] = {"chin_against_head": "chin"}
+REGION_NAMES: tuple[str, ...] = (*REGIONS, *POINT_SETS, *ABOVE_MOUTH_PARTS, *AGAINST_THE_HEAD)
 
 #: Detail kept (Gaussian sigma, as a fraction of the crop size) and shading removed (broad sigma).
 _FINE_SIGMA = 1.0 / 112.0
@@ -144,6 +149,8 @@ class FlowRegions:
         above = above_mouth_line(neutral_points, size)
         for name, whole in ABOVE_MOUTH_PARTS.items():
             masks[name] = masks[whole] & above
+        for name, region in AGAINST_THE_HEAD.items():
+            masks[name] = masks[region]
         half = max(1, round(_WINDOW_HALF * size / 112))
         for name, indices in POINT_SETS.items():
             window = np.zeros((size, size), bool)
@@ -178,7 +185,7 @@ class FlowRegions:
         self.still_samples = np.flatnonzero((grid & (self.face > 0) & ~moving).ravel())
         if len(self.still_samples) < _MIN_STILL_SAMPLES:  # a face too small or odd for it: the whole face
             self.still_samples = self.samples
-        self.still_fit = np.array([name in STILL_FIT_REGIONS for name in REGION_NAMES])
+        self.still_fit = np.array([name in (*STILL_FIT_REGIONS, *AGAINST_THE_HEAD) for name in REGION_NAMES])
         self.grid_y, self.grid_x = np.mgrid[0:size, 0:size].astype(np.float64)
         self.depth = depth_map(neutral_points, size)
         flat_depth = self.depth.ravel()

@@ -10,12 +10,12 @@
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
    direction (sadness raises and knits the brows at once), the lip corner's (above the mouth line: below
    it the skin rides on the jaw) between AU12, AU20, AU15 and AU14 (a corner drawn towards the midline is
-   none of them); the chin raiser (AU17) is the chin's rise beyond the jaw line's beside it (a jaw drop, or
-   a smile stretching the lower face, moves both); the upper lip's rise beyond half that of the lip
-   corners is AU10 (a smile lifts the lip's middle about half as much as its corners), the nose wings'
-   rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the side of the nose wings a
-   little), and the lower lid's rise beyond what the cheek carries
-   (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
+   none of them); the chin raiser (AU17) is the chin's rise both beyond the jaw line's beside it and
+   against the head (a smile stretching the lower face, or a jaw drop, moves one reading or the other);
+   the upper lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about
+   half as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a
+   smile lifts carries the side of the nose wings a little), and the lower lid's rise beyond what the
+   cheek carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
 4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`),
    jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
    them alike; the chin sits at the crop's edge, where flow is unreliable), lip tightening (the mouth
@@ -153,8 +153,11 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
     ) / 2
     values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
-    chin_up = local["L"][:, regions.index("chin"), 1] - local["L"][:, regions.index("jaw"), 1]
-    values["AU17"] = np.clip(chin_up, 0.0, None) / scale_iod("AU17")
+    # the chin pushed up rises against the jaw line beside it and against the head: each alone also reads
+    # other movements (a smile stretching the lower face, a jaw drop moving the face's fit), both do not
+    beyond_jaw = local["L"][:, regions.index("chin"), 1] - local["L"][:, regions.index("jaw"), 1]
+    against_head = local["L"][:, regions.index("chin_against_head"), 1]
+    values["AU17"] = np.clip(np.fmin(beyond_jaw, against_head), 0.0, None) / scale_iod("AU17")
     return values
 
 
