@@ -18,6 +18,7 @@ __all__ = [
     "AU_NAMES",
     "BILATERAL_ONLY",
     "BLINK_MAX_S",
+    "BROW_CARRIES_LID",
     "CHEEK_CARRIES_LID",
     "CLOSURE_AT_E",
     "FLOW_AUS",
@@ -67,13 +68,13 @@ SCALE_MM: dict[str, float] = {
 #: geometry (lips, jaw) jitters most: the chin sits at the crop's edge. Events count movement beyond it,
 #: and beyond what the take's own neutral frames show (:mod:`ml.tracks.events`).
 NOISE_MM: dict[str, float] = {
-    "AU1": 0.21,
-    "AU2": 0.34,
-    "AU4": 0.19,
-    "AU5": 0.08,
+    "AU1": 0.22,
+    "AU2": 0.26,
+    "AU4": 0.17,
+    "AU5": 0.07,
     "AU6": 0.55,
     "AU7": 0.11,
-    "AU9": 0.12,
+    "AU9": 0.14,
     "AU10": 0.06,
     "AU12": 0.18,
     "AU14": 0.12,
@@ -165,6 +166,12 @@ LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
 #: bulge). The lid's rise beyond this share is its own tightening, AU7; without it every smile reads as
 #: a squint. Set on the development faces.
 CHEEK_CARRIES_LID = 0.5
+
+#: Share of the inner brow's rise that the upper lid margin rises with it: the lid skin between them
+#: stretches, and the margin's small flow window reaches towards the brow. The margin's rise beyond this
+#: share is the lid's own raise, AU5; without it every brow raise (sadness, AU1) reads a little AU5. Set
+#: on the development faces (AU5 PCC 0.95 with none, 0.99 from 0.3 to 0.5).
+BROW_CARRIES_LID = 0.3
 
 #: AUs measured per side (``AU12L``/``AU12R`` beside ``AU12``).
 SIDED: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU12", "AU14", "AU15", "AU20", "AU45")

@@ -14,8 +14,8 @@ local brow raise on a photograph read 0.6 as much at 15 px as at 7 px).
 Landmarks shift as a whole by up to a pixel or two when part of the face moves (the landmark model's
 shape prior), so what the landmark fit leaves of head motion, and what it adds, is fitted on the flow
 itself and removed. Two fits: the brows, the upper lids and the nose are corrected by a fit on the skin
-away from the brows and the mouth (forehead, lids, cheeks, nose, temples; an affine motion, the parallax
-of a turn and the first-order perspective of a turn), because raised brows with a dropped
+away from the brows, the cheeks and the mouth (forehead, lids, nose, temples; an affine motion, the
+parallax of a turn and the first-order perspective of a turn), because raised brows with a dropped
 jaw stretch the whole face and a fit over all of it takes part of that stretch for head motion (the
 brows then read low); every other region by an affine motion plus parallax fitted robustly over the
 whole face (the half of it that moves least decides, so a local expression does not pull it), which
@@ -102,12 +102,16 @@ STILL_FIT_REGIONS = (
     "nose_wrinkle",
 )
 #: Regions whose skin moves too much to be in the still-skin fit, and the margin around them, px at 112 px.
+#: The cheeks are among them: a smile raises them (AU6), and a fit that takes that for the head moving up
+#: reads the brows lowered (development AU4 PCC 0.61 with the cheeks in the fit, 0.72 without).
 _MOVING_REGIONS = (
     "inner_brow_right",
     "inner_brow_left",
     "outer_brow_right",
     "outer_brow_left",
     "glabella",
+    "cheek_right",
+    "cheek_left",
     "chin",
     "jaw",
     "lower_lip",

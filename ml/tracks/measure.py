@@ -14,8 +14,9 @@
    against the head (a smile stretching the lower face, or a jaw drop, moves one reading or the other);
    the upper lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about
    half as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a
-   smile lifts carries the side of the nose wings a little), and the lower lid's rise beyond what the
-   cheek carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7.
+   smile lifts carries the side of the nose wings a little), the lower lid's rise beyond what the cheek
+   carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7, and the upper lid's rise beyond
+   what the inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
 4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`),
    jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
    them alike; the chin sits at the crop's edge, where flow is unreliable), lip tightening (the mouth
@@ -34,6 +35,7 @@ import numpy as np
 from ml.tracks.blinks import eye_closure, interpolate_over
 from ml.tracks.calibration import (
     AU_NAMES,
+    BROW_CARRIES_LID,
     CHEEK_CARRIES_LID,
     FLOW_AUS,
     INNER_BROW_AUS,
@@ -133,6 +135,11 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         for au, amount in split_on_directions(brow, INNER_BROW_AUS).items():
             if au != OUTWARD:
                 values[f"{au}{side}"] = amount / scale_iod(au)
+    for side in _SIDES:  # a raised inner brow lifts the upper lid margin a little: AU5 is its rise beyond
+        margin = local[side][:, regions.index(FLOW_AUS["AU5"].left if side == "L" else FLOW_AUS["AU5"].right)]
+        brow = local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])]
+        carried = BROW_CARRIES_LID * np.clip(brow[:, 1], 0.0, None)
+        values[f"AU5{side}"] = np.clip(margin[:, 1] - carried, 0.0, None) / scale_iod("AU5")
     for side in _SIDES:  # a raised cheek pushes the lower lid up with it: AU7 is the lid's rise beyond
         lid = local[side][:, regions.index(FLOW_AUS["AU7"].left if side == "L" else FLOW_AUS["AU7"].right)]
         cheek = local[side][:, regions.index(FLOW_AUS["AU6"].left if side == "L" else FLOW_AUS["AU6"].right)]
