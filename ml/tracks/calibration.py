@@ -83,7 +83,7 @@ NOISE_MM: dict[str, float] = {
     "AU20": 0.13,
     "AU23": 0.16,
     "AU24": 0.66,
-    "AU25": 0.54,
+    "AU25": 0.39,
     "AU26": 1.33,
 }
 #: The noise of an AU the table does not list, mm.
