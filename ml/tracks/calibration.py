@@ -111,19 +111,53 @@ def scale_iod(au: str) -> float:
 
 @dataclass(frozen=True)
 class FlowAU:
-    """An AU read from the mean optical flow of one region per side."""
+    """An AU read from the mean optical flow of one region per side, projected on its direction.
+
+    Where another action moves the region too, ``carrier`` names that action's regions (right, left):
+    the AU is the movement beyond ``carried`` times the carrier's (its rise, where it rises).
+    """
 
     right: str
     left: str
     direction: tuple[float, float]
+    carrier: tuple[str, str] | None = None
+    carried: float = 0.0
 
+    def region(self, side: str) -> str:
+        """The region read on the subject's side ``"L"`` or ``"R"``."""
+        return self.left if side == "L" else self.right
+
+
+#: Share of the cheek's rise (AU6) that the lower lid rises with it: the raised cheek bunches the skin
+#: under the eye and pushes the lid margin up, about half as far (the lid sits at the top of the cheek's
+#: bulge). The lid's rise beyond this share is its own tightening, AU7; without it every smile reads as
+#: a squint. Set on the development faces.
+CHEEK_CARRIES_LID = 0.5
+
+#: Share of the inner brow's rise that the upper lid margin rises with it: the lid skin between them
+#: stretches, and the margin's small flow window reaches towards the brow. The margin's rise beyond this
+#: share is the lid's own raise, AU5; without it every brow raise (sadness, AU1) reads a little AU5. Set
+#: on the development faces (AU5 PCC 0.95 with none, 0.99 from 0.3 to 0.5).
+BROW_CARRIES_LID = 0.3
 
 #: AUs read from the flow of a region, projected on their direction of movement.
 FLOW_AUS: dict[str, FlowAU] = {
     "AU2": FlowAU("outer_brow_right", "outer_brow_left", (0.0, 1.0)),
-    "AU5": FlowAU("upper_lid_margin_right", "upper_lid_margin_left", (0.0, 1.0)),
+    "AU5": FlowAU(
+        "upper_lid_margin_right",
+        "upper_lid_margin_left",
+        (0.0, 1.0),
+        ("inner_brow_right", "inner_brow_left"),
+        BROW_CARRIES_LID,
+    ),
     "AU6": FlowAU("cheek_right", "cheek_left", (0.0, 1.0)),
-    "AU7": FlowAU("lower_eyelid_right", "lower_eyelid_left", (0.0, 1.0)),
+    "AU7": FlowAU(
+        "lower_eyelid_right",
+        "lower_eyelid_left",
+        (0.0, 1.0),
+        ("cheek_right", "cheek_left"),
+        CHEEK_CARRIES_LID,
+    ),
 }
 
 #: The inner brow's movement is shared out between AU1 and AU4 like the lip corner's (below): AU1 (frontalis,
@@ -160,18 +194,6 @@ LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("AU15", (0.302, -0.953)),
     (INWARD, (-1.0, 0.0)),
 )
-
-#: Share of the cheek's rise (AU6) that the lower lid rises with it: the raised cheek bunches the skin
-#: under the eye and pushes the lid margin up, about half as far (the lid sits at the top of the cheek's
-#: bulge). The lid's rise beyond this share is its own tightening, AU7; without it every smile reads as
-#: a squint. Set on the development faces.
-CHEEK_CARRIES_LID = 0.5
-
-#: Share of the inner brow's rise that the upper lid margin rises with it: the lid skin between them
-#: stretches, and the margin's small flow window reaches towards the brow. The margin's rise beyond this
-#: share is the lid's own raise, AU5; without it every brow raise (sadness, AU1) reads a little AU5. Set
-#: on the development faces (AU5 PCC 0.95 with none, 0.99 from 0.3 to 0.5).
-BROW_CARRIES_LID = 0.3
 
 #: AUs measured per side (``AU12L``/``AU12R`` beside ``AU12``).
 SIDED: tuple[str, ...] = ("AU1", "AU2", "AU4", "AU5", "AU6", "AU7", "AU12", "AU14", "AU15", "AU20", "AU45")

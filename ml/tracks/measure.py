@@ -36,8 +36,6 @@ import numpy as np
 from ml.tracks.blinks import eye_closure, interpolate_over
 from ml.tracks.calibration import (
     AU_NAMES,
-    BROW_CARRIES_LID,
-    CHEEK_CARRIES_LID,
     FLOW_AUS,
     INNER_BROW_AUS,
     INNER_BROW_REGIONS,
@@ -133,26 +131,17 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
     values: dict[str, np.ndarray] = {}
     for au, spec in FLOW_AUS.items():
         direction = np.asarray(spec.direction)
-        amounts = {}
         for side in _SIDES:
-            region = regions.index(spec.left if side == "L" else spec.right)
-            amounts[side] = np.clip(local[side][:, region] @ direction, 0.0, None) / scale_iod(au)
-        values.update({f"{au}{side}": amount for side, amount in amounts.items()})
+            amount = local[side][:, regions.index(spec.region(side))] @ direction
+            if spec.carrier is not None:  # the share another action's movement carries the region with it
+                carrier = local[side][:, regions.index(spec.carrier[side == "L"])] @ direction
+                amount = amount - spec.carried * np.clip(carrier, 0.0, None)
+            values[f"{au}{side}"] = np.clip(amount, 0.0, None) / scale_iod(au)
     for side in _SIDES:
         brow = local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])]
         for au, amount in split_on_directions(brow, INNER_BROW_AUS).items():
             if au != OUTWARD:
                 values[f"{au}{side}"] = amount / scale_iod(au)
-    for side in _SIDES:  # a raised inner brow lifts the upper lid margin a little: AU5 is its rise beyond
-        margin = local[side][:, regions.index(FLOW_AUS["AU5"].left if side == "L" else FLOW_AUS["AU5"].right)]
-        brow = local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])]
-        carried = BROW_CARRIES_LID * np.clip(brow[:, 1], 0.0, None)
-        values[f"AU5{side}"] = np.clip(margin[:, 1] - carried, 0.0, None) / scale_iod("AU5")
-    for side in _SIDES:  # a raised cheek pushes the lower lid up with it: AU7 is the lid's rise beyond
-        lid = local[side][:, regions.index(FLOW_AUS["AU7"].left if side == "L" else FLOW_AUS["AU7"].right)]
-        cheek = local[side][:, regions.index(FLOW_AUS["AU6"].left if side == "L" else FLOW_AUS["AU6"].right)]
-        carried = CHEEK_CARRIES_LID * np.clip(cheek[:, 1], 0.0, None)
-        values[f"AU7{side}"] = np.clip(lid[:, 1] - carried, 0.0, None) / scale_iod("AU7")
     corner_up = []
     for side in _SIDES:
         name = "left" if side == "L" else "right"
@@ -266,9 +255,9 @@ def measure_au_intensities(
     values = _flow_aus(local, regions)
 
     steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
-    margins = {"L": regions.index(FLOW_AUS["AU5"].left), "R": regions.index(FLOW_AUS["AU5"].right)}
     corners = {"L": regions.index("lip_corner_above_left"), "R": regions.index("lip_corner_above_right")}
-    checks = {f"lid_drop_{side}": -local[side][:, margins[side], 1] for side in _SIDES}
+    margin = FLOW_AUS["AU5"]  # the upper lid margin's descent
+    checks = {f"lid_drop_{side}": -local[side][:, regions.index(margin.region(side)), 1] for side in _SIDES}
     checks["corners_in"] = -np.mean([local[side][:, corners[side], 0] for side in _SIDES], axis=0)
     up = local["L"][:, :, 1]
     checks["lip_beyond_chin"] = up[:, regions.index("chin")] - up[:, regions.index("lower_lip")]
