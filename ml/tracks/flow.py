@@ -34,6 +34,7 @@ from ml.stages.landmarks import (
     MOUTH_OPENING_CORNERS,
     REGIONS,
     UPPER_LIP_INNER,
+    midway_line,
     region_masks,
 )
 from ml.tracks.rigid import depth_map, stabilising_map
@@ -216,14 +217,11 @@ def above_mouth_line(points: np.ndarray, size: int) -> np.ndarray:
     across = xy[MOUTH_OPENING_CORNERS[1]] - xy[MOUTH_OPENING_CORNERS[0]]
     across /= max(float(np.linalg.norm(across)), 1e-12)
     up = np.array([across[1], -across[0]])  # image y grows downwards
-    middle = (xy[list(UPPER_LIP_INNER)] + xy[list(LOWER_LIP_INNER)]) / 2
-    line = np.vstack([middle, xy[list(MOUTH_OPENING_CORNERS)]])
-    along, height = line @ across, line @ up
-    order = np.argsort(along)
+    basis = np.column_stack([across, up])  # (along the mouth, up the face)
+    line = midway_line(xy @ basis, UPPER_LIP_INNER, LOWER_LIP_INNER, MOUTH_OPENING_CORNERS)
     ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    pixels = np.stack([xs, ys], axis=-1)
-    level = np.interp(pixels @ across, along[order], height[order])
-    return pixels @ up > level
+    pixels = np.stack([xs, ys], axis=-1) @ basis
+    return pixels[..., 1] > np.interp(pixels[..., 0], line[:, 0], line[:, 1])
 
 
 def lighting_invariant(crop: np.ndarray, face: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ from typing import Literal
 
 import numpy as np
 
-from ml.stages.landmarks import LOWER_LIP_INNER, MOUTH_OPENING_CORNERS, UPPER_LIP_INNER
+from ml.stages.landmarks import LOWER_LIP_INNER, MOUTH_OPENING_CORNERS, UPPER_LIP_INNER, midway_line
 
 Zone = Literal["all", "above_eyes", "below_eyes", "above_mouth", "below_mouth"]
 
@@ -234,15 +234,6 @@ class FaceFrame:
     zones: dict[str, np.ndarray]  # zone name -> (478,) bool
 
 
-def _midway(
-    points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], ends: tuple[int, int]
-) -> np.ndarray:
-    """(x, y) samples of the curve midway between two contours, sorted by x, with the end points."""
-    mids = (points[list(upper)] + points[list(lower)]) / 2.0
-    curve = np.concatenate([mids, points[list(ends)]])
-    return curve[np.argsort(curve[:, 0])]
-
-
 def _split(points: np.ndarray, curve: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
     level = np.interp(points[:, 0], curve[:, 0], curve[:, 1])
     return points[:, 1] < level - margin, points[:, 1] > level + margin
@@ -252,13 +243,13 @@ def face_frame(points_xy: np.ndarray, axes: np.ndarray, iod: float) -> FaceFrame
     """Face-frame coordinates and zones of (478, 2) landmark pixels."""
     centre = points_xy[[33, 133, 263, 362]].mean(axis=0)
     local = (points_xy - centre) @ axes.T / iod
-    eye_r = _midway(local, UPPER_LID, LOWER_LID, (33, 133))
+    eye_r = midway_line(local, UPPER_LID, LOWER_LID, (33, 133))
     left = tuple(MIRROR[i] for i in UPPER_LID), tuple(MIRROR[i] for i in LOWER_LID)
-    eye_l = _midway(local, left[0], left[1], (263, 362))
+    eye_l = midway_line(local, left[0], left[1], (263, 362))
     right_half = local[:, 0] < 0.0
     above_r, below_r = _split(local, eye_r, 0.01)
     above_l, below_l = _split(local, eye_l, 0.01)
-    mouth = _midway(local, UPPER_LIP_INNER, LOWER_LIP_INNER, MOUTH_OPENING_CORNERS)
+    mouth = midway_line(local, UPPER_LIP_INNER, LOWER_LIP_INNER, MOUTH_OPENING_CORNERS)
     above_m, below_m = _split(local, mouth, 0.01)
     everywhere = np.ones(len(local), bool)
     everywhere[list(IRIS)] = False

@@ -12,6 +12,7 @@ from ml.stages.landmarks.regions import (
     REGIONS,
     UPPER_LIP_INNER,
     Region,
+    midway_line,
     region_masks,
 )
 from ml.stages.landmarks.tracker import FaceTracker, FrameFace
@@ -35,5 +36,6 @@ __all__ = [
     "Region",
     "head_pose",
     "load_bundle",
+    "midway_line",
     "region_masks",
 ]

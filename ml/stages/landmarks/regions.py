@@ -76,6 +76,16 @@ REGIONS: dict[str, Region] = {
 }
 
 
+def midway_line(
+    points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], ends: tuple[int, int]
+) -> np.ndarray:
+    """``(K, 2)`` the curve midway between two facing contours of ``(478, 2)`` points (``upper[i]`` faces
+    ``lower[i]``), with the two ``ends``, sorted by the first coordinate: a closed eye's or mouth's line."""
+    middle = (points[list(upper)] + points[list(lower)]) / 2.0
+    curve = np.concatenate([middle, points[list(ends)]])
+    return curve[np.argsort(curve[:, 0])]
+
+
 def region_polygon(points_xy: np.ndarray, region: Region, across: np.ndarray) -> np.ndarray:
     """(K, 2) outline of ``region`` from (478, 2) points; ``across`` is the eye-line direction."""
     if not region.chain_b:
