@@ -20,6 +20,7 @@ from curves.errors import CurvesError
 from curves.io import read_curve_names
 from curves.microexpression import MicroExpression
 from curves.rules import check_fps, check_intensity
+from ml.cli.curve_options import add_curve_arguments
 from ml.cli.output import add_overwrite_argument
 
 if TYPE_CHECKING:  # scipy-heavy: only for the type
@@ -52,16 +53,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--variants", type=int, default=1, help="number of seeded variants (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the variants (default 0)")
-    p.add_argument("--tolerance", type=float, default=0.01, help="max replay error per frame (default 0.01)")
     p.add_argument("--smoothing", type=float, default=1.0, help="B-spline smoothing factor (0 interpolates)")
     p.add_argument("--fps", type=float, default=None, help="frame rate of CSV tracks without time columns")
-    p.add_argument("--emotion-profiles", type=Path, default=None, help="your own emotion profile YAML")
-    p.add_argument(
-        "--skeleton-curves",
-        type=Path,
-        default=None,
-        help="text file with the skeleton's curve names, one per line (others are skipped)",
-    )
+    add_curve_arguments(p)
     p.add_argument(
         "--event",
         default="auto",

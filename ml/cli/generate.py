@@ -20,6 +20,7 @@ from pathlib import Path
 from curves.atomic import atomic_directory
 from curves.io import read_curve_names
 from curves.rules import check_fps
+from ml.cli.curve_options import add_curve_arguments
 from ml.cli.output import add_overwrite_argument
 
 __all__ = ["register", "run"]
@@ -44,14 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="chance of adding one AU from the co-occurrence graph to a sheet's AU set (default 0.2)",
     )
     p.add_argument("--intensity", type=float, default=None, help="every expression's i_v (default: drawn)")
-    p.add_argument("--tolerance", type=float, default=0.01, help="max replay error per frame (default 0.01)")
-    p.add_argument("--emotion-profiles", type=Path, default=None, help="your own emotion profile YAML")
-    p.add_argument(
-        "--skeleton-curves",
-        type=Path,
-        default=None,
-        help="text file with the skeleton's curve names, one per line (others are skipped)",
-    )
+    add_curve_arguments(p)
     p.add_argument(
         "--no-preview", action="store_true", help="do not render the previews (PNG, and the MP4/GIF)"
     )
