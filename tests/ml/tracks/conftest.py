@@ -15,8 +15,11 @@ import pytest
 import skimage.data
 
 from ml.stages.landmarks import Landmarker
+from ml.tracks import AUTracks, measure_au_intensities
 
 CROP = 112
+#: Frame rate of every clip made here.
+FPS = 30.0
 #: Where the eye centres go in the crop (image left, image right), as fractions of its size.
 CROP_EYES = ((0.32, 0.38), (0.68, 0.38))
 RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)
@@ -217,3 +220,12 @@ def relight(image: np.ndarray, amount: float) -> np.ndarray:
     across = np.linspace(-0.5, 0.5, image.shape[1])[None, :, None]
     gain = (1.0 - 0.35 * amount) * (1.0 + 0.3 * amount * across)
     return np.clip(image * gain + 10.0 * amount, 0, 255).astype(np.uint8)
+
+
+def tracks_of(m: Measured, **options: object) -> AUTracks:
+    """The measured AU tracks of a clip made here (``options``: of ``measure_au_intensities``)."""
+    return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, **options)
+
+
+def pcc(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a, b)[0, 1])

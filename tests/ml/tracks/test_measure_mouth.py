@@ -10,26 +10,18 @@ import numpy as np
 import pytest
 
 from ml.stages.landmarks import Landmarker
-from ml.tracks import AUTracks, measure_au_intensities
+from ml.tracks import AUTracks
 
-from .conftest import Bump, Measured, iod, measure_frames, ramp, smile, warp
+from .conftest import Bump, iod, measure_frames, pcc, ramp, smile, tracks_of, warp
 
-FPS = 30.0
 #: Frames of each clip: still for 10, a movement rising to frame 16, held to 24, gone at 30, still to 40.
 TRUTH = ramp(40, 10, 16, 24, 30)
 
 
-def tracks_of(m: Measured) -> AUTracks:
-    """Tracks against the first 8 frames as the neutral face (marked, as a user may)."""
-    return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, neutral=(0, 8))
-
-
-def pcc(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def animate(landmarker: Landmarker, image: np.ndarray, bumps: list[Bump]) -> AUTracks:
-    return tracks_of(measure_frames(landmarker, [warp(image, bumps, s) for s in TRUTH]))
+    """Tracks of the photograph moved by ``bumps`` along :data:`TRUTH`, the first 8 frames marked as
+    the neutral face (as a user may)."""
+    return tracks_of(measure_frames(landmarker, [warp(image, bumps, s) for s in TRUTH]), neutral=(0, 8))
 
 
 def lower_lip_down(points: np.ndarray, amount_iod: float) -> list[Bump]:

@@ -9,6 +9,7 @@ from ml.stages.landmarks import Landmarker
 from ml.tracks import AUTracks, measure_au_intensities, spot_events
 
 from .conftest import (
+    FPS,
     INNER_BROWS,
     Bump,
     Measured,
@@ -16,26 +17,19 @@ from .conftest import (
     close_eyes,
     iod,
     measure_frames,
+    pcc,
     ramp,
     relight,
     roll_and_shift,
     smile,
+    tracks_of,
     turn_head,
     warp,
 )
 
-FPS = 30.0
 N = 60
 #: The lip-corner pull of a fully formed smile (FACS E), in inter-ocular distances: 10 mm of 63 mm.
 SMILE_AT_E = 10.0 / 63.0
-
-
-def tracks_of(m: Measured, **options: object) -> AUTracks:
-    return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, **options)
-
-
-def pcc(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def others_max(tracks: AUTracks, allowed: set[str]) -> tuple[str, float]:
