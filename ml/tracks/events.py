@@ -75,9 +75,10 @@ def _scale_mm(names: tuple[str, ...]) -> np.ndarray:
 
 def noise_mm(tracks: AUTracks) -> dict[str, float]:
     """Each expressive AU's noise in this take, mm (see the module doc)."""
-    names = tuple(tracks.names[i] for i in _expressive(tracks))
+    columns = _expressive(tracks)
+    names = tuple(tracks.names[i] for i in columns)
     start, stop = tracks.neutral
-    quiet = tracks.values[start:stop][:, list(_expressive(tracks))]
+    quiet = tracks.values[start:stop][:, columns]
     spread = (
         np.nan_to_num(np.nanstd(quiet, axis=0), nan=0.0) if np.isfinite(quiet).any() else np.zeros(len(names))
     )
