@@ -20,7 +20,7 @@ from pathlib import Path
 from curves.atomic import atomic_directory
 from curves.io import read_curve_names
 from curves.rules import check_fps
-from ml.cli.curve_options import add_curve_arguments
+from ml.cli.curve_options import add_curve_arguments, check_tolerance
 from ml.cli.output import add_overwrite_argument
 
 __all__ = ["register", "run"]
@@ -64,8 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from ml.stages.landmarks import Landmarker
 
     check_fps(args.fps, what="--fps")
-    if not 0 < args.tolerance < 1:
-        raise ValueError(f"--tolerance must be a number between 0 and 1, got {args.tolerance}")
+    check_tolerance(args.tolerance)
     skeleton = read_curve_names(args.skeleton_curves)
     table = load_rig_table(str(args.rig))
     stats = load_statistics()
