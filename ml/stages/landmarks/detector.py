@@ -3,6 +3,12 @@
 The anchor layout and box encoding are those of MediaPipe's short-range face detector: four feature
 layers with strides 8, 16, 16, 16 (layers of equal stride share one grid), two anchors per layer and cell,
 unit-size anchors centred on the cells, and offsets in units of the 128 px input.
+
+The short-range model finds faces that fill about a fifth of its input or more: on a whole 640x360 frame,
+faces about half the frame's height. :meth:`BlazeFace.closer` also reads overlapping square tiles of the
+frame (the frame's height, and half of it), so a face of a sixth of the frame's height, as in a medium
+shot, is found as well; it costs a detector run per tile, so callers use it when the whole frame showed
+no face.
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ ANCHORS_PER_LAYER = 2
 NUM_KEYPOINTS = 6
 SCORE_CLIP = 100.0
 ROI_SCALE = 1.5
+#: Sides of the square tiles :meth:`BlazeFace.closer` reads, as fractions of the frame's shorter side;
+#: neighbouring tiles overlap by half a tile, so a face up to half a tile wide lies whole in one of them.
+TILE_SIDES = (1.0, 0.5)
+#: The smallest tile read, px: below it the face is too small for the landmark model.
+MIN_TILE = 96
+#: Least score of a face found in a tile: a tile shows clothing and hair larger than the whole frame
+#: does, and the short-range model scores some of it up to 0.7 (an astronaut's suit and helmet ring at
+#: 0.5-0.7, her face at 0.9-0.97 with a sixth to a third of a 640x360 frame's height).
+TILE_MIN_SCORE = 0.75
 
 # Keypoint order of the detector: the subject's right eye, left eye, nose tip, mouth centre,
 # right ear tragion, left ear tragion (the subject's right eye is on the left of a frontal image).
@@ -123,7 +138,8 @@ def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class BlazeFace:
-    """The bundle's short-range face detector; faces fill roughly a quarter of the frame or more."""
+    """The bundle's short-range face detector: on the whole frame (a face of about half the frame's
+    height or more), or also on its tiles (:meth:`closer`)."""
 
     def __init__(
         self,
@@ -139,11 +155,40 @@ class BlazeFace:
 
     def __call__(self, rgb: np.ndarray) -> list[FaceDetection]:
         """Faces in an RGB uint8 (H, W, 3) frame, most confident first."""
+        return [FaceDetection(box, points, score) for box, points, score in self._candidates(rgb)]
+
+    def closer(self, rgb: np.ndarray) -> list[FaceDetection]:
+        """Faces in the whole frame and in its tiles (:data:`TILE_SIDES`), merged, most confident first."""
+        found = list(self._candidates(rgb))
+        height, width = rgb.shape[:2]
+        for fraction in TILE_SIDES:
+            side = round(fraction * min(height, width))
+            if side < MIN_TILE or (side == height and side == width):
+                continue  # too small to hold a usable face, or the whole frame again
+            for y0 in tile_starts(height, side):
+                for x0 in tile_starts(width, side):
+                    tile = rgb[y0 : y0 + side, x0 : x0 + side]
+                    shift = np.array([x0, y0], dtype=np.float64)
+                    for box, points, score in self._candidates(tile, TILE_MIN_SCORE):
+                        found.append((box + np.tile(shift, 2), points + shift, score))
+        if not found:
+            return []
+        boxes = np.stack([box for box, _, _ in found])
+        points = np.stack([p for _, p, _ in found])
+        scores = np.array([score for _, _, score in found])
+        merged = weighted_nms(boxes, points, scores, self.iou_threshold)
+        return [FaceDetection(box, p, score) for box, p, score in merged]
+
+    def _candidates(
+        self, rgb: np.ndarray, min_score: float | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """(box, keypoints, score) of each face in ``rgb`` scoring ``min_score`` (default: the
+        detector's) or more, in its pixel-centre coordinates."""
         tensor, scale, pad = letterbox(rgb)
         raw_boxes, raw_scores = self.model.run(tensor)
         logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -SCORE_CLIP, SCORE_CLIP)
         scores = 1.0 / (1.0 + np.exp(-logits))
-        keep = scores >= self.min_score
+        keep = scores >= (self.min_score if min_score is None else max(min_score, self.min_score))
         if not keep.any():
             return []
         raw = raw_boxes.reshape(-1, 4 + 2 * NUM_KEYPOINTS)[keep] / INPUT_SIZE
@@ -157,5 +202,13 @@ class BlazeFace:
             # Corner-based input units -> pixel-centre frame coordinates.
             frame_box = (box.reshape(2, 2) * INPUT_SIZE - pad) / scale - 0.5
             frame_points = (points * INPUT_SIZE - pad) / scale - 0.5
-            faces.append(FaceDetection(frame_box.reshape(4), frame_points, score))
+            faces.append((frame_box.reshape(4), frame_points, score))
         return faces
+
+
+def tile_starts(length: int, side: int) -> list[int]:
+    """Starts of tiles ``side`` long covering ``length``, half a tile apart, the last flush with the end."""
+    if side >= length:
+        return [0]
+    starts = list(range(0, length - side, max(1, side // 2)))
+    return [*starts, length - side]

@@ -8,6 +8,12 @@ region is picked up again in the same frame when the detector finds it within on
 was. While the subject is followed the detector runs every ``detect_every`` frames only, to count
 the other faces present (the count is carried over in between); while it is lost, every frame.
 
+A face too small for the detector's whole-frame view (under about half the frame's height) is looked
+for in the frame's tiles (:meth:`~ml.stages.landmarks.detector.BlazeFace.closer`, some 20 detector runs)
+when the whole frame shows no face to follow: every ``closer_every`` frames while nothing is found,
+every frame once a small face has been (so that it is confirmed, and found again when lost). Other faces
+are counted on the whole frame only.
+
 Subject choice among several detected faces (``choose``):
 - ``"largest"``: the largest face;
 - ``"center"``: the face nearest the frame centre;
@@ -84,6 +90,7 @@ class FaceTracker:
         confirm_frames: int = 3,
         min_presence: float = 0.5,
         detect_every: int = 1,
+        closer_every: int = 5,
     ) -> None:
         if choose not in CHOICES:
             raise ValueError(f"Unknown face choice {choose!r}; use one of: {', '.join(CHOICES)}")
@@ -93,6 +100,8 @@ class FaceTracker:
             raise ValueError(f"confirm_frames must be at least 1, got {confirm_frames}")
         if detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, got {detect_every}")
+        if closer_every < 1:
+            raise ValueError(f"closer_every must be at least 1, got {closer_every}")
         if not 0.0 < min_presence < 1.0:
             raise ValueError(f"min_presence must be between 0 and 1, got {min_presence}")
         self.landmarker = landmarker
@@ -101,6 +110,9 @@ class FaceTracker:
         self.confirm_frames = confirm_frames
         self.min_presence = min_presence
         self.detect_every = detect_every
+        self.closer_every = closer_every
+        self.frames_since_closer = closer_every  # the first frame without a face takes a closer look
+        self.small_face = False  # the last closer look found a face to follow
         self.frames_since_detection = 0
         self.others = 0
         self.subject: FaceLandmarks | None = None
@@ -129,6 +141,10 @@ class FaceTracker:
         detections = self.landmarker.detect_faces(rgb)
         self.frames_since_detection = 0
         candidate = self._acquire(rgb, detections)
+        if candidate is None and self._closer_look_due():
+            detections = self.landmarker.detect_faces(rgb, closer=True)
+            candidate = self._acquire(rgb, detections)
+            self.small_face = candidate is not None
         if candidate is None:
             self.pending = []
             return None
@@ -161,10 +177,30 @@ class FaceTracker:
             out.append(current)
         return out
 
+    def _closer_look_due(self) -> bool:
+        """Whether to look at the frame's tiles, the whole frame having shown no face to follow."""
+        self.frames_since_closer += 1
+        if not (self.small_face or self.frames_since_closer >= self.closer_every):
+            return False
+        self.frames_since_closer = 0
+        return True
+
     def _acquire(self, rgb: np.ndarray, detections: list[FaceDetection]) -> FaceLandmarks | None:
-        detection = choose_detection(detections, rgb.shape, self.choose, self.index, self.last_seen)
-        if detection is None:
-            return None
+        """The chosen detection's face; where the landmark model sees none there, the next choice's (not
+        with ``"index"``: the faces' count from the left includes the one that failed)."""
+        remaining = list(detections)
+        while remaining:
+            detection = choose_detection(remaining, rgb.shape, self.choose, self.index, self.last_seen)
+            if detection is None:
+                return None
+            face = self._read(rgb, detection)
+            if face is not None or self.choose == "index":
+                return face
+            remaining = [d for d in remaining if d is not detection]
+        return None
+
+    def _read(self, rgb: np.ndarray, detection: FaceDetection) -> FaceLandmarks | None:
+        """The face's landmarks at a detection, or None where the landmark model sees no face there."""
         face = self.landmarker.landmarks(rgb, detection)
         if face.presence < self.min_presence:
             return None

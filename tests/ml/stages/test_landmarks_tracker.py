@@ -19,11 +19,24 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3])
 
 
-@pytest.mark.parametrize("name", ["coffee", "chelsea", "rocket", "camera"])
+@pytest.mark.parametrize("name", ["coffee", "chelsea", "rocket"])
 def test_no_face_is_accepted_on_images_without_one(landmarker: Landmarker, name: str) -> None:
     image = as_rgb(getattr(skimage.data, name)())
     tracker = FaceTracker(landmarker)
     assert tracker.track([image] * 4) == [None] * 4
+
+
+def test_the_cameramans_small_turned_face_is_found(landmarker: Landmarker) -> None:
+    """scikit-image's "camera" shows a man's face turned to the side, an eighth of the image high (about
+    65 px): the detector's whole-image view gives a box too loose for the landmark model to see a face
+    in; its tiles give one it sees."""
+    image = as_rgb(skimage.data.camera())
+    found = FaceTracker(landmarker).track([image] * 4)
+    assert all(f is not None for f in found)
+    face = found[-1]
+    assert face is not None
+    x0, y0, x1, y1 = face.face.box
+    assert 170 < x0 < x1 < 280 and 110 < y0 < y1 < 220  # the head, at the top of the frame's middle
 
 
 def test_a_face_seen_in_fewer_than_the_agreement_frames_is_not_accepted(
