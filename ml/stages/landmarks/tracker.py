@@ -9,10 +9,10 @@ was. While the subject is followed the detector runs every ``detect_every`` fram
 the other faces present (the count is carried over in between); while it is lost, every frame.
 
 A face too small for the detector's whole-frame view (under about half the frame's height) is looked
-for in the frame's tiles (:meth:`~ml.stages.landmarks.detector.BlazeFace.closer`, some 20 detector runs)
-when the whole frame shows no face to follow: every ``closer_every`` frames while nothing is found,
-every frame once a small face has been (so that it is confirmed, and found again when lost). Other faces
-are counted on the whole frame only.
+for in the frame's tiles (:meth:`~ml.stages.landmarks.detector.BlazeFace.closer`, 25 detector runs at
+640x360) when the whole frame shows no face to follow: every ``closer_every`` frames while nothing is
+found, every frame once a small face has been (so that it is confirmed, and found again when lost).
+Other faces are counted on the whole frame only.
 
 Subject choice among several detected faces (``choose``):
 - ``"largest"``: the largest face;
