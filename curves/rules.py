@@ -1,8 +1,8 @@
 """Value rules shared by every entry point (curves, the ``ml`` analysis, the command line, the plugin).
 
 One place for each: a frame rate is a positive, finite number of frames per second within what a camera
-or an engine uses; an intensity ``i_v`` lies in [0, 1]; a track needs :data:`MIN_FRAMES` frames and
-holds at most :data:`MAX_FRAMES`.
+or an engine uses; an intensity ``i_v`` lies in [0, 1]; a key-selection tolerance lies strictly between
+0 and 1; a track needs :data:`MIN_FRAMES` frames and holds at most :data:`MAX_FRAMES`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ __all__ = [
     "check_fps",
     "check_frame_count",
     "check_intensity",
+    "check_tolerance",
     "is_whole",
 ]
 
@@ -57,6 +58,22 @@ def check_intensity(intensity: object, *, what: str = "intensity") -> float:
         raise ValueError(f"{what} must be a number in [0, 1], got {intensity!r}") from None
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise ValueError(f"{what} must lie in [0, 1], got {intensity!r}")
+    return value
+
+
+def check_tolerance(tolerance: object, *, what: str = "tolerance") -> float:
+    """``tolerance``, the largest replay error of the keys in curve units, as a float strictly between 0
+    and 1, or a ValueError naming ``what`` with the limit.
+
+    Curves run over [0, 1] (AU intensities, morph targets, rig controls), so a tolerance of 1 or more
+    would let every curve collapse to a flat line, and 0 cannot be met by finitely many keys.
+    """
+    try:
+        value = float(tolerance)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number between 0 and 1, got {tolerance!r}") from None
+    if not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise ValueError(f"{what} must be between 0 and 1 (curve units, e.g. 0.01), got {value}")
     return value
 
 

@@ -19,8 +19,8 @@ from curves.atomic import atomic_directory
 from curves.errors import CurvesError
 from curves.io import read_curve_names
 from curves.microexpression import MicroExpression
-from curves.rules import check_fps, check_intensity
-from ml.cli.curve_options import add_curve_arguments, check_tolerance
+from curves.rules import check_fps, check_intensity, check_tolerance
+from ml.cli.curve_options import add_curve_arguments
 from ml.cli.output import add_overwrite_argument
 
 if TYPE_CHECKING:  # scipy-heavy: only for the type
@@ -90,7 +90,7 @@ def _check_options(args: argparse.Namespace) -> None:
         check_fps(args.fps, what="--fps")
     if not 1 <= args.variants <= MAX_VARIANTS:
         raise CurvesError(f"--variants must be between 1 and {MAX_VARIANTS}, got {args.variants}")
-    check_tolerance(args.tolerance)
+    check_tolerance(args.tolerance, what="--tolerance")
     if not (math.isfinite(args.smoothing) and args.smoothing >= 0):
         raise CurvesError(f"--smoothing must be a number >= 0, got {args.smoothing}")
 

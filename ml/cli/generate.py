@@ -19,8 +19,8 @@ from pathlib import Path
 
 from curves.atomic import atomic_directory
 from curves.io import read_curve_names
-from curves.rules import check_fps
-from ml.cli.curve_options import add_curve_arguments, check_tolerance
+from curves.rules import check_fps, check_tolerance
+from ml.cli.curve_options import add_curve_arguments
 from ml.cli.output import add_overwrite_argument
 
 __all__ = ["register", "run"]
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from ml.stages.landmarks import Landmarker
 
     check_fps(args.fps, what="--fps")
-    check_tolerance(args.tolerance)
+    check_tolerance(args.tolerance, what="--tolerance")
     skeleton = read_curve_names(args.skeleton_curves)
     table = load_rig_table(str(args.rig))
     stats = load_statistics()
