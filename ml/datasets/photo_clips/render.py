@@ -3,7 +3,8 @@
 Per frame: the units' landmark displacements (:mod:`.actions`) -> a rigid yaw/pitch turn of the moved
 3-D mesh about the face centre (orthographic) -> piecewise-affine warp of the photograph
 (:mod:`.warp`) with the added mouth opening shaded -> roll and translation of the whole frame ->
-lighting gain and offset -> Gaussian sensor noise (seeded per frame, so any frame renders alone).
+optionally, the framing of a wider shot (:func:`in_shot`) -> lighting gain and offset -> Gaussian
+sensor noise (seeded per frame, so any frame renders alone).
 """
 
 from __future__ import annotations
@@ -158,14 +159,59 @@ def pose_expression(
     return _draw(face, frame, units, np.array([yaw, pitch, roll, tx, ty], dtype=np.float64))
 
 
-def iter_frames(face: NeutralFace, scenario: Scenario, fps: float) -> Iterator[np.ndarray]:
-    """The clip's (H, W, 3) uint8 RGB frames one at a time."""
+#: The face's height, for framing: forehead (top of the mesh) to chin landmarks.
+_FOREHEAD, _CHIN = 10, 152
+
+
+def face_height(face: NeutralFace) -> float:
+    """The face's height in the photograph, pixels: forehead to chin along the face's own up axis."""
+    return float(abs((face.points[_CHIN, :2] - face.points[_FOREHEAD, :2]) @ face.axes[1]))
+
+
+def in_shot(
+    frame: np.ndarray, face: NeutralFace, height: float, size: tuple[int, int] = (640, 360)
+) -> np.ndarray:
+    """A rendered frame as a camera further away would see it: the whole photograph scaled so that the
+    face fills ``height`` of a ``size`` (width, height) frame, centred on the face, on mid grey.
+
+    ``height`` 0.5 is about a head-and-shoulders webcam shot, 0.17 a medium shot; the photograph is
+    scaled with area averaging, so detail finer than the new pixels is lost as a camera would lose it.
+    """
+    if not 0.0 < height <= 1.0:
+        raise ValueError(f"face height must be a fraction of the frame's height in (0, 1], got {height}")
+    width, rows = size
+    scale = height * rows / face_height(face)
+    scaled = cv2.resize(
+        frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
+    centre = face.points[:, :2].mean(axis=0) * scale
+    # where the scaled photograph's top-left corner lands in the shot
+    x0, y0 = round(float(width / 2 - centre[0])), round(float(rows / 2 - centre[1]))
+    shot = np.full((rows, width, 3), 128, np.uint8)
+    top, left = max(0, y0), max(0, x0)
+    bottom, right = min(rows, y0 + scaled.shape[0]), min(width, x0 + scaled.shape[1])
+    if bottom > top and right > left:
+        shot[top:bottom, left:right] = scaled[top - y0 : bottom - y0, left - x0 : right - x0]
+    return shot
+
+
+def iter_frames(
+    face: NeutralFace, scenario: Scenario, fps: float, *, shot: float | None = None
+) -> Iterator[np.ndarray]:
+    """The clip's (H, W, 3) uint8 RGB frames one at a time.
+
+    ``shot``: the face's height as a fraction of a 640x360 frame's (:func:`in_shot`), framed before the
+    lighting and the sensor noise, as a camera further away would see the scene; the photograph's own
+    framing when omitted.
+    """
     truth = clip_truth(face, scenario, fps)
     units = unit_intensities(scenario, frame_times(scenario, fps))
     frame = face_frame(face.points[:, :2], face.axes, face.iod)
     for i in range(truth.num_frames):
         active = {unit: float(units[i, j]) for j, unit in enumerate(UNITS) if units[i, j] > 0.0}
         image = _draw(face, frame, active, truth.pose[i])
+        if shot is not None:
+            image = in_shot(image, face, shot)
         shaded = image.astype(np.float32) * np.float32(truth.gain[i]) + np.float32(truth.offset[i])
         if scenario.noise_sigma > 0:
             shaded += _noise(scenario.seed, i, image.shape, scenario.noise_sigma)
@@ -178,10 +224,12 @@ class RenderedClip:
     truth: ClipTruth
 
 
-def render_clip(face: NeutralFace, scenario: Scenario, fps: float) -> RenderedClip:
-    """All frames of ``scenario`` on ``face`` at ``fps``, with their truth."""
+def render_clip(
+    face: NeutralFace, scenario: Scenario, fps: float, *, shot: float | None = None
+) -> RenderedClip:
+    """All frames of ``scenario`` on ``face`` at ``fps``, with their truth (``shot``: :func:`iter_frames`)."""
     truth = clip_truth(face, scenario, fps)
-    frames = np.stack(list(iter_frames(face, scenario, fps)))
+    frames = np.stack(list(iter_frames(face, scenario, fps, shot=shot)))
     return RenderedClip(frames, truth)
 
 

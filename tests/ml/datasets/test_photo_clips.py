@@ -17,6 +17,8 @@ from ml.datasets.photo_clips import (
     NeutralFace,
     Scenario,
     clip_truth,
+    face_height,
+    in_shot,
     iter_frames,
     load_photo,
     make_scenario,
@@ -278,6 +280,39 @@ def test_rendered_smile_follows_its_truth(landmarker: Landmarker, astronaut: Neu
     travel = [float(np.linalg.norm(read(landmarker, f).points[61, :2] - start)) for f in frames]
     au12 = truth.intensities[:, truth.aus.index("AU12")]
     assert np.corrcoef(travel, au12)[0, 1] > 0.95
+
+
+@pytest.mark.parametrize("height", [0.5, 0.17])
+def test_a_wider_shot_frames_the_face_at_the_asked_height(
+    landmarker: Landmarker, astronaut: NeutralFace, height: float
+) -> None:
+    shot = in_shot(astronaut.rgb, astronaut, height)
+    assert shot.shape == (360, 640, 3) and shot.dtype == np.uint8
+    (found,) = landmarker.detect_faces(shot, closer=True)
+    points = landmarker.landmarks(shot, landmarker.landmarks(shot, found)).points
+    # forehead (10) to chin (152), and the mesh's centre, read again on the framed image
+    assert abs(np.linalg.norm(points[152, :2] - points[10, :2]) / 360 - height) < 0.08 * height
+    assert np.linalg.norm(points[:, :2].mean(axis=0) - (320, 180)) < 0.05 * height * 360
+
+
+def test_a_shot_is_framed_before_the_lighting_and_the_sensor_noise(astronaut: NeutralFace) -> None:
+    scenario = make_scenario(5, "micro", 2.0)
+    frame = next(iter_frames(astronaut, scenario, 30.0, shot=0.17))
+    truth = clip_truth(astronaut, scenario, 30.0)
+    corner = frame[:40, :40].astype(np.float64)  # mid grey under the clip's lighting, then noise
+    assert abs(corner.mean() - (128 * truth.gain[0] + truth.offset[0])) < 1.5
+    assert abs(corner.std() - scenario.noise_sigma) < 0.25 * scenario.noise_sigma
+
+
+@pytest.mark.parametrize("height", [0.0, -0.2, 1.5])
+def test_a_face_height_outside_the_frame_is_refused(astronaut: NeutralFace, height: float) -> None:
+    with pytest.raises(ValueError, match=r"fraction of the frame's height in \(0, 1\]"):
+        in_shot(astronaut.rgb, astronaut, height)
+
+
+def test_face_height_is_forehead_to_chin(astronaut: NeutralFace) -> None:
+    points = astronaut.points
+    assert face_height(astronaut) == pytest.approx(np.linalg.norm(points[152, :2] - points[10, :2]), rel=0.02)
 
 
 def test_write_clip_streams_a_video_with_its_truth(tmp_path: Path, astronaut: NeutralFace) -> None:
