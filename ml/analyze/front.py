@@ -18,7 +18,22 @@ from ml.rules import MIN_FRAMES
 from ml.stages.face import FaceTrack, align_clip, no_face_message, runs_of, track_faces
 from ml.stages.video import Clip, open_clip
 
-__all__ = ["FaceOptions", "check_length", "face_report", "read_face_track"]
+__all__ = [
+    "SMALL_FACE_EYE_PX",
+    "FaceOptions",
+    "check_length",
+    "face_report",
+    "read_face_track",
+    "small_face_warning",
+]
+
+#: A face whose eye centres are closer than this in the source frames, px, is too small to read
+#: micro-expressions from: a millimetre of skin is a third of a pixel there, and noise starts events.
+#: Measured on the animated photographs framed as wider shots (``python3 -m bench.real_faces
+#: --no-template --face-height H``): eyes 23-25 px apart (a face a sixth of a 640x360 frame's height)
+#: read as a close-up does (mean PCC 0.79-0.81, spotting F1 0.84-0.91); 16-18 px (an eighth) found two
+#: to three times as many events as there were (F1 0.50-0.65).
+SMALL_FACE_EYE_PX = 20.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,8 @@ def read_face_track(
 
 
 def face_report(track: FaceTrack) -> dict[str, Any]:
-    """What the analysis says about the face: the spans analysed, the frames without it, other faces."""
+    """What the analysis says about the face: the spans analysed, the frames without it, other faces, its
+    size (the median distance between the eye centres in the source frames, px)."""
     report: dict[str, Any] = {
         "detector": track.detector,
         "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
@@ -106,8 +122,22 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
         "cuts": list(track.cuts),
         "other_faces_present": int(track.other_faces.max(initial=0)),
     }
+    eyes = track.eye_distance_px()
+    report["eye_distance_px"] = None if eyes is None else round(eyes, 1)
     if track.detector == "landmarks":
         report["head_pose_deg"] = [
             None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose
         ]
     return report
+
+
+def small_face_warning(track: FaceTrack, source: str | Path) -> str | None:
+    """What to tell the user when the face is too small for micro-expressions (:data:`SMALL_FACE_EYE_PX`)."""
+    eyes = track.eye_distance_px()
+    if eyes is None or eyes >= SMALL_FACE_EYE_PX:
+        return None
+    return (
+        f"{source}: the face is small in this clip (its eyes {eyes:.0f} px apart; {SMALL_FACE_EYE_PX:.0f} px "
+        "or more is needed): micro-expressions are lost in the noise and some events found may be noise; "
+        "film closer, or crop the video around the face before analysing it"
+    )

@@ -169,6 +169,16 @@ class FaceTrack:
         """Crop side S in pixels."""
         return int(self.crops.shape[1])
 
+    def eye_distance_px(self) -> float | None:
+        """Median distance between the eye centres in the source frames, px: how large the camera saw the
+        face (each crop puts the eye centres ``EYE_RIGHT - EYE_LEFT`` of its side apart, so the distance
+        is that over each crop's scale). None without a face."""
+        if not self.present.any():
+            return None
+        linear = self.transforms[self.present][:, :, :2]
+        scales = np.sqrt(np.abs(np.linalg.det(linear)))
+        return float(np.median((EYE_RIGHT[0] - EYE_LEFT[0]) * self.size / scales))
+
     @property
     def missing_frames(self) -> list[int]:
         """0-based indices (within this track) of frames without the subject's face."""

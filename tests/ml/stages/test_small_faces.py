@@ -1,4 +1,5 @@
-"""A face too small for the detector's whole-frame view (a medium shot) is found in the frame's tiles."""
+"""A face too small for the detector's whole-frame view (a medium shot) is found in the frame's tiles, its
+size is reported, and a face too small for micro-expressions is named as such."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 import pytest
 import skimage.data
 
+from ml.analyze import analyze
+from ml.analyze.front import SMALL_FACE_EYE_PX
 from ml.stages.face import align_clip
 from ml.stages.landmarks import FaceTracker, Landmarker
 from ml.stages.landmarks.detector import tile_starts
@@ -85,6 +88,44 @@ def test_the_face_stage_measures_a_small_face(astronaut: np.ndarray) -> None:
     track = align_clip(clip)
     assert track.present.all()
     assert np.isfinite(track.landmarks).all()
+
+
+def own_eye_distance(landmarker: Landmarker, astronaut: np.ndarray) -> float:
+    """The eye centres' distance on the photograph itself, px, from its own landmarks."""
+    (found,) = landmarker.detect_faces(astronaut)
+    points = landmarker.landmarks(astronaut, landmarker.landmarks(astronaut, found)).points
+    return float(np.linalg.norm(points[[263, 362], :2].mean(axis=0) - points[[33, 133], :2].mean(axis=0)))
+
+
+@pytest.mark.parametrize("scale", [1.0, SIXTH, 0.4])
+def test_the_face_track_says_how_far_apart_the_eyes_were_in_the_frame(
+    landmarker: Landmarker, astronaut: np.ndarray, scale: float
+) -> None:
+    frames = np.stack([medium_shot(astronaut, scale)] * 6)
+    clip = Clip(frames=frames, fps=30.0, source=Path("shot.mp4"), frame_numbers=np.arange(6))
+    eyes = align_clip(clip).eye_distance_px()
+    assert eyes is not None
+    assert eyes == pytest.approx(own_eye_distance(landmarker, astronaut) * scale, rel=0.08)
+
+
+@pytest.mark.parametrize(("scale", "warned"), [(SIXTH, False), (0.4, True)])
+def test_a_face_too_small_for_micro_expressions_is_named_in_a_warning(
+    astronaut: np.ndarray, caplog: pytest.LogCaptureFixture, scale: float, warned: bool
+) -> None:
+    frames = np.stack([medium_shot(astronaut, scale)] * 24)
+    clip = Clip(frames=frames, fps=30.0, source=Path("far_away.mp4"), frame_numbers=np.arange(24))
+    with caplog.at_level("WARNING"):
+        take = analyze(clip)
+    eyes = take.extra["face"]["eye_distance_px"]
+    assert (eyes < SMALL_FACE_EYE_PX) == warned
+    small = [r.getMessage() for r in caplog.records if "the face is small" in r.getMessage()]
+    assert len(small) == int(warned)
+    if warned:
+        assert (
+            "far_away.mp4" in small[0]
+            and f"eyes {eyes:.0f} px apart" in small[0]
+            and "film closer" in small[0]
+        )
 
 
 def test_closer_every_must_be_at_least_one(landmarker: Landmarker) -> None:
