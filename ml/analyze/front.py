@@ -114,7 +114,8 @@ def read_face_track(
 
 def face_report(track: FaceTrack) -> dict[str, Any]:
     """What the analysis says about the face: the spans analysed, the frames without it, other faces, its
-    size (the median distance between the eye centres in the source frames, px)."""
+    size (the median distance between the eye centres in the source frames, px) and what the user should
+    know about it (``warnings``: one sentence each, also logged by the analysis)."""
     report: dict[str, Any] = {
         "detector": track.detector,
         "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
@@ -124,6 +125,8 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     }
     eyes = track.eye_distance_px()
     report["eye_distance_px"] = None if eyes is None else round(eyes, 1)
+    small = small_face_warning(track, track.source)
+    report["warnings"] = [] if small is None else [small]
     if track.detector == "landmarks":
         report["head_pose_deg"] = [
             None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose

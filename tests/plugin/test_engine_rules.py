@@ -343,6 +343,28 @@ def test_external_model_gets_the_frame_rate(fake, mx, tmp_path: Path, monkeypatc
     assert calls[0][-2:] == ["--fps", "100.0"]
 
 
+def test_the_analysis_warnings_about_the_face_reach_the_output_log(
+    fake, mx, tmp_path: Path, monkeypatch
+) -> None:
+    import dataclasses
+    import subprocess
+
+    from microexpr_anim.model import analyze_clip
+    from microexpr_anim.settings import Settings
+
+    from curves.microexpression import MicroExpression
+
+    warning = "far.mp4: the face is small in this clip (its eyes 14 px apart; 20 px or more is needed)"
+    me = MicroExpression.load(write_micro_json(tmp_path / "t.json"))
+    dataclasses.replace(me, extra={"face": {"eye_distance_px": 14.0, "warnings": [warning]}}).save(
+        tmp_path / "small.json"
+    )
+    text = (tmp_path / "small.json").read_text()
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, text, ""))
+    analyze_clip(tmp_path / "far.mp4", Settings(model_mode="external", external_python="py"), fps=30.0)
+    assert ("warning", f"MicroExprAnim: {warning}") in fake._get_state().logs
+
+
 # ------------------------------------------------------------------ layering
 
 

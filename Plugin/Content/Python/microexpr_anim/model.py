@@ -12,6 +12,8 @@ import logging
 import subprocess
 from pathlib import Path
 
+import unreal
+
 from microexpr_anim import _project
 from microexpr_anim._project import MicroExpressionObj
 from microexpr_anim.errors import ClipAnalysisError, ModelUnavailableError
@@ -81,15 +83,24 @@ def analyze_clip(clip: Path, settings: Settings, *, fps: float | None = None) ->
             raise ModelUnavailableError(
                 f"model_mode is 'in_process' but torch/ml do not import here. {_INSTALL_HINT}"
             )
-        return _project.analyze(
-            clip, weights=settings.weights or None, device=settings.device or None, fps=fps
+        return _shown(
+            _project.analyze(clip, weights=settings.weights or None, device=settings.device or None, fps=fps)
         )
     if settings.external_python:
-        return _analyze_external(clip, settings, fps)
+        return _shown(_analyze_external(clip, settings, fps))
     raise ModelUnavailableError(
         f"cannot analyse {clip}: torch is not importable in Unreal's Python and no external Python is set. "
         + _INSTALL_HINT
     )
+
+
+def _shown(me: MicroExpressionObj) -> MicroExpressionObj:
+    """``me``, its analysis's warnings about the face (e.g. too small for micro-expressions) logged."""
+    extra = getattr(me, "extra", None)
+    face = extra.get("face") if isinstance(extra, dict) else None
+    for warning in face.get("warnings", []) if isinstance(face, dict) else []:
+        unreal.log_warning(f"MicroExprAnim: {warning}")
+    return me
 
 
 def _analyze_external(clip: Path, settings: Settings, fps: float | None) -> MicroExpressionObj:
