@@ -27,8 +27,8 @@ blinks excluded); mean onset/apex/offset errors (frames) of matched events; emot
 events; frames/s of the method alone (rendering and landmarks excluded, except that the template
 pipeline aligns its own crops).
 
-Development: astronaut, seeds < 1000. Held out: grace_hopper (and any other held-out photograph
-installed), seeds >= 1000; tune nothing on them.
+Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper (and any other held-out
+photograph installed), seeds >= 1000; tune nothing on them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,12 @@ repository. ``development`` faces are for tuning, ``held_out`` faces only for th
 | name         | package      | what                             | licence                 | role        |
 |--------------|--------------|----------------------------------|-------------------------|-------------|
 | astronaut    | scikit-image | Eileen Collins, NASA, 512x512    | public domain (NASA)    | development |
+| luispedro    | mahotas      | Luis Pedro Coelho, 300x377       | MIT (mahotas)           | development |
 | grace_hopper | matplotlib   | Grace Hopper, US Navy, 512x600   | public domain (US Navy) | held_out    |
+
+The two development faces differ where measurement is hardest: the astronaut smiles a little with her
+lips apart and teeth showing, lit from the front; Luis Pedro Coelho's lips are closed, his face is turned
+about a quarter to the side and lit from one side, and he has stubble.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import cv2
@@ -57,6 +63,16 @@ def _grace_hopper() -> np.ndarray:
     return np.ascontiguousarray(bgr[..., ::-1])
 
 
+def _luispedro() -> np.ndarray:
+    spec = importlib.util.find_spec("mahotas")  # read from its folder: no need to import the package
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        bgr = cv2.imread(str(Path(folder) / "demos" / "data" / "luispedro.jpg"), cv2.IMREAD_COLOR)
+        if bgr is not None:
+            return np.ascontiguousarray(bgr[..., ::-1])
+    raise OSError(f"Could not read mahotas/demos/data/luispedro.jpg under {folders}; reinstall mahotas")
+
+
 PHOTOS: dict[str, PhotoSource] = {
     source.name: source
     for source in (
@@ -67,6 +83,14 @@ PHOTOS: dict[str, PhotoSource] = {
             "public domain (NASA)",
             "development",
             _astronaut,
+        ),
+        PhotoSource(
+            "luispedro",
+            "mahotas",
+            "Luis Pedro Coelho, mahotas' author, mahotas/demos/data/luispedro.jpg",
+            "MIT (shipped in the mahotas package)",
+            "development",
+            _luispedro,
         ),
         PhotoSource(
             "grace_hopper",

@@ -62,17 +62,22 @@ def quiet(seed: int, events: tuple[ScriptedEvent, ...], duration_s: float = 1.0)
 # -- photographs --------------------------------------------------------------------------------------------
 
 
-def test_registry_has_a_development_and_a_held_out_face() -> None:
-    assert PHOTOS["astronaut"].role == "development" and PHOTOS["grace_hopper"].role == "held_out"
-    assert "astronaut" in photo_names("development") and "grace_hopper" in photo_names("held_out")
-    for name in ("astronaut", "grace_hopper"):
+def test_registry_has_two_development_faces_and_a_held_out_one() -> None:
+    assert photo_names("development") == ("astronaut", "luispedro")
+    assert photo_names("held_out") == ("grace_hopper",)
+    for name, size, licence in (
+        ("astronaut", (512, 512), "public domain"),
+        ("luispedro", (377, 300), "MIT"),
+        ("grace_hopper", (600, 512), "public domain"),
+    ):
         rgb = load_photo(name)
-        assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
-        assert PHOTOS[name].licence.startswith("public domain")
+        assert rgb.dtype == np.uint8 and rgb.shape == (*size, 3)
+        assert PHOTOS[name].licence.startswith(licence)
 
 
 def test_unknown_or_uninstalled_photograph_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(KeyError, match="Unknown face photograph 'lena'; registered: astronaut, grace_hopper"):
+    known = "astronaut, luispedro, grace_hopper"
+    with pytest.raises(KeyError, match=f"Unknown face photograph 'lena'; registered: {known}"):
         load_photo("lena")
     absent = PhotoSource(
         "absent", "no_such_package_here", "-", "CC0", "held_out", lambda: np.zeros((1, 1, 3))
