@@ -1,4 +1,4 @@
-"""The subject's neutral face: the least expressive, stillest, most frontal span of the clip.
+"""The subject's neutral face: the least expressive, stillest span of the clip, in the usual pose.
 
 Each present frame gets an expressiveness score, the sum of:
 
@@ -13,7 +13,8 @@ Each present frame gets an expressiveness score, the sum of:
   since a face spends most of a take near neutral;
 - the landmark speed (inter-ocular distances per second): a face moving between expressions is not at
   rest;
-- 0.02 per degree of head turn or nod away from frontal.
+- 0.02 per degree of head turn or nod away from the subject's usual pose (the clip's median yaw and
+  pitch, so a camera off to one side does not make turning towards it look neutral).
 
 The span of at least :data:`NEUTRAL_MIN_S` seconds (all frames with a face) with the lowest mean score
 is the neutral. The span is relative to the clip: a clip expressive throughout gets its least expressive
@@ -70,7 +71,10 @@ def neutral_scores(
     speed[0] = speed[1] if len(speed) > 1 else 0.0
     shapes = blendshapes[idx][:, EXPRESSION_SHAPES]
     activity = np.abs(shapes - np.percentile(shapes, REST_QUANTILE, axis=0)).sum(axis=1)
-    turn = np.abs(pose[idx, 0]) + np.abs(pose[idx, 1])
+    # the subject's usual pose, not the camera's axis: with a camera off to one side or below, turning
+    # towards it is no more neutral than looking where the subject mostly looks
+    usual = np.median(pose[idx, :2], axis=0)
+    turn = np.abs(pose[idx, 0] - usual[0]) + np.abs(pose[idx, 1] - usual[1])
     shape = SHAPE_WEIGHT * atypical_shape(landmarks, present)[idx]
     scores[idx] = activity + shape + speed[idx] + _PER_DEGREE * turn
     return scores

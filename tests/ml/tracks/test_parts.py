@@ -19,7 +19,7 @@ from ml.tracks.calibration import (
 from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
 from ml.tracks.geometry import MouthShape
 from ml.tracks.measure import split_on_directions
-from ml.tracks.neutral import quietest_span
+from ml.tracks.neutral import neutral_scores, quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 
 DIRECTIONS = (("up_out", (0.6, 0.8)), ("out", (1.0, 0.0)), ("down", (0.0, -1.0)), ("in", (-1.0, 0.0)))
@@ -198,3 +198,25 @@ def test_the_still_skin_fit_has_samples_or_falls_back_to_the_whole_face(still: n
     tiny = centred * np.array([12.0 / span, 12.0 / span, 12.0 / span]) + np.array([56.0, 56.0, 0.0])
     small = FlowRegions(tiny, 112)  # 12 px: too few still samples, the whole face's are used
     assert np.array_equal(small.still_samples, small.samples)
+
+
+def test_neutral_is_in_the_subjects_usual_pose_not_the_one_facing_the_camera() -> None:
+    """A still, expressionless face filmed from a camera off to one side: turned 25 degrees most of the
+    take, turned 15 degrees (towards the camera) for frames 30-44. Only the pose changes, so only the turn
+    term scores, as 0.02 per degree from the usual pose: 0 in the usual pose, 0.2 while turned towards
+    the camera (scoring from straight ahead would make that stretch the neutral)."""
+    n, fps = 60, 30.0
+    face = np.zeros((478, 3))
+    face[:, 0] = np.linspace(0.0, 100.0, 478)  # any fixed shape: it never changes
+    face[:, 1] = np.linspace(0.0, 50.0, 478) ** 1.5 / 10
+    landmarks = np.repeat(face[None], n, axis=0)
+    blendshapes = np.full((n, 52), 0.1)
+    pose = np.zeros((n, 3))
+    pose[:, 0] = -25.0
+    pose[30:45, 0] = -15.0
+    present = np.ones(n, bool)
+    scores = neutral_scores(landmarks, blendshapes, pose, present, fps)
+    assert scores[:30] == pytest.approx(0.0, abs=1e-9)
+    assert scores[30:45] == pytest.approx(0.2)
+    start, stop = quietest_span(scores, present, fps)
+    assert stop <= 30 or start >= 45
