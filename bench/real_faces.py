@@ -1,7 +1,7 @@
 """Per-frame AU intensities and expression events on real skin with known truth.
 
     python3 -m bench.real_faces             # dev and held-out faces, micro and macro, 30 and 200 fps
-    python3 -m bench.real_faces --fps 30    # 30 fps clips only (about two minutes)
+    python3 -m bench.real_faces --fps 30    # 30 fps clips only (about three minutes)
     python3 -m bench.real_faces --face-height 0.17 --no-template   # the faces in a wider, 640x360 shot
     python3 -m bench.real_faces --no-template --cache /tmp/faces   # keep the face stage's output: a
                                             # rerun re-measures in seconds (for tuning ml/tracks)
