@@ -25,7 +25,7 @@ frames, averaged over the AUs whose truth varies (bilateral AUs; side columns in
 that the method reports; MAE over the same AUs; MEGC spotting F1 (IoU >= 0.5, expression events only,
 blinks excluded); mean onset/apex/offset errors (frames) of matched events; emotion UF1 of matched
 events; frames/s of the method alone (rendering and landmarks excluded, except that the template
-pipeline aligns its own crops).
+pipeline aligns its own crops). Last, each face's PCC / F1 over all its clips.
 
 Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper (and any other held-out
 photograph installed), seeds >= 1000; tune nothing on them.
@@ -346,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     landmarker = Landmarker(num_threads=2)
     groups: dict[tuple[str, str, str, str], Group] = defaultdict(Group)
+    by_face: dict[tuple[str, str], Group] = defaultdict(Group)  # (photo, method): all of a face's clips
     for split, faces, seeds in (
         ("dev", dev_faces, args.dev_seeds[: args.clips_per_group]),
         ("held-out", held_faces, args.held_out_seeds[: args.clips_per_group]),
@@ -381,6 +382,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 pred = run_template(frames, fps, f"{photo}-{family}-{seed}@{fps:g}")
                             for key in ((*where, method), (split, "all", "all", method)):
                                 add_clip(groups[key], truth, pred, inputs.present)
+                            add_clip(by_face[photo, method], truth, pred, inputs.present)
                         print(
                             f"  {photo} {family} seed {seed} @ {fps:g} fps: {truth.num_frames} frames, "
                             f"{len(truth.events)} events, "
@@ -402,6 +404,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if key[3] == "measured" and key[0] == "held-out":
             per_au = ", ".join(f"{n} {_f(v)}" for n, v in sorted(rows[key].per_au.items()))
             print(f"\nper-AU PCC, {' '.join(key)}: {per_au}")
+    print("\nper face, all clips (PCC / F1):")
+    for photo in (*dev_faces, *held_faces):
+        scores = {m: summarise(by_face[photo, m]) for m in methods if (photo, m) in by_face}
+        print(f"  {photo:14}" + "  ".join(f"{m} {_f(r.pcc)} / {_f(r.f1)}" for m, r in scores.items()))
 
 
 if __name__ == "__main__":
