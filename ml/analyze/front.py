@@ -7,6 +7,7 @@ result which spans were analysed, which frames had no face, where the cuts were 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ __all__ = [
 #: read as a close-up does (mean PCC 0.79-0.81, spotting F1 0.84-0.91); 16-18 px (an eighth) found two
 #: to three times as many events as there were (F1 0.50-0.65).
 SMALL_FACE_EYE_PX = 20.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def read_face_track(
 def face_report(track: FaceTrack) -> dict[str, Any]:
     """What the analysis says about the face: the spans analysed, the frames without it, other faces, its
     size (the median distance between the eye centres in the source frames, px) and what the user should
-    know about it (``warnings``: one sentence each, also logged by the analysis)."""
+    know about it (``warnings``: one sentence each, logged here as well; every analysis reports its face
+    once)."""
     report: dict[str, Any] = {
         "detector": track.detector,
         "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
@@ -125,8 +129,10 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     }
     eyes = track.eye_distance_px()
     report["eye_distance_px"] = None if eyes is None else round(eyes, 1)
-    small = small_face_warning(track, track.source)
+    small = small_face_warning(eyes, track.source)
     report["warnings"] = [] if small is None else [small]
+    for warning in report["warnings"]:
+        log.warning("%s", warning)
     if track.detector == "landmarks":
         report["head_pose_deg"] = [
             None if not np.isfinite(p).all() else [round(float(v), 1) for v in p] for p in track.pose
@@ -134,9 +140,9 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     return report
 
 
-def small_face_warning(track: FaceTrack, source: str | Path) -> str | None:
-    """What to tell the user when the face is too small for micro-expressions (:data:`SMALL_FACE_EYE_PX`)."""
-    eyes = track.eye_distance_px()
+def small_face_warning(eyes: float | None, source: str | Path) -> str | None:
+    """What to tell the user when the face's eyes are ``eyes`` px apart (None: no face), too close for
+    micro-expressions (:data:`SMALL_FACE_EYE_PX`)."""
     if eyes is None or eyes >= SMALL_FACE_EYE_PX:
         return None
     return (

@@ -38,7 +38,7 @@ import numpy as np
 
 from curves.microexpression import ExpressionEvent, MicroExpression
 from ml import __version__
-from ml.analyze.front import FaceOptions, check_length, face_report, read_face_track, small_face_warning
+from ml.analyze.front import FaceOptions, check_length, face_report, read_face_track
 from ml.analyze.streamed import measure_stream
 from ml.analyze.windows import (
     DEFAULT_WINDOW_S,
@@ -331,9 +331,6 @@ def analyze(
                 len(track.missing_frames),
                 track.num_frames,
             )
-        small = small_face_warning(track, source)
-        if small is not None:
-            log.warning("%s", small)
         if method == "measured" and tracks is None:
             log.warning(
                 "%s: the Haar face detector gives no landmarks, so AU intensities cannot be measured; using "
@@ -380,9 +377,6 @@ def analyze_all(
     dev = resolve_device(device)
     load_model(weights, device=dev)
     track = read_face_track(clip, fps=fps, progress=progress, face=face)
-    small = small_face_warning(track, track.source)
-    if small is not None:
-        log.warning("%s", small)
     rate = float(fps) if fps is not None else track.fps
     return _template_takes(track, rate, weights, dev, window_s, refine_timing, threshold=threshold)
 
