@@ -154,17 +154,45 @@ def test_calibration_scales_are_in_iod_and_every_au_is_named_once() -> None:
     assert {"AU12L", "AU12R", "AU45L", "AU45R", "AU43"} <= set(AU_NAMES)
 
 
+def _rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
+    y, p = np.radians(yaw_deg), np.radians(pitch_deg)
+    yaw = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    pitch = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])
+    return yaw @ pitch
+
+
 def test_turn_from_neutral_reads_the_parallax_of_a_rigid_fit() -> None:
-    # p = A c + b z + t: a 10 degree yaw moves a point at depth z by z sin(10 deg) across the image
+    # p = s R [c, z] + t: a 10 degree yaw moves a point at depth z by s z sin(10 deg) across the image,
+    # whatever the scale s (the head nearer or further)
     maps = np.zeros((3, 2, 4))
-    maps[:, :, :2] = np.eye(2)
-    maps[1, 0, 2] = np.sin(np.radians(10.0))
-    maps[2, :, 2] = (np.sin(np.radians(3.0)), np.sin(np.radians(4.0)))  # yaw and pitch together
-    maps[2, 1, 2] = np.sqrt(np.sin(np.radians(5.0)) ** 2 - maps[2, 0, 2] ** 2)
+    maps[0, :, :3] = np.eye(3)[:2]
+    maps[1, :, :3] = 1.3 * _rotation(10.0, 0.0)[:2]
+    # yaw 3 and pitch 4 degrees: a turn of arccos(cos 3 cos 4) degrees away from the camera's axis
+    maps[2, :, :3] = 0.8 * _rotation(3.0, 4.0)[:2]
     turn = turn_from_neutral(maps)
-    assert turn == pytest.approx([0.0, 10.0, 5.0], abs=1e-9)
+    both = np.degrees(np.arccos(np.cos(np.radians(3.0)) * np.cos(np.radians(4.0))))
+    assert turn == pytest.approx([0.0, 10.0, both], abs=1e-9)
     nan_map = np.full((1, 2, 4), np.nan)
     assert np.isnan(turn_from_neutral(nan_map)).all()
+
+
+def test_head_fit_is_rigid_a_stretched_mesh_is_not_a_stretched_head() -> None:
+    # a head turned 12 degrees and nodded 5, 1.1 times nearer and shifted, is fitted exactly (a rigid
+    # motion); the same points stretched 6 % top to bottom (the landmark model's mesh when the brows rise
+    # over a dropped jaw) give a map with orthogonal rows of one length: a scaled rotation, no stretch
+    rng = np.random.default_rng(2)
+    neutral = np.column_stack([rng.uniform(20, 90, (478, 2)), rng.uniform(-10, 10, 478)])
+    linear = 1.1 * _rotation(12.0, 5.0)[:2]
+    moved = np.column_stack([neutral @ linear.T + (3.0, -2.0), neutral[:, 2]])
+    maps = fit_head_motion(neutral, moved[None])
+    assert maps[0, :, :3] == pytest.approx(linear, abs=1e-9)
+    back = to_neutral_frame(maps, moved[None, :, :2], neutral[:, 2])
+    assert back[0] == pytest.approx(neutral[:, :2], abs=1e-9)
+    stretched = moved.copy()
+    stretched[:, 1] = 55.0 + 1.06 * (moved[:, 1] - 55.0)
+    rows = fit_head_motion(neutral, stretched[None])[0, :, :3]
+    assert rows[0] @ rows[1] == pytest.approx(0.0, abs=1e-9)
+    assert np.linalg.norm(rows[0]) == pytest.approx(np.linalg.norm(rows[1]), rel=1e-9)
 
 
 def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
