@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ml.stages.landmarks import BLENDSHAPE_NAMES
 from ml.tracks.blinks import eye_closure, interpolate_over
 from ml.tracks.calibration import (
     AU_NAMES,
@@ -17,7 +18,7 @@ from ml.tracks.calibration import (
     scale_iod,
 )
 from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
-from ml.tracks.geometry import MouthShape
+from ml.tracks.geometry import MouthShape, inter_ocular
 from ml.tracks.measure import split_on_directions
 from ml.tracks.neutral import neutral_scores, quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
@@ -248,3 +249,43 @@ def test_neutral_is_in_the_subjects_usual_pose_not_the_one_facing_the_camera() -
     assert scores[30:45] == pytest.approx(0.2)
     start, stop = quietest_span(scores, present, fps)
     assert stop <= 30 or start >= 45
+
+
+def _still_face(n: int) -> np.ndarray:
+    face = np.zeros((478, 3))
+    face[:, 0] = np.linspace(0.0, 100.0, 478)
+    face[:, 1] = np.linspace(0.0, 50.0, 478) ** 1.5 / 10
+    return np.repeat(face[None], n, axis=0)
+
+
+def test_a_rest_the_blendshapes_read_as_an_expression_is_still_the_neutral() -> None:
+    """A closed mouth the blendshape model reads as dimpled (0.1) at rest; a sadness (frames 40-54, a
+    quarter of the take) relaxes that reading to 0 while moving a tenth of the landmarks by 0.015
+    inter-ocular distances. The dimple's 20th percentile is then the sadness's 0, so the rest scores 0.1
+    of activity and the sadness SHAPE_WEIGHT x 0.015 = 0.225 of shape (0.075 at the weight of 5 this
+    replaced): the sadness must not be taken for the neutral face."""
+    n, fps = 60, 30.0
+    landmarks = _still_face(n)
+    iod = float(np.linalg.norm(inter_ocular(landmarks[0])))
+    moved = np.arange(0, 478, 10)
+    landmarks[40:55, moved, 1] += 0.015 * iod
+    blendshapes = np.zeros((n, 52))
+    dimple = BLENDSHAPE_NAMES.index("mouthDimpleLeft")
+    blendshapes[:, dimple] = 0.1
+    blendshapes[40:55, dimple] = 0.0
+    present = np.ones(n, bool)
+    _, stop = quietest_span(
+        neutral_scores(landmarks, blendshapes, np.zeros((n, 3)), present, fps), present, fps
+    )
+    assert stop <= 40
+
+
+def test_a_blink_is_not_part_of_the_neutral_span() -> None:
+    # a still face whose only change is a blink (eyeBlink blendshapes up for frames 20-25 of 40)
+    n, fps = 40, 30.0
+    blendshapes = np.zeros((n, 52))
+    for side in ("eyeBlinkLeft", "eyeBlinkRight"):
+        blendshapes[20:25, BLENDSHAPE_NAMES.index(side)] = 0.9
+    present = np.ones(n, bool)
+    scores = neutral_scores(_still_face(n), blendshapes, np.zeros((n, 3)), present, fps)
+    assert scores[20:25] == pytest.approx(1.8) and scores[:20] == pytest.approx(0.0, abs=1e-9)
