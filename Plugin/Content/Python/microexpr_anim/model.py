@@ -96,8 +96,7 @@ def analyze_clip(clip: Path, settings: Settings, *, fps: float | None = None) ->
 
 def _shown(me: MicroExpressionObj) -> MicroExpressionObj:
     """``me``, its analysis's warnings about the face (e.g. too small for micro-expressions) logged."""
-    extra = getattr(me, "extra", None)
-    face = extra.get("face") if isinstance(extra, dict) else None
+    face = me.extra.get("face")  # as the result's JSON gave it: checked before it is read
     for warning in face.get("warnings", []) if isinstance(face, dict) else []:
         unreal.log_warning(f"MicroExprAnim: {warning}")
     return me
