@@ -163,15 +163,20 @@ FLOW_AUS: dict[str, FlowAU] = {
 #: The inner brow's movement is shared out between AU1 and AU4 like the lip corner's (below): AU1 (frontalis,
 #: pars medialis) raises it straight up; AU4 (corrugator, depressor supercilii, procerus) pulls it down
 #: and towards the midline, about as much in as down. Sadness raises and knits the inner brows at once
-#: (1+4): the brow moves up *and* in, which is both AUs, not a smaller AU1. AU1 spans 0-35 degrees
-#: inwards of straight up: the brow is an edge, and the flow of a raised brow whose inner end slants
-#: reads partly across the edge (the aperture problem), so a raise alone looks a little inward. A brow
-#: moving out and down is neither (``OUTWARD``).
+#: (1+4): the brow moves up *and* in, which is both AUs, not a smaller AU1. AU1 spans 0-12 degrees
+#: inwards of straight up. The brow is an edge, and the flow of a raised brow whose inner end slants
+#: reads partly across the edge (the aperture problem): up to 45 degrees inwards on one brow of a
+#: photograph, 3-23 degrees on the development faces, seldom alike on both sides. Rather than a sector
+#: wide enough for the worst brow (35 degrees, which read the knit of sadness and fear at a fifth of its
+#: size: development AU4 PCC 0.62), AU4 is the smaller of the two sides' readings
+#: (:func:`ml.tracks.measure.split_inner_brows`): the corrugators knit both brows, an aperture error
+#: is one brow's (development AU4 0.90, mean PCC 0.779 -> 0.795). A brow moving out and down is neither
+#: (``OUTWARD``).
 OUTWARD = "outward"
 INNER_BROW_REGIONS = ("inner_brow_right", "inner_brow_left")
 INNER_BROW_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("AU1", (0.0, 1.0)),
-    ("AU1", (-0.574, 0.819)),
+    ("AU1", (-0.208, 0.978)),
     ("AU4", (-0.651, -0.759)),
     (OUTWARD, (1.0, 0.0)),
 )

@@ -8,15 +8,16 @@
 3. Brows, lids, cheeks, nose, lips, chin and lip corners: the mean optical flow of each region
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
-   direction (sadness raises and knits the brows at once), the lip corner's (above the mouth line: below
-   it the skin rides on the jaw) between AU12, AU20, AU15 and AU14 (a corner drawn towards the midline is
-   none of them); the chin raiser (AU17) is the chin's rise both beyond the jaw line's beside it and
-   against the head (a smile stretching the lower face, or a jaw drop, moves one reading or the other);
-   the upper lip's rise beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about
-   half as much as its corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a
-   smile lifts carries the side of the nose wings a little), the lower lid's rise beyond what the cheek
-   carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7, and the upper lid's rise beyond
-   what the inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
+   direction (sadness raises and knits the brows at once; AU4 is what both brows show), the lip
+   corner's (above the mouth line: below it the skin rides on the jaw) between AU12, AU20, AU15 and
+   AU14 (a corner drawn towards the midline is none of them); the chin raiser (AU17) is the chin's rise
+   both beyond the jaw line's beside it and against the head (a smile stretching the lower face, or a
+   jaw drop, moves one reading or the other); the upper lip's rise beyond half that of the lip corners
+   is AU10 (a smile lifts the lip's middle about half as much as its corners), the nose wings' rise
+   beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the side of the nose wings a
+   little), the lower lid's rise beyond what the cheek carries
+   (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7, and the upper lid's rise beyond what the
+   inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
 4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`, where
    the flow sees it too, :data:`LOWER_LIP_FLOW_READS`),
    jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
@@ -42,7 +43,6 @@ from ml.tracks.calibration import (
     INWARD,
     LIP_CORNER_AUS,
     NOISE_MM,
-    OUTWARD,
     REST_DEADZONE,
     SCALE_MM,
     SIDED,
@@ -56,7 +56,7 @@ from ml.tracks.neutral import find_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 from ml.tracks.types import AUTracks
 
-__all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_on_directions"]
+__all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_inner_brows", "split_on_directions"]
 
 #: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
 #: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
@@ -126,6 +126,21 @@ def split_on_directions(
     return out
 
 
+def split_inner_brows(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``AU1L``, ``AU1R``, ``AU4L``, ``AU4R`` in IODs from each inner brow's ``(N, 2)`` (out, up) movement.
+
+    Each side's movement is shared out by direction (:data:`~ml.tracks.calibration.INNER_BROW_AUS`);
+    AU4 is then the smaller of the two sides' on both: the corrugators knit both brows, while the flow of
+    a raised brow can read inwards on one side alone (the aperture problem).
+    """
+    parts = {side: split_on_directions(brows[side], INNER_BROW_AUS) for side in _SIDES}
+    knit = np.fmin(parts["L"]["AU4"], parts["R"]["AU4"])
+    return {
+        **{f"AU1{side}": parts[side]["AU1"] for side in _SIDES},
+        **{f"AU4{side}": knit.copy() for side in _SIDES},
+    }
+
+
 def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, np.ndarray]:
     """Sided and midline AUs read from region flow; ``local[side]`` is (N, R, 2) (out, up) in IODs."""
     values: dict[str, np.ndarray] = {}
@@ -137,11 +152,9 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
                 carrier = local[side][:, regions.index(spec.carrier[side == "L"])] @ direction
                 amount = amount - spec.carried * np.clip(carrier, 0.0, None)
             values[f"{au}{side}"] = np.clip(amount, 0.0, None) / scale_iod(au)
-    for side in _SIDES:
-        brow = local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])]
-        for au, amount in split_on_directions(brow, INNER_BROW_AUS).items():
-            if au != OUTWARD:
-                values[f"{au}{side}"] = amount / scale_iod(au)
+    brows = {side: local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])] for side in _SIDES}
+    for column, amount in split_inner_brows(brows).items():
+        values[column] = amount / scale_iod(column[:-1])
     corner_up = []
     for side in _SIDES:
         name = "left" if side == "L" else "right"

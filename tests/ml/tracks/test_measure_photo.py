@@ -103,8 +103,8 @@ def test_brow_raise_is_au1_and_follows_its_timing(
     assert tracks.track("AU1").max() > 0.2
     name, peak = others_max(tracks, {"AU1", "AU2"})
     # The brow is an edge: the flow of a raise reads partly across it (the aperture problem), up to 45
-    # degrees inwards on this face's left brow, which the inner brow's AU1/AU4 split reads as a trace
-    # of AU4 (ml.tracks.calibration.INNER_BROW_AUS); it must stay a trace.
+    # degrees inwards on this face's left brow alone; AU4 is what both brows show
+    # (ml.tracks.measure.split_inner_brows), so that one-sided error must stay a trace of AU4.
     assert peak < 0.15, f"{name} reads {peak:.2f} with an inner brow raise"
 
 

@@ -19,7 +19,7 @@ from ml.tracks.calibration import (
 )
 from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
 from ml.tracks.geometry import MouthShape, inter_ocular
-from ml.tracks.measure import split_on_directions
+from ml.tracks.measure import split_inner_brows, split_on_directions
 from ml.tracks.neutral import neutral_scores, quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 
@@ -197,12 +197,12 @@ def test_head_fit_is_rigid_a_stretched_mesh_is_not_a_stretched_head() -> None:
 
 
 def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
-    # (out, up) in IODs: straight up, 30 degrees inwards of up (within AU1's sector), straight knit-and-
+    # (out, up) in IODs: straight up, 10 degrees inwards of up (within AU1's sector), straight knit-and-
     # lower along AU4, and sadness's raise-and-knit (in 0.06, up 0.05)
     vectors = np.array(
         [
             [0.0, 0.05],
-            [-0.05 * np.sin(np.radians(30)), 0.05 * np.cos(np.radians(30))],
+            [-0.05 * np.sin(np.radians(10)), 0.05 * np.cos(np.radians(10))],
             [-0.0651, -0.0759],
             [-0.06, 0.05],
         ]
@@ -211,9 +211,25 @@ def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
     assert parts["AU1"][:2] == pytest.approx([0.05, 0.05], abs=1e-6)
     assert parts["AU4"][:2] == pytest.approx([0.0, 0.0], abs=1e-6)
     assert parts["AU1"][2] == pytest.approx(0.0, abs=1e-6) and parts["AU4"][2] == pytest.approx(0.1, abs=1e-3)
-    # by hand: a (-0.574, 0.819) + b (-0.651, -0.759) = (-0.06, 0.05), determinant 0.9689
-    assert parts["AU1"][3] == pytest.approx(0.0806, abs=5e-4)
-    assert parts["AU4"][3] == pytest.approx(0.0211, abs=5e-4)
+    # by hand: a (-0.208, 0.978) + b (-0.651, -0.759) = (-0.06, 0.05), determinant 0.7946
+    assert parts["AU1"][3] == pytest.approx(0.0983, abs=5e-4)
+    assert parts["AU4"][3] == pytest.approx(0.0608, abs=5e-4)
+
+
+def test_au4_is_what_both_inner_brows_show() -> None:
+    # frame 0: both brows raised, the left one's flow reading 40 degrees inwards (the aperture problem on
+    # one brow): no AU4. Frame 1: both knit and lowered along AU4's direction, the right by 0.1 IOD and the
+    # left by 0.06: AU4 0.06 on both sides. Frame 2: sadness's raise-and-knit on both sides (as above).
+    up_in_40 = [-0.05 * np.sin(np.radians(40)), 0.05 * np.cos(np.radians(40))]
+    brows = {
+        "L": np.array([up_in_40, [-0.0391, -0.0455], [-0.06, 0.05]]),
+        "R": np.array([[0.0, 0.05], [-0.0651, -0.0759], [-0.06, 0.05]]),
+    }
+    aus = split_inner_brows(brows)
+    assert aus["AU4L"] == pytest.approx([0.0, 0.06, 0.0608], abs=5e-4)
+    assert aus["AU4R"] == pytest.approx(aus["AU4L"])
+    assert aus["AU1R"][0] == pytest.approx(0.05) and aus["AU1L"][0] > 0.04  # the raise stays AU1
+    assert aus["AU1L"][2] == pytest.approx(0.0983, abs=5e-4)
 
 
 def test_the_still_skin_fit_has_samples_or_falls_back_to_the_whole_face(still: np.ndarray) -> None:
