@@ -8,13 +8,17 @@ movement of every facial region at every frame is known independently of the cod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import skimage.data
 
+from ml.datasets.photo_clips import NeutralFace, Scenario, render_clip
+from ml.stages.face import align_clip
 from ml.stages.landmarks import Landmarker
+from ml.stages.video import Clip
 from ml.tracks import AUTracks, measure_au_intensities
 
 CROP = 112
@@ -225,6 +229,21 @@ def relight(image: np.ndarray, amount: float) -> np.ndarray:
 def tracks_of(m: Measured, **options: object) -> AUTracks:
     """The measured AU tracks of a clip made here (``options``: of ``measure_au_intensities``)."""
     return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, **options)
+
+
+def tracks_of_rendered(
+    face: NeutralFace, scenario: Scenario, name: str, *, shot: float | None = None
+) -> AUTracks:
+    """The measured AU tracks of ``scenario`` rendered on ``face`` by the benchmark's renderer at
+    :data:`FPS` (``shot``: the face's height in a wider frame) and read by the face stage, as a user's
+    clip ``name`` would be; its first 10 frames are marked as the neutral face."""
+    frames = render_clip(face, scenario, FPS, shot=shot).frames
+    clip = Clip(frames=frames, fps=FPS, source=Path(name), frame_numbers=np.arange(len(frames)))
+    track = align_clip(clip)
+    assert track.present.all()
+    return measure_au_intensities(
+        track.crops, track.landmarks, track.blendshapes, track.pose, track.present, FPS, neutral=(0, 10)
+    )
 
 
 def pcc(a: np.ndarray, b: np.ndarray) -> float:

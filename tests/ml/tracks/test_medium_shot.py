@@ -8,8 +8,6 @@ the same performance must agree, and both must follow the truth.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,15 +17,13 @@ from ml.datasets.photo_clips import (
     clip_truth,
     load_photo,
     measure_neutral,
-    render_clip,
 )
 from ml.datasets.photo_clips.scenarios import Envelope, ScriptedEvent
-from ml.stages.face import align_clip
 from ml.stages.landmarks import Landmarker
-from ml.stages.video import Clip
-from ml.tracks import AUTracks, measure_au_intensities
+from ml.tracks import AUTracks
 
-FPS = 30.0
+from .conftest import FPS, tracks_of_rendered
+
 #: A smile at 0.6 of E rising over 0.4-0.7 s, held to 1.5 s, gone by 1.8 s; 2.2 s in all.
 SMILE = ScriptedEvent(
     "happiness",
@@ -45,19 +41,12 @@ def astronaut() -> NeutralFace:
     return measure_neutral("astronaut", load_photo("astronaut"), Landmarker(num_threads=1))
 
 
-def measured(face: NeutralFace, shot: float | None) -> AUTracks:
-    frames = render_clip(face, SCENARIO, FPS, shot=shot).frames
-    clip = Clip(frames=frames, fps=FPS, source=Path("smile.avi"), frame_numbers=np.arange(len(frames)))
-    track = align_clip(clip)
-    assert track.present.all()
-    return measure_au_intensities(
-        track.crops, track.landmarks, track.blendshapes, track.pose, track.present, FPS, neutral=(0, 10)
-    )
-
-
 @pytest.fixture(scope="module")
 def readings(astronaut: NeutralFace) -> dict[str, AUTracks]:
-    return {"close-up": measured(astronaut, None), "medium shot": measured(astronaut, 1 / 6)}
+    return {
+        "close-up": tracks_of_rendered(astronaut, SCENARIO, "smile.avi"),
+        "medium shot": tracks_of_rendered(astronaut, SCENARIO, "smile.avi", shot=1 / 6),
+    }
 
 
 def test_a_held_smile_in_a_medium_shot_follows_its_truth(

@@ -245,16 +245,21 @@ def test_the_still_skin_fit_has_samples_or_falls_back_to_the_whole_face(still: n
     assert np.array_equal(small.still_samples, small.samples)
 
 
+def _still_face(n: int) -> np.ndarray:
+    """``(n, 478, 3)`` landmarks of a face that never moves (any fixed shape)."""
+    face = np.zeros((478, 3))
+    face[:, 0] = np.linspace(0.0, 100.0, 478)
+    face[:, 1] = np.linspace(0.0, 50.0, 478) ** 1.5 / 10
+    return np.repeat(face[None], n, axis=0)
+
+
 def test_neutral_is_in_the_subjects_usual_pose_not_the_one_facing_the_camera() -> None:
     """A still, expressionless face filmed from a camera off to one side: turned 25 degrees most of the
     take, turned 15 degrees (towards the camera) for frames 30-44. Only the pose changes, so only the turn
     term scores, as 0.02 per degree from the usual pose: 0 in the usual pose, 0.2 while turned towards
     the camera (scoring from straight ahead would make that stretch the neutral)."""
     n, fps = 60, 30.0
-    face = np.zeros((478, 3))
-    face[:, 0] = np.linspace(0.0, 100.0, 478)  # any fixed shape: it never changes
-    face[:, 1] = np.linspace(0.0, 50.0, 478) ** 1.5 / 10
-    landmarks = np.repeat(face[None], n, axis=0)
+    landmarks = _still_face(n)
     blendshapes = np.full((n, 52), 0.1)
     pose = np.zeros((n, 3))
     pose[:, 0] = -25.0
@@ -265,13 +270,6 @@ def test_neutral_is_in_the_subjects_usual_pose_not_the_one_facing_the_camera() -
     assert scores[30:45] == pytest.approx(0.2)
     start, stop = quietest_span(scores, present, fps)
     assert stop <= 30 or start >= 45
-
-
-def _still_face(n: int) -> np.ndarray:
-    face = np.zeros((478, 3))
-    face[:, 0] = np.linspace(0.0, 100.0, 478)
-    face[:, 1] = np.linspace(0.0, 50.0, 478) ** 1.5 / 10
-    return np.repeat(face[None], n, axis=0)
 
 
 def test_a_rest_the_blendshapes_read_as_an_expression_is_still_the_neutral() -> None:

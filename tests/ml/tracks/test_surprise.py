@@ -10,19 +10,16 @@ once under both brows raised at E.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from ml.datasets.photo_clips import NeutralFace, Scenario, load_photo, measure_neutral, render_clip
+from ml.datasets.photo_clips import NeutralFace, Scenario, load_photo, measure_neutral
 from ml.datasets.photo_clips.scenarios import Envelope, ScriptedEvent
-from ml.stages.face import align_clip
 from ml.stages.landmarks import Landmarker
-from ml.stages.video import Clip
-from ml.tracks import AUTracks, measure_au_intensities
+from ml.tracks import AUTracks
 
-FPS = 30.0
+from .conftest import FPS, tracks_of_rendered
+
 #: Rising over 0.4-0.7 s, held to 1.2 s, gone by 1.5 s; 1.7 s in all.
 ENVELOPE = Envelope(((0.4, 0.0), (0.7, 1.0), (1.2, 1.0), (1.5, 0.0)))
 HELD = slice(int(0.75 * FPS), int(1.15 * FPS))
@@ -30,13 +27,7 @@ HELD = slice(int(0.75 * FPS), int(1.15 * FPS))
 
 def measured(face: NeutralFace, emotion: str, units: dict[str, float]) -> AUTracks:
     event = ScriptedEvent(emotion, units, 1.0, ENVELOPE, "hold")
-    frames = render_clip(face, Scenario(3, "macro", 1.7, (event,), (), ()), FPS).frames
-    clip = Clip(frames=frames, fps=FPS, source=Path(f"{emotion}.avi"), frame_numbers=np.arange(len(frames)))
-    track = align_clip(clip)
-    assert track.present.all()
-    return measure_au_intensities(
-        track.crops, track.landmarks, track.blendshapes, track.pose, track.present, FPS, neutral=(0, 10)
-    )
+    return tracks_of_rendered(face, Scenario(3, "macro", 1.7, (event,), (), ()), f"{emotion}.avi")
 
 
 @pytest.fixture(scope="module")
