@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ml.cli.train import _print_summary, add_data_arguments, load_records
+from ml.cli import train
+from ml.cli.train import add_data_arguments, print_summary
 
 __all__ = ["register", "run"]
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ml.train.report import check_outputs, write_outputs
 
     check_outputs(args.out, overwrite=args.overwrite)
-    records = load_records(args)
+    records = train.load_records(args)  # looked up when run: one loader for both commands
     report = evaluate_weights(
         records,
         args.weights,
@@ -61,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
         "keyframes": args.keyframes,
     }
     report["files"] = [str(p) for p in write_outputs(report, settings, args.out, overwrite=args.overwrite)]
-    _print_summary(report)
+    print_summary(report)
     return 0

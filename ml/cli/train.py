@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_data_arguments", "load_records", "register", "run"]
+__all__ = ["add_data_arguments", "load_records", "print_summary", "register", "run"]
 
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
@@ -132,11 +132,12 @@ def run(args: argparse.Namespace) -> int:
         report["files"] = [
             str(p) for p in write_outputs(report, cfg.to_dict(), args.out, overwrite=args.overwrite)
         ]
-        _print_summary(report)
+        print_summary(report)
     return 0
 
 
-def _print_summary(report: dict[str, Any]) -> None:
+def print_summary(report: dict[str, Any]) -> None:
+    """Print a run report's pooled scores and the files written, for ``train`` and ``evaluate``."""
     p = report["pooled"]
     t = p["timing_error_frames"]
     head = p.get("timing_error_frames_network")

@@ -38,7 +38,7 @@ from ml.datasets._common import (
 from ml.datasets.casme2 import CASME2_FPS, casme2_frames_root, load_casme2
 from ml.datasets.samm import SAMM_FPS, load_samm
 from ml.datasets.schema import ClipRecord
-from ml.datasets.smic import _CLIP_NAME, SMIC_FPS, _clip_folder, load_smic, smic_frames_root
+from ml.datasets.smic import SMIC_CLIP_NAME, SMIC_FPS, load_smic, smic_clip_folder, smic_frames_root
 from ml.rules import COMPOSITE_EMOTIONS_3
 
 __all__ = ["load_composite"]
@@ -74,7 +74,7 @@ def _media_path(dataset: str, root: Path, subject: str, clip: str, emotion: str)
         base = first_existing([root / "SAMM", root / "samm"]) or root
         return base / subject / clip
     base = smic_frames_root(first_existing([root / "SMIC", root / "smic"]) or root)
-    return _clip_folder(base, int(subject[1:]), emotion, clip)
+    return smic_clip_folder(base, int(subject[1:]), emotion, clip)
 
 
 def load_composite(
@@ -130,7 +130,7 @@ def load_composite(
             "protocol": "composite3",
         }
         if dataset == "smic":
-            match = _CLIP_NAME.match(clip)
+            match = SMIC_CLIP_NAME.match(clip)
             if match:  # the composite pads the subject (s01_ne_01); folders and HS_cropped.csv do not
                 extra["composite_filename"] = clip
                 clip = f"s{int(match.group(1))}_{match.group(2).lower()}_{match.group(3)}"

@@ -38,11 +38,20 @@ from ml.datasets._common import (
 from ml.datasets.schema import ClipRecord
 from ml.rules import COMPOSITE_EMOTIONS_3
 
-__all__ = ["SMIC_FPS", "load_smic", "scan_smic_folders", "smic_frames_root"]
+__all__ = [
+    "SMIC_CLIP_NAME",
+    "SMIC_FPS",
+    "load_smic",
+    "scan_smic_folders",
+    "smic_clip_folder",
+    "smic_frames_root",
+]
 
 SMIC_FPS = 100.0
 _CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
-_CLIP_NAME = re.compile(r"^s(\d+)_(ne|po|sur)_(\d+)$", re.IGNORECASE)
+#: A SMIC-HS clip name, ``s<subject>_<ne|po|sur>_<take>`` (``s1_ne_01``; the composite pads: ``s01_ne_01``).
+#: Groups: subject number, emotion code, take.
+SMIC_CLIP_NAME = re.compile(r"^s(\d+)_(ne|po|sur)_(\d+)$", re.IGNORECASE)
 _FRAME_NUMBER = re.compile(r"(\d+)(?=\.[A-Za-z0-9]+$)")
 
 
@@ -59,8 +68,20 @@ def smic_frames_root(media_root: Path) -> Path:
     return media_root
 
 
-def _clip_folder(frames_root: Path, number: int, emotion: str, clip: str) -> Path:
-    """The clip's frame folder: first existing of the accepted layouts, else the official one."""
+def smic_clip_folder(frames_root: Path, number: int, emotion: str, clip: str) -> Path:
+    """The frame folder of one SMIC-HS clip under ``frames_root`` (see :func:`smic_frames_root`).
+
+    Tries ``s<N>/micro/<emotion>/<clip>/`` then ``s<N>/<clip>/``, with ``s<N>`` spelled ``s1`` and ``s01``.
+
+    Args:
+        frames_root: the folder holding the ``s<N>`` subject folders.
+        number: the subject number (``1`` for ``s1``/``s01``).
+        emotion: ``negative``, ``positive`` or ``surprise`` (the ``micro/<emotion>`` folder).
+        clip: the clip folder name (``s1_ne_01``).
+
+    Returns:
+        The first candidate that exists, else the official layout ``s<N>/micro/<emotion>/<clip>``.
+    """
     candidates = []
     for subject_dir in (f"s{number}", f"s{number:02d}"):
         candidates.append(frames_root / subject_dir / "micro" / emotion / clip)
@@ -104,7 +125,7 @@ def load_smic(
         clip = row["Filename"]
         number = subject_number(row["Subject"], where=where)
         emotion = row["Estimated Emotion"].lower()
-        match = _CLIP_NAME.match(clip)
+        match = SMIC_CLIP_NAME.match(clip)
         if not emotion and match:
             emotion = _CODES[match.group(2).lower()]
         if emotion not in COMPOSITE_EMOTIONS_3:
@@ -123,7 +144,9 @@ def load_smic(
                 apex=None,
                 offset=cell_int(row["OffsetFrame"], what="OffsetFrame", where=where),
                 fps=SMIC_FPS,
-                path=_clip_folder(frames_root, number, emotion, clip) if frames_root is not None else None,
+                path=smic_clip_folder(frames_root, number, emotion, clip)
+                if frames_root is not None
+                else None,
                 extra={"sheet": sheet.name, "row": index},
             )
         )

@@ -55,7 +55,7 @@ from ml.stages.inputs import register_input
 from ml.stages.temporal import tim_interpolate
 from ml.timing.keyframes import select_keyframes
 
-__all__ = ["GAMDSSNet", "gamdss", "gamdss_input", "gamdss_small"]
+__all__ = ["GAMDSSNet", "gamdss", "gamdss_input", "gamdss_small", "tim_resample"]
 
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -69,8 +69,11 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _resample(frames: np.ndarray, n: int) -> np.ndarray:
-    """``(N, ...)`` -> ``(n, ...)`` float32 by TIM (:func:`ml.stages.temporal.tim_interpolate`)."""
+def tim_resample(frames: np.ndarray, n: int) -> np.ndarray:
+    """``(N, ...)`` -> ``(n, ...)`` float32 by TIM (:func:`ml.stages.temporal.tim_interpolate`).
+
+    Shared by the GAMDSS and MADV-Net input builders.
+    """
     return np.asarray(tim_interpolate(frames, n), dtype=np.float32)
 
 
@@ -86,7 +89,7 @@ def gamdss_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, in
     s = cfg.image_size
     if crops.shape[1:3] != (s, s):
         crops = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in crops])
-    frames = np.concatenate([crops[idx].astype(np.float32), _resample(crops, k)], axis=0) / 255.0
+    frames = np.concatenate([crops[idx].astype(np.float32), tim_resample(crops, k)], axis=0) / 255.0
     mean = np.asarray(cfg.mean, dtype=np.float32)
     std = np.asarray(cfg.std, dtype=np.float32)
     frames = (frames - mean) / std

@@ -62,7 +62,7 @@ from ml.models._base import MicroExprModel, ModelCfg
 from ml.models._madv_layers import AUCoder, MADVStage, Stem3d
 from ml.models._paper_model_parts import OrderedTimingHead, build_cfg, focal_loss, with_auxiliary_losses
 from ml.models._registry import register_model
-from ml.models.gamdss import _resample as resample
+from ml.models.gamdss import tim_resample
 from ml.stages.inputs import register_input
 
 __all__ = ["MADVNet", "madv", "madv_input", "madv_small", "set_depth_estimator"]
@@ -96,11 +96,6 @@ def set_depth_estimator(fn: DepthEstimator | None) -> None:
         _DEPTH.append(fn)
 
 
-def _resample(frames: np.ndarray, n: int) -> np.ndarray:
-
-    return resample(frames, n)
-
-
 @register_input("madv", keyframes=True)
 def madv_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int] | None) -> np.ndarray:
     """RGB + frame differences (+ depth and its difference): ``(6 or 8, T, S, S)`` float32."""
@@ -108,7 +103,7 @@ def madv_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int]
     s = cfg.image_size
     if crops.shape[1:3] != (s, s):
         crops = np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA) for f in crops])
-    frames = _resample(crops, cfg.num_frames) / 255.0  # (T, S, S, 3) float
+    frames = tim_resample(crops, cfg.num_frames) / 255.0  # (T, S, S, 3) float
     mean = np.asarray(cfg.mean[:3], dtype=np.float32)
     std = np.asarray(cfg.std[:3], dtype=np.float32)
     rgb = (frames - mean) / std
@@ -126,7 +121,7 @@ def madv_input(cfg: ModelCfg, crops: np.ndarray, keyframes: tuple[int, int, int]
         if depth.shape != crops.shape[:3]:
             raise ValueError(f"depth estimator returned {depth.shape}, expected {crops.shape[:3]}")
         depth = (depth - depth.min()) / (float(depth.max() - depth.min()) + 1e-6)
-        d = _resample(depth, cfg.num_frames)[..., None]
+        d = tim_resample(depth, cfg.num_frames)[..., None]
         dd = np.zeros_like(d)
         dd[1:] = d[1:] - d[:-1]
         chans += [d, dd]
