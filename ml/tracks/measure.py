@@ -10,12 +10,14 @@
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
    direction (sadness raises and knits the brows at once; AU4 is what both brows show), the lip
    corner's (above the mouth line: below it the skin rides on the jaw) between AU12, AU20, AU15 and
-   AU14 (a corner drawn towards the midline is none of them); the chin raiser (AU17) is the chin's rise
+   AU14 (a corner drawn towards the midline is none of them), and a corner pulled up on one side beyond
+   the other is the dimpler too (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
    both beyond the jaw line's beside it and against the head (a smile stretching the lower face, or a
-   jaw drop, moves one reading or the other); the upper lip's rise beyond half that of the lip corners
-   is AU10 (a smile lifts the lip's middle about half as much as its corners), the nose wings' rise
-   beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the side of the nose wings a
-   little), the lower lid's rise beyond what the cheek carries
+   jaw drop, moves one reading or the other) less the lower lip's descent (the chin raiser pushes the
+   lower lip up; the flow beside a lower lip coming down reads the chin rising); the upper lip's rise
+   beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half as much as its
+   corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the
+   side of the nose wings a little), the lower lid's rise beyond what the cheek carries
    (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7, and the upper lid's rise beyond what the
    inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
 4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`, where
@@ -56,7 +58,13 @@ from ml.tracks.neutral import find_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 from ml.tracks.types import AUTracks
 
-__all__ = ["BRIDGED_OVER_BLINKS", "measure_au_intensities", "split_inner_brows", "split_on_directions"]
+__all__ = [
+    "BRIDGED_OVER_BLINKS",
+    "measure_au_intensities",
+    "one_sided_dimplers",
+    "split_inner_brows",
+    "split_on_directions",
+]
 
 #: AUs replaced by a straight line across blinks and eye closures: the upper-face AUs read from flow (a
 #: closing lid drags the skin around the eye, brows included), and those read from landmark geometry
@@ -141,6 +149,22 @@ def split_inner_brows(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
+def one_sided_dimplers(corner_pulls: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``AU14L``, ``AU14R``: the part of each side's lip-corner pull (AU12) the other side does not share.
+
+    Seen from the front, the dimpler's own movement (the corner drawn back into the cheek) is about a
+    quarter of a smile's and in a direction a smile's corner also takes (measured on the development
+    faces: 10-30 degrees above level, a smile's 30-40), so the corner's movement cannot tell the two
+    apart. FACS coders code a lip corner pulled on one side only as the dimpler (EMFACS contempt:
+    unilateral 14, or 12+14); a pull on both sides alike is a smile and reads none. ``corner_pulls``:
+    ``{"L": ..., "R": ...}`` AU12 intensities; NaN stays NaN.
+    """
+    return {
+        f"AU14{side}": np.clip(corner_pulls[side] - corner_pulls[other], 0.0, None)
+        for side, other in (("L", "R"), ("R", "L"))
+    }
+
+
 def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, np.ndarray]:
     """Sided and midline AUs read from region flow; ``local[side]`` is (N, R, 2) (out, up) in IODs."""
     values: dict[str, np.ndarray] = {}
@@ -163,6 +187,8 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
             if au != INWARD:
                 values[f"{au}{side}"] = amount / scale_iod(au)
+    for column, amount in one_sided_dimplers({side: values[f"AU12{side}"] for side in _SIDES}).items():
+        values[column] = np.fmax(values[column], amount)
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
     corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
     values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
@@ -170,12 +196,15 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
     ) / 2
     values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
-    # the chin pushed up rises against the jaw line beside it and against the head: each alone also reads
-    # other movements (a smile stretching the lower face, a jaw drop moving the face's fit), both do not
-    beyond_jaw = local["L"][:, regions.index("chin"), 1] - local["L"][:, regions.index("jaw"), 1]
-    against_head = local["L"][:, regions.index("chin_against_head"), 1]
-    values["AU17"] = np.clip(np.fmin(beyond_jaw, against_head), 0.0, None) / scale_iod("AU17")
     return values
+
+
+def _chin_rise(up: np.ndarray, regions: FlowRegions) -> np.ndarray:
+    """``(N,)`` the chin's rise in IODs from the regions' ``(N, R)`` upward flow: against the jaw line beside
+    it and against the head, whichever is less (each alone also reads other movements: a smile
+    stretching the lower face, a jaw drop moving the face's fit; both do not)."""
+    beyond_jaw = up[:, regions.index("chin")] - up[:, regions.index("jaw")]
+    return np.fmin(beyond_jaw, up[:, regions.index("chin_against_head")])
 
 
 def _geometry_aus(
@@ -185,11 +214,13 @@ def _geometry_aus(
     flow: dict[str, np.ndarray],
     fps: float,
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
-    """AU23-AU26, AU43, AU45 from landmarks in the neutral frame; the blink and closed spans.
+    """AU17, AU23-AU26, AU43, AU45 from landmarks in the neutral frame and the flow; the blink and closed
+    spans.
 
     ``flow`` holds the flow readings the landmarks are checked against or completed with, in IODs:
     ``"corners_in"`` (the lip corners' mean movement towards the midline), ``"lip_beyond_chin"`` (the
-    lower lip's descent beyond the chin's) and ``"lid_drop_L"`` / ``"lid_drop_R"`` (each upper lid
+    lower lip's descent beyond the chin's), ``"lower_lip_down"`` (the lower lip's descent),
+    ``"chin_rise"`` (:func:`_chin_rise`) and ``"lid_drop_L"`` / ``"lid_drop_R"`` (each upper lid
     margin's descent).
     """
     mouth = MouthShape(points, axes.up)
@@ -197,6 +228,15 @@ def _geometry_aus(
     values: dict[str, np.ndarray] = {
         "AU26": (mouth.chin_drop - rest.chin_drop) / axes.iod / scale_iod("AU26"),
     }
+    # the chin raiser pushes the lower lip up with the chin boss; where the lower lip comes down instead
+    # (the lips parting, the jaw dropping), the flow's window at the chin's upper edge follows the lip's
+    # moving edge and reads the chin going up (lips apart at E on a photograph: AU17 0.46). The chin's
+    # rise counts less the lower lip's descent, as the flow or the landmarks see it, whichever sees more
+    # (the flow of the lip's band under-reads a lower lip drawn off the teeth; development AU17 PCC 0.31
+    # without this, 0.56 with it).
+    lip_descent = np.fmax(flow["lower_lip_down"], (mouth.lower_lip_drop - rest.lower_lip_drop) / axes.iod)
+    chin_rise = flow["chin_rise"] - np.clip(lip_descent, 0.0, None)
+    values["AU17"] = np.clip(chin_rise, 0.0, None) / scale_iod("AU17")
     jaw_carries = JAW_LOWERS_LIP * np.clip(mouth.chin_drop - rest.chin_drop, 0.0, None)
     lip_drop = (mouth.lower_lip_drop - rest.lower_lip_drop - jaw_carries) / axes.iod
     seen = flow["lip_beyond_chin"] / LOWER_LIP_FLOW_READS
@@ -274,6 +314,8 @@ def measure_au_intensities(
     checks["corners_in"] = -np.mean([local[side][:, corners[side], 0] for side in _SIDES], axis=0)
     up = local["L"][:, :, 1]
     checks["lip_beyond_chin"] = up[:, regions.index("chin")] - up[:, regions.index("lower_lip")]
+    checks["lower_lip_down"] = -up[:, regions.index("lower_lip")]
+    checks["chin_rise"] = _chin_rise(up, regions)
     geometry, blinks, closed = _geometry_aus(steady, base, axes, checks, fps)
     values.update(geometry)
     for au in BRIDGED_OVER_BLINKS:

@@ -19,7 +19,7 @@ from ml.tracks.calibration import (
 )
 from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
 from ml.tracks.geometry import MouthShape, inter_ocular
-from ml.tracks.measure import split_inner_brows, split_on_directions
+from ml.tracks.measure import one_sided_dimplers, split_inner_brows, split_on_directions
 from ml.tracks.neutral import neutral_scores, quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 
@@ -214,6 +214,16 @@ def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
     # by hand: a (-0.208, 0.978) + b (-0.651, -0.759) = (-0.06, 0.05), determinant 0.7946
     assert parts["AU1"][3] == pytest.approx(0.0983, abs=5e-4)
     assert parts["AU4"][3] == pytest.approx(0.0608, abs=5e-4)
+
+
+def test_the_dimpler_is_the_corner_pull_one_side_does_not_share() -> None:
+    # frame 0: the right corner pulled 0.6, the left 0.2 (a one-sided pull over a small smile): AU14R 0.4.
+    # Frame 1: a smile alike on both sides: no dimpler. Frame 2: no face on the left: NaN, not a guess.
+    pulls = {"L": np.array([0.2, 0.5, np.nan]), "R": np.array([0.6, 0.5, 0.1])}
+    dimplers = one_sided_dimplers(pulls)
+    assert dimplers["AU14R"][:2] == pytest.approx([0.4, 0.0])
+    assert dimplers["AU14L"][:2] == pytest.approx([0.0, 0.0])
+    assert np.isnan(dimplers["AU14L"][2]) and np.isnan(dimplers["AU14R"][2])
 
 
 def test_au4_is_what_both_inner_brows_show() -> None:
