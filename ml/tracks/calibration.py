@@ -186,7 +186,9 @@ INNER_BROW_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
 #: length of the sum of its parts. AU12 spans 25-80 degrees: the corner's pull towards the cheekbone
 #: looks anywhere from mostly outward to mostly upward with face shape and camera height. AU14 (FACS:
 #: the buccinator tightens the corner and draws it back into the cheek, towards the molars, sometimes a
-#: little up) is seen from the front as a small, level-to-slightly-rising outward pull; AU20 (risorius
+#: little up) is seen from the front as a small, level-to-slightly-rising outward pull (too small and too
+#: like a smile's to be told from it by direction alone: a corner pulled on one side beyond twice the
+#: other's is read as the dimpler too, :func:`ml.tracks.measure.one_sided_dimplers`); AU20 (risorius
 #: and platysma) stretches the corner sideways and a little down; AU15 pulls it down. A corner drawn
 #: towards the midline is none of these but the lips tightening (AU23, read from that movement in
 #: :mod:`ml.tracks.measure`): ``INWARD`` takes that share.

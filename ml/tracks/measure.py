@@ -10,8 +10,8 @@
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
    direction (sadness raises and knits the brows at once; AU4 is what both brows show), the lip
    corner's (above the mouth line: below it the skin rides on the jaw) between AU12, AU20, AU15 and
-   AU14 (a corner drawn towards the midline is none of them), and a corner pulled up on one side beyond
-   the other is the dimpler too (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
+   AU14 (a corner drawn towards the midline is none of them), and a corner pulled on one side beyond twice
+   the other's is the dimpler too (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
    both beyond the jaw line's beside it and against the head (a smile stretching the lower face, or a
    jaw drop, moves one reading or the other) less the lower lip's descent (the chin raiser pushes the
    lower lip up; the flow beside a lower lip coming down reads the chin rising); the upper lip's rise
@@ -150,17 +150,19 @@ def split_inner_brows(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def one_sided_dimplers(corner_pulls: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``AU14L``, ``AU14R``: the part of each side's lip-corner pull (AU12) the other side does not share.
+    """``AU14L``, ``AU14R``: each side's lip-corner pull (AU12) beyond twice the other side's.
 
     Seen from the front, the dimpler's own movement (the corner drawn back into the cheek) is about a
     quarter of a smile's and in a direction a smile's corner also takes (measured on the development
     faces: 10-30 degrees above level, a smile's 30-40), so the corner's movement cannot tell the two
     apart. FACS coders code a lip corner pulled on one side only as the dimpler (EMFACS contempt:
-    unilateral 14, or 12+14); a pull on both sides alike is a smile and reads none. ``corner_pulls``:
+    unilateral 14, or 12+14); a smile pulls both corners, seldom evenly, so the pull counts as one-sided
+    only beyond twice the other side's (development AU14 PCC 0.91 beyond the other side's, 0.97 beyond
+    twice it: an uneven smile read as a dimpler on its stronger side). ``corner_pulls``:
     ``{"L": ..., "R": ...}`` AU12 intensities; NaN stays NaN.
     """
     return {
-        f"AU14{side}": np.clip(corner_pulls[side] - corner_pulls[other], 0.0, None)
+        f"AU14{side}": np.clip(corner_pulls[side] - 2.0 * corner_pulls[other], 0.0, None)
         for side, other in (("L", "R"), ("R", "L"))
     }
 

@@ -1,9 +1,9 @@
 """A lip corner pulled on one side (contempt) reads as that side's dimpler; a smile on both sides reads none.
 
 The dimpler's own movement cannot be told from a smile's by the corner's movement seen from the front
-(:func:`ml.tracks.measure.one_sided_dimplers`), so the one-sided pull is what names it. The astronaut
-photograph is animated by the benchmark's own warp: contempt (the right corner's AU12 at 0.6 with AU14
-at E) and happiness (AU12 and AU6 on both sides), each held.
+(:func:`ml.tracks.measure.one_sided_dimplers`), so a pull on one side beyond twice the other side's
+is what names it. The astronaut photograph is animated by the benchmark's own warp: contempt (the right
+corner's AU12 at 0.6 with AU14 at E) and happiness (AU12 and AU6 on both sides), each held.
 """
 
 from __future__ import annotations
@@ -50,5 +50,5 @@ def test_a_one_sided_corner_pull_is_that_sides_dimpler(readings: dict[str, AUTra
 def test_a_smile_on_both_sides_is_no_dimpler(readings: dict[str, AUTracks]) -> None:
     happiness = readings["happiness"]
     assert held(happiness, "AU12") > 0.5
-    # measured: AU14 0.05 held (AU12L 0.88 and AU12R 0.82: a real smile is a little uneven)
+    # measured: AU14 0.00 held (AU12L 0.88 and AU12R 0.82; 0.05 where any excess counted)
     assert held(happiness, "AU14") < 0.1

@@ -216,14 +216,15 @@ def test_inner_brow_is_shared_between_au1_and_au4_by_direction() -> None:
     assert parts["AU4"][3] == pytest.approx(0.0608, abs=5e-4)
 
 
-def test_the_dimpler_is_the_corner_pull_one_side_does_not_share() -> None:
-    # frame 0: the right corner pulled 0.6, the left 0.2 (a one-sided pull over a small smile): AU14R 0.4.
-    # Frame 1: a smile alike on both sides: no dimpler. Frame 2: no face on the left: NaN, not a guess.
-    pulls = {"L": np.array([0.2, 0.5, np.nan]), "R": np.array([0.6, 0.5, 0.1])}
+def test_the_dimpler_is_a_corner_pull_beyond_twice_the_other_sides() -> None:
+    # frame 0: the right corner pulled 0.6, the left 0.2 (a one-sided pull over a small smile): AU14R
+    # 0.6 - 2 x 0.2 = 0.2. Frame 1: an uneven smile (0.9 and 0.7): no dimpler. Frame 2: a smile alike on
+    # both sides: none. Frame 3: no face on the left: NaN, not a guess.
+    pulls = {"L": np.array([0.2, 0.7, 0.5, np.nan]), "R": np.array([0.6, 0.9, 0.5, 0.1])}
     dimplers = one_sided_dimplers(pulls)
-    assert dimplers["AU14R"][:2] == pytest.approx([0.4, 0.0])
-    assert dimplers["AU14L"][:2] == pytest.approx([0.0, 0.0])
-    assert np.isnan(dimplers["AU14L"][2]) and np.isnan(dimplers["AU14R"][2])
+    assert dimplers["AU14R"][:3] == pytest.approx([0.2, 0.0, 0.0])
+    assert dimplers["AU14L"][:3] == pytest.approx([0.0, 0.0, 0.0])
+    assert np.isnan(dimplers["AU14L"][3]) and np.isnan(dimplers["AU14R"][3])
 
 
 def test_au4_is_what_both_inner_brows_show() -> None:
