@@ -184,19 +184,20 @@ INNER_BROW_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
 #: The lip corner's movement is shared out between these AUs by direction ``(out, up)``: a movement
 #: between two neighbouring directions is the non-negative sum of those two, and an AU's amount is the
 #: length of the sum of its parts. AU12 spans 25-80 degrees: the corner's pull towards the cheekbone
-#: looks anywhere from mostly outward to mostly upward with face shape and camera height. AU14 (FACS:
-#: the buccinator tightens the corner and draws it back into the cheek, towards the molars, sometimes a
-#: little up) is seen from the front as a small, level-to-slightly-rising outward pull (too small and too
-#: like a smile's to be told from it by direction alone: a corner pulled on one side beyond twice the
-#: other's is read as the dimpler too, :func:`ml.tracks.measure.one_sided_dimplers`); AU20 (risorius
-#: and platysma) stretches the corner sideways and a little down; AU15 pulls it down. A corner drawn
-#: towards the midline is none of these but the lips tightening (AU23, read from that movement in
-#: :mod:`ml.tracks.measure`): ``INWARD`` takes that share.
+#: looks anywhere from mostly outward to mostly upward with face shape and camera height. AU20 (risorius
+#: and platysma) stretches the corner sideways and a little down; AU15 pulls it down. AU14 (FACS: the
+#: buccinator tightens the corner and draws it back into the cheek, sometimes a little up) has no
+#: direction here: seen from the front it is a small, level-to-rising outward pull, a quarter of a
+#: smile's, at 10-30 degrees on the development faces where a stretch reads at -4 to -10 and a smile
+#: at 30-40, so a sector of its own read the stretch of fear as a dimpler on one face (AU14 0.34 at E)
+#: and the dimpler itself hardly at all; it is read from a corner pulled on one side
+#: (:func:`ml.tracks.measure.one_sided_dimplers`). A corner drawn towards the midline is none of these
+#: but the lips tightening (AU23, read from that movement in :mod:`ml.tracks.measure`): ``INWARD``
+#: takes that share.
 INWARD = "inward"
 LIP_CORNER_AUS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("AU12", (0.906, 0.423)),
     ("AU12", (0.174, 0.985)),
-    ("AU14", (0.990, 0.139)),
     ("AU20", (0.989, -0.148)),
     ("AU15", (0.302, -0.953)),
     (INWARD, (-1.0, 0.0)),

@@ -9,9 +9,9 @@
    (:mod:`ml.tracks.flow`) in the face's own frame, projected on each AU's direction
    (:mod:`ml.tracks.calibration`). The inner brow's movement is shared between AU1 and AU4 by its
    direction (sadness raises and knits the brows at once; AU4 is what both brows show), the lip
-   corner's (above the mouth line: below it the skin rides on the jaw) between AU12, AU20, AU15 and
-   AU14 (a corner drawn towards the midline is none of them), and a corner pulled on one side beyond twice
-   the other's is the dimpler too (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
+   corner's (above the mouth line: below it the skin rides on the jaw) between AU12, AU20 and AU15 (a
+   corner drawn towards the midline is none of them), and a corner pulled on one side beyond twice the
+   other's is the dimpler, AU14 (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
    both beyond the jaw line's beside it and against the head (a smile stretching the lower face, or a
    jaw drop, moves one reading or the other) less the lower lip's descent (the chin raiser pushes the
    lower lip up; the flow beside a lower lip coming down reads the chin rising); the upper lip's rise
@@ -158,7 +158,8 @@ def one_sided_dimplers(corner_pulls: dict[str, np.ndarray]) -> dict[str, np.ndar
     apart. FACS coders code a lip corner pulled on one side only as the dimpler (EMFACS contempt:
     unilateral 14, or 12+14); a smile pulls both corners, seldom evenly, so the pull counts as one-sided
     only beyond twice the other side's (development AU14 PCC 0.91 beyond the other side's, 0.97 beyond
-    twice it: an uneven smile read as a dimpler on its stronger side). ``corner_pulls``:
+    twice it: an uneven smile read as a dimpler on its stronger side; 0.99 once the dimpler also lost its
+    own sector of the corner's directions, :data:`~ml.tracks.calibration.LIP_CORNER_AUS`). ``corner_pulls``:
     ``{"L": ..., "R": ...}`` AU12 intensities; NaN stays NaN.
     """
     return {
@@ -189,8 +190,7 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
             if au != INWARD:
                 values[f"{au}{side}"] = amount / scale_iod(au)
-    for column, amount in one_sided_dimplers({side: values[f"AU12{side}"] for side in _SIDES}).items():
-        values[column] = np.fmax(values[column], amount)
+    values.update(one_sided_dimplers({side: values[f"AU12{side}"] for side in _SIDES}))
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
     corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
     values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
