@@ -1,7 +1,8 @@
 """Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
 
-1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s; its median landmarks are
-   the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
+1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s, settled once the flow
+   from it is known (a span where the flow sees the skin moving is not at rest); its median landmarks
+   are the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
 2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put back
    into the neutral pose before the flow; landmarks are put back for the geometry), so what remains of the
    skin's movement is expression.
@@ -54,7 +55,7 @@ from ml.tracks.calibration import (
 from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
-from ml.tracks.neutral import find_neutral
+from ml.tracks.neutral import find_neutral, flow_speed
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 from ml.tracks.types import AUTracks
 
@@ -299,13 +300,18 @@ def measure_au_intensities(
         if neutral is not None
         else find_neutral(points, shapes, angles, present, fps)
     )
-    frames = [t for t in range(*span) if present[t]]
-    base = np.median(points[frames], axis=0)
-    axes = FaceAxes(base)
+    frames, base, axes, maps = _neutral_face(points, present, span)
     regions = FlowRegions(base, crops.shape[1])
-    maps = fit_head_motion(base, points)
-
     displacement = region_movement(crops, present, frames, regions, maps)
+    if neutral is None:
+        # the flow sees movements the landmarks barely register: a span where the skin moves is not at
+        # rest. From a settled span the flow is the one measured less the skin's displacement there.
+        speed = flow_speed(displacement, axes.iod, fps)
+        settled = find_neutral(points, shapes, angles, present, fps, skin_speed=speed)
+        if settled != span:
+            span = settled
+            frames, base, axes, maps = _neutral_face(points, present, span)
+            displacement = displacement - np.nanmean(displacement[frames], axis=0)
     local = {side: axes.local(displacement, side) for side in _SIDES}
     values = _flow_aus(local, regions)
 
@@ -339,6 +345,15 @@ def measure_au_intensities(
         source="face",
         head_turn=head_turn,
     )
+
+
+def _neutral_face(
+    points: np.ndarray, present: np.ndarray, span: tuple[int, int]
+) -> tuple[list[int], np.ndarray, FaceAxes, np.ndarray]:
+    """The neutral span's frames with a face, their median landmarks, its axes and the head-motion maps."""
+    frames = [t for t in range(*span) if present[t]]
+    base = np.median(points[frames], axis=0)
+    return frames, base, FaceAxes(base), fit_head_motion(base, points)
 
 
 def _rest_deadzone(names: tuple[str, ...]) -> np.ndarray:
