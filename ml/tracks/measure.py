@@ -1,8 +1,9 @@
 """Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
 
 1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s, settled once the flow
-   from it is known (a span where the flow sees the skin moving is not at rest); its median landmarks
-   are the neutral face, its mean lighting-invariant crop (in the neutral pose) the flow reference.
+   from it is known (:func:`ml.tracks.neutral.settled_neutral`: a span where the flow sees the skin
+   moving is not at rest); its median landmarks are the neutral face, its mean lighting-invariant crop
+   (in the neutral pose) the flow reference.
 2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put back
    into the neutral pose before the flow; landmarks are put back for the geometry), so what remains of the
    skin's movement is expression.
@@ -55,7 +56,7 @@ from ml.tracks.calibration import (
 from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
-from ml.tracks.neutral import find_neutral, flow_speed
+from ml.tracks.neutral import flow_speed, neutral_scores, quietest_span, settled_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 from ml.tracks.types import AUTracks
 
@@ -295,19 +296,15 @@ def measure_au_intensities(
     crops, points, shapes, angles, present, fps = check_track_inputs(
         crops, landmarks, blendshapes, pose, present, fps
     )
-    span = (
-        check_span(neutral, present)
-        if neutral is not None
-        else find_neutral(points, shapes, angles, present, fps)
-    )
+    scores = neutral_scores(points, shapes, angles, present, fps) if neutral is None else None
+    span = check_span(neutral, present) if scores is None else quietest_span(scores, present, fps)
     frames, base, axes, maps = _neutral_face(points, present, span)
     regions = FlowRegions(base, crops.shape[1])
     displacement = region_movement(crops, present, frames, regions, maps)
-    if neutral is None:
+    if scores is not None:
         # the flow sees movements the landmarks barely register: a span where the skin moves is not at
         # rest. From a settled span the flow is the one measured less the skin's displacement there.
-        speed = flow_speed(displacement, axes.iod, fps)
-        settled = find_neutral(points, shapes, angles, present, fps, skin_speed=speed)
+        settled = settled_neutral(scores, flow_speed(displacement, axes.iod, fps), present, fps)
         if settled != span:
             span = settled
             frames, base, axes, maps = _neutral_face(points, present, span)

@@ -47,6 +47,7 @@ __all__ = [
     "flow_speed",
     "neutral_scores",
     "quietest_span",
+    "settled_neutral",
 ]
 
 #: Shortest neutral span, seconds.
@@ -136,16 +137,15 @@ def flow_speed(displacement: np.ndarray, iod: float, fps: float) -> np.ndarray:
 
 
 def find_neutral(
-    landmarks: np.ndarray,
-    blendshapes: np.ndarray,
-    pose: np.ndarray,
-    present: np.ndarray,
-    fps: float,
-    *,
-    skin_speed: np.ndarray | None = None,
+    landmarks: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, present: np.ndarray, fps: float
 ) -> tuple[int, int]:
-    """(start, stop) of the neutral span (stop exclusive); ``skin_speed``: :func:`flow_speed`, if measured."""
-    scores = neutral_scores(landmarks, blendshapes, pose, present, fps)
-    if skin_speed is not None:
-        scores = scores + SKIN_SPEED_WEIGHT * skin_speed
-    return quietest_span(scores, present, fps)
+    """(start, stop) of the neutral span (stop exclusive), before any flow is measured."""
+    return quietest_span(neutral_scores(landmarks, blendshapes, pose, present, fps), present, fps)
+
+
+def settled_neutral(
+    scores: np.ndarray, skin_speed: np.ndarray, present: np.ndarray, fps: float
+) -> tuple[int, int]:
+    """(start, stop) of the neutral span once the flow is known: :func:`neutral_scores`' ``scores`` plus
+    :data:`SKIN_SPEED_WEIGHT` times ``skin_speed`` (:func:`flow_speed`)."""
+    return quietest_span(scores + SKIN_SPEED_WEIGHT * skin_speed, present, fps)
