@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import skimage.data
 
-from ml.datasets.photo_clips import NeutralFace, Scenario, render_clip
+from ml.datasets.photo_clips import NeutralFace, Scenario, load_photo, measure_neutral, render_clip
+from ml.datasets.photo_clips.scenarios import Envelope, ScriptedEvent
 from ml.stages.face import align_clip
 from ml.stages.landmarks import Landmarker
 from ml.stages.video import Clip
@@ -244,6 +245,30 @@ def tracks_of_rendered(
     return measure_au_intensities(
         track.crops, track.landmarks, track.blendshapes, track.pose, track.present, FPS, neutral=(0, 10)
     )
+
+
+#: A held expression: rising over 0.4-0.7 s, held to 1.2 s, gone by 1.5 s; 1.7 s in all.
+HELD_ENVELOPE = Envelope(((0.4, 0.0), (0.7, 1.0), (1.2, 1.0), (1.5, 0.0)))
+#: Frames well inside its hold.
+HELD = slice(int(0.75 * FPS), int(1.15 * FPS))
+
+
+@pytest.fixture(scope="session")
+def astronaut_face(landmarker: Landmarker) -> NeutralFace:
+    """The astronaut portrait as the benchmark's renderer animates it."""
+    return measure_neutral("astronaut", load_photo("astronaut"), landmarker)
+
+
+def held_expression(face: NeutralFace, emotion: str, units: dict[str, float], name: str = "") -> AUTracks:
+    """The measured AU tracks of ``units`` at full weight under :data:`HELD_ENVELOPE`, rendered on ``face``
+    (:func:`tracks_of_rendered`; ``name``: the clip's, ``emotion``'s by default)."""
+    event = ScriptedEvent(emotion, units, 1.0, HELD_ENVELOPE, "hold")
+    return tracks_of_rendered(face, Scenario(3, "macro", 1.7, (event,), (), ()), f"{name or emotion}.avi")
+
+
+def held(tracks: AUTracks, au: str) -> float:
+    """Mean of ``au`` over the :data:`HELD` frames."""
+    return float(np.nanmean(tracks.track(au)[HELD]))
 
 
 def pcc(a: np.ndarray, b: np.ndarray) -> float:

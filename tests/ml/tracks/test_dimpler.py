@@ -12,35 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.datasets.photo_clips import NeutralFace, Scenario, load_photo, measure_neutral
-from ml.datasets.photo_clips.scenarios import EMOTION_PROTOTYPES, Envelope, ScriptedEvent
-from ml.stages.landmarks import Landmarker
+from ml.datasets.photo_clips import NeutralFace
+from ml.datasets.photo_clips.scenarios import EMOTION_PROTOTYPES
 from ml.tracks import AUTracks
 
-from .conftest import FPS, pcc, tracks_of_rendered
-
-#: Rising over 0.4-0.7 s, held to 1.2 s, gone by 1.5 s; 1.7 s in all.
-ENVELOPE = Envelope(((0.4, 0.0), (0.7, 1.0), (1.2, 1.0), (1.5, 0.0)))
-HELD = slice(int(0.75 * FPS), int(1.15 * FPS))
-
-
-def measured(face: NeutralFace, emotion: str, units: dict[str, float]) -> AUTracks:
-    event = ScriptedEvent(emotion, units, 1.0, ENVELOPE, "hold")
-    return tracks_of_rendered(face, Scenario(3, "macro", 1.7, (event,), (), ()), f"{emotion}.avi")
+from .conftest import FPS, HELD_ENVELOPE, held, held_expression, pcc
 
 
 @pytest.fixture(scope="module")
-def readings() -> dict[str, AUTracks]:
-    face = measure_neutral("astronaut", load_photo("astronaut"), Landmarker(num_threads=1))
+def readings(astronaut_face: NeutralFace) -> dict[str, AUTracks]:
     readings = {
-        emotion: measured(face, emotion, EMOTION_PROTOTYPES[emotion]) for emotion in ("contempt", "happiness")
+        emotion: held_expression(astronaut_face, emotion, EMOTION_PROTOTYPES[emotion])
+        for emotion in ("contempt", "happiness")
     }
-    readings["stretch"] = measured(face, "others", {"AU20": 1.0})
+    readings["stretch"] = held_expression(astronaut_face, "others", {"AU20": 1.0}, "stretch")
     return readings
-
-
-def held(tracks: AUTracks, au: str) -> float:
-    return float(np.nanmean(tracks.track(au)[HELD]))
 
 
 def test_a_one_sided_corner_pull_is_that_sides_dimpler(readings: dict[str, AUTracks]) -> None:
@@ -48,7 +34,7 @@ def test_a_one_sided_corner_pull_is_that_sides_dimpler(readings: dict[str, AUTra
     # measured: AU14R 0.68 held (AU12R 0.69), AU14L 0.00; PCC 1.00
     assert held(contempt, "AU14R") > 0.4
     assert held(contempt, "AU14L") < 0.05
-    truth = ENVELOPE(np.arange(len(contempt.values)) / FPS)
+    truth = HELD_ENVELOPE(np.arange(len(contempt.values)) / FPS)
     assert pcc(contempt.track("AU14R"), truth) > 0.9
 
 

@@ -10,37 +10,20 @@ once under both brows raised at E.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from ml.datasets.photo_clips import NeutralFace, Scenario, load_photo, measure_neutral
-from ml.datasets.photo_clips.scenarios import Envelope, ScriptedEvent
-from ml.stages.landmarks import Landmarker
+from ml.datasets.photo_clips import NeutralFace
 from ml.tracks import AUTracks
 
-from .conftest import FPS, tracks_of_rendered
-
-#: Rising over 0.4-0.7 s, held to 1.2 s, gone by 1.5 s; 1.7 s in all.
-ENVELOPE = Envelope(((0.4, 0.0), (0.7, 1.0), (1.2, 1.0), (1.5, 0.0)))
-HELD = slice(int(0.75 * FPS), int(1.15 * FPS))
-
-
-def measured(face: NeutralFace, emotion: str, units: dict[str, float]) -> AUTracks:
-    event = ScriptedEvent(emotion, units, 1.0, ENVELOPE, "hold")
-    return tracks_of_rendered(face, Scenario(3, "macro", 1.7, (event,), (), ()), f"{emotion}.avi")
+from .conftest import held, held_expression
 
 
 @pytest.fixture(scope="module")
-def readings() -> dict[str, AUTracks]:
-    face = measure_neutral("astronaut", load_photo("astronaut"), Landmarker(num_threads=1))
+def readings(astronaut_face: NeutralFace) -> dict[str, AUTracks]:
     return {
-        "jaw": measured(face, "others", {"AU26": 0.7}),
-        "surprise": measured(face, "surprise", {"AU1": 1.0, "AU2": 1.0, "AU26": 0.7}),
+        "jaw": held_expression(astronaut_face, "others", {"AU26": 0.7}),
+        "surprise": held_expression(astronaut_face, "surprise", {"AU1": 1.0, "AU2": 1.0, "AU26": 0.7}),
     }
-
-
-def held(tracks: AUTracks, au: str) -> float:
-    return float(np.nanmean(tracks.track(au)[HELD]))
 
 
 def test_the_jaw_of_a_surprise_reads_most_of_the_jaw_drop_alone(readings: dict[str, AUTracks]) -> None:
