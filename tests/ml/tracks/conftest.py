@@ -227,9 +227,12 @@ def relight(image: np.ndarray, amount: float) -> np.ndarray:
     return np.clip(image * gain + 10.0 * amount, 0, 255).astype(np.uint8)
 
 
-def tracks_of(m: Measured, **options: object) -> AUTracks:
-    """The measured AU tracks of a clip made here (``options``: of ``measure_au_intensities``)."""
-    return measure_au_intensities(m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, **options)
+def tracks_of(m: Measured, *, neutral: tuple[int, int] | None = None) -> AUTracks:
+    """The measured AU tracks of a clip made here (``neutral``: the span marked as the neutral face,
+    found automatically when omitted)."""
+    return measure_au_intensities(
+        m.crops, m.landmarks, m.blendshapes, m.pose, m.present, FPS, neutral=neutral
+    )
 
 
 def tracks_of_rendered(
