@@ -4,9 +4,13 @@ The face stage streams the clip in chunks of :data:`CHUNK_S` seconds (stabilisat
 chunks). Each chunk's AU intensities are measured as soon as it is complete, against one neutral for the
 whole take: the first chunk with a face finds it (or takes the one the user marked), and its frames are
 put in front of every later chunk as that chunk's neutral span, so intensities do not step at chunk
-boundaries. What is kept of a chunk is small (AU values, pose, presence); its crops and landmarks go to
-files in a working folder, read back only where the recognition model labels an event. Peak memory
-therefore follows the chunk length, not the take's.
+boundaries; the last few frames of the chunk before follow them, so that the smoothing over time
+(:mod:`ml.tracks.smoothing`) reads a chunk's first frames with their own past, not with the neutral
+(a chunk's last frames are smoothed over their past alone: at 200 fps, 0.015 off the whole take at
+most, at each chunk's end).
+What is kept of a chunk is small (AU values, pose, presence); its crops and landmarks go to files in a
+working folder, read back only where the recognition model labels an event. Peak memory therefore
+follows the chunk length, not the take's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ml.analyze.front import FaceOptions
 from ml.errors import UserError
 from ml.stages.face import FaceTrack, track_faces
 from ml.tracks import AUTracks, measure_au_intensities
+from ml.tracks.smoothing import smoothing_reach
 
 __all__ = ["CHUNK_S", "measure_stream"]
 
@@ -97,6 +102,15 @@ def measure_stream(
     pack: tuple[np.ndarray, ...] | None = None  # the neutral frames: crops, landmarks, blendshapes, pose
     span = (0, 0)
     detector = opts.detector
+    reach = smoothing_reach(fps)
+    # the previous chunk's last frames: crops, landmarks, blendshapes, pose, present
+    past: tuple[np.ndarray, ...] = (
+        np.zeros((0, CROP, CROP, 3), np.uint8),
+        np.zeros((0, 478, 3), np.float32),
+        np.zeros((0, 52), np.float32),
+        np.zeros((0, 3), np.float32),
+        np.zeros(0, bool),
+    )
     for chunk in track_faces(
         frames,
         fps,
@@ -123,6 +137,10 @@ def measure_stream(
         ):
             small[key].append(arr)
         cuts += [first + c for c in chunk.cuts]
+        context = past
+        if reach:
+            inputs = (chunk.crops, chunk.landmarks, chunk.blendshapes, chunk.pose, chunk.present)
+            past = tuple(np.concatenate([a, b])[-reach:].copy() for a, b in zip(past, inputs, strict=True))
         if not measure or detector != "landmarks" or not chunk.present.any():
             values.append(np.full((chunk.num_frames, len(names) or 1), np.nan))
             turns.append(np.full(chunk.num_frames, np.nan))
@@ -145,17 +163,18 @@ def measure_stream(
             chunk_turn = tracks.head_turn
         else:
             k = len(pack[0])
+            shift = k + len(context[0])
             tracks = measure_au_intensities(
-                np.concatenate([pack[0], chunk.crops]),
-                np.concatenate([pack[1], chunk.landmarks]),
-                np.concatenate([pack[2], chunk.blendshapes]),
-                np.concatenate([pack[3], chunk.pose]),
-                np.concatenate([np.ones(k, bool), chunk.present]),
+                np.concatenate([pack[0], context[0], chunk.crops]),
+                np.concatenate([pack[1], context[1], chunk.landmarks]),
+                np.concatenate([pack[2], context[2], chunk.blendshapes]),
+                np.concatenate([pack[3], context[3], chunk.pose]),
+                np.concatenate([np.ones(k, bool), context[4], chunk.present]),
                 fps,
                 neutral=(0, k),
             )
-            chunk_values, chunk_blinks, shift = tracks.values[k:].copy(), tracks.blinks, k
-            chunk_turn = None if tracks.head_turn is None else tracks.head_turn[k:].copy()
+            chunk_values, chunk_blinks = tracks.values[shift:].copy(), tracks.blinks
+            chunk_turn = None if tracks.head_turn is None else tracks.head_turn[shift:].copy()
         if not names:  # chunks before the first face get the AU columns now
             names = tracks.names
             values = [np.full((len(v), len(names)), np.nan) for v in values]

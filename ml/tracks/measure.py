@@ -31,7 +31,10 @@
    closure (:mod:`ml.tracks.blinks`; the lids' landmarks or, where they under-read it, as behind
    glasses, the upper lid margin's descent in the flow, :data:`LID_FLOW_READS`), and the upper-face and
    geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
-5. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
+5. The flow and the landmarks in the neutral frame are smoothed over time at the scale of the skin's
+   fastest movement (:mod:`ml.tracks.smoothing`), which takes off most of high-speed footage's
+   frame-to-frame noise.
+6. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
 from ml.tracks.neutral import flow_speed, neutral_scores, quietest_span, settled_neutral
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
+from ml.tracks.smoothing import smooth_over_time
 from ml.tracks.types import AUTracks
 
 __all__ = [
@@ -300,7 +304,7 @@ def measure_au_intensities(
     span = check_span(neutral, present) if scores is None else quietest_span(scores, present, fps)
     frames, base, axes, maps = _neutral_face(points, present, span)
     regions = FlowRegions(base, crops.shape[1])
-    displacement = region_movement(crops, present, frames, regions, maps)
+    displacement = smooth_over_time(region_movement(crops, present, frames, regions, maps), fps)
     if scores is not None:
         # the flow sees movements the landmarks barely register: a span where the skin moves is not at
         # rest. From a settled span the flow is the one measured less the skin's displacement there.
@@ -312,7 +316,7 @@ def measure_au_intensities(
     local = {side: axes.local(displacement, side) for side in _SIDES}
     values = _flow_aus(local, regions)
 
-    steady = to_neutral_frame(maps, points[:, :, :2], base[:, 2])
+    steady = smooth_over_time(to_neutral_frame(maps, points[:, :, :2], base[:, 2]), fps)
     corners = {"L": regions.index("lip_corner_above_left"), "R": regions.index("lip_corner_above_right")}
     margin = FLOW_AUS["AU5"]  # the upper lid margin's descent
     checks = {f"lid_drop_{side}": -local[side][:, regions.index(margin.region(side)), 1] for side in _SIDES}
