@@ -103,14 +103,7 @@ def measure_stream(
     span = (0, 0)
     detector = opts.detector
     reach = smoothing_reach(fps)
-    # the previous chunk's last frames: crops, landmarks, blendshapes, pose, present
-    past: tuple[np.ndarray, ...] = (
-        np.zeros((0, CROP, CROP, 3), np.uint8),
-        np.zeros((0, 478, 3), np.float32),
-        np.zeros((0, 52), np.float32),
-        np.zeros((0, 3), np.float32),
-        np.zeros(0, bool),
-    )
+    past: tuple[np.ndarray, ...] = ()  # the last `reach` frames before the next chunk, as its inputs
     for chunk in track_faces(
         frames,
         fps,
@@ -137,10 +130,10 @@ def measure_stream(
         ):
             small[key].append(arr)
         cuts += [first + c for c in chunk.cuts]
-        context = past
+        inputs = (chunk.crops, chunk.landmarks, chunk.blendshapes, chunk.pose, chunk.present)
+        context = past or tuple(x[:0].copy() for x in inputs)  # none before the first chunk
         if reach:
-            inputs = (chunk.crops, chunk.landmarks, chunk.blendshapes, chunk.pose, chunk.present)
-            past = tuple(np.concatenate([a, b])[-reach:].copy() for a, b in zip(past, inputs, strict=True))
+            past = tuple(np.concatenate([a, b])[-reach:].copy() for a, b in zip(context, inputs, strict=True))
         if not measure or detector != "landmarks" or not chunk.present.any():
             values.append(np.full((chunk.num_frames, len(names) or 1), np.nan))
             turns.append(np.full(chunk.num_frames, np.nan))
