@@ -2,7 +2,10 @@
 
 - Intensity: Pearson correlation (PCC) and mean absolute error (MAE) per AU over the frames with a face
   and a prediction; the mean PCC averages the AUs whose truth varies (a constant truth has no
-  correlation to measure), a prediction that stays constant while the truth varies scores PCC 0.
+  correlation to measure), a prediction that stays constant while the truth varies scores PCC 0. The
+  gain (the least-squares slope through the origin of the prediction on the truth) says how much of the
+  truth's size the prediction reads, which PCC cannot: a track at half the truth's size correlates
+  perfectly, but a rig driven by it moves half as far.
 - Spotting (MEGC rule): frames are inclusive intervals [onset, offset]; predictions are taken in the
   order given (strongest first), each matching the unmatched truth interval it overlaps most when that
   IoU is at least 0.5. Counts add across clips before precision, recall and F1 are formed.
@@ -39,10 +42,11 @@ def pearson(truth: np.ndarray, pred: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class IntensityScores:
-    """PCC and MAE per AU, and their means (PCC over AUs whose truth varies; MAE over all)."""
+    """PCC, MAE and gain per AU, and the means of PCC (over AUs whose truth varies) and MAE (over all)."""
 
     pcc: dict[str, float]
     mae: dict[str, float]
+    gain: dict[str, float]
 
     @property
     def mean_pcc(self) -> float:
@@ -58,9 +62,11 @@ class IntensityScores:
 def intensity_scores(
     truth: np.ndarray, pred: np.ndarray, names: Sequence[str], present: np.ndarray | None = None
 ) -> IntensityScores:
-    """Per-AU PCC and MAE of (N, A) ``pred`` against (N, A) ``truth`` (columns named by ``names``).
+    """Per-AU PCC, MAE and gain of (N, A) ``pred`` against (N, A) ``truth`` (columns named by ``names``).
 
-    Frames where ``present`` is False or the prediction is NaN are left out, per AU.
+    The gain is ``sum(truth * pred) / sum(truth ** 2)``: 1 when the prediction reads the truth's size,
+    NaN when the truth is zero throughout. Frames where ``present`` is False or the prediction is NaN are
+    left out, per AU.
     """
     truth = np.asarray(truth, dtype=np.float64)
     pred = np.asarray(pred, dtype=np.float64)
@@ -73,14 +79,18 @@ def intensity_scores(
         raise ValueError(f"present has shape {keep.shape}; expected ({truth.shape[0]},), one flag per frame")
     pcc: dict[str, float] = {}
     mae: dict[str, float] = {}
+    gain: dict[str, float] = {}
     for j, name in enumerate(names):
         rows = keep & ~np.isnan(pred[:, j])
         if rows.sum() < 2:
-            pcc[name], mae[name] = math.nan, math.nan
+            pcc[name], mae[name], gain[name] = math.nan, math.nan, math.nan
             continue
-        pcc[name] = pearson(truth[rows, j], pred[rows, j])
-        mae[name] = float(np.abs(truth[rows, j] - pred[rows, j]).mean())
-    return IntensityScores(pcc, mae)
+        t, p = truth[rows, j], pred[rows, j]
+        pcc[name] = pearson(t, p)
+        mae[name] = float(np.abs(t - p).mean())
+        size = float(t @ t)
+        gain[name] = float(t @ p) / size if size > 1e-12 else math.nan
+    return IntensityScores(pcc, mae, gain)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,18 @@ def test_intensity_scores_skip_frames_without_face_or_prediction() -> None:
     # and (-.25, .15, .35, -.25)
     expected = (0.09375 + 0.01875 + 0.21875 + 0.09375) / math.sqrt(0.6875 * 0.27)  # squares: .6875, .27
     assert scores.pcc["AU1"] == pytest.approx(expected)
+    # gain: AU1 (.5 * .5 + 1 * .7) / (.5^2 + 1^2) = .95 / 1.25; AU2 (.2 * 0 + .2 * .4 + .2 * .2) / (3 * .2^2)
+    assert scores.gain["AU1"] == pytest.approx(0.76)
+    assert scores.gain["AU2"] == pytest.approx(1.0)
+
+
+def test_intensity_gain_reads_the_size_pcc_cannot() -> None:
+    truth = np.array([[0.0, 0.0], [0.4, 0.0], [0.8, 0.0], [0.2, 0.0]])
+    pred = np.column_stack([0.5 * truth[:, 0], [0.0, 0.1, 0.0, 0.2]])
+    scores = intensity_scores(truth, pred, ("AU6", "AU17"))
+    assert scores.pcc["AU6"] == pytest.approx(1.0)  # half the size still correlates perfectly
+    assert scores.gain["AU6"] == pytest.approx(0.5)
+    assert math.isnan(scores.gain["AU17"])  # no truth to read the size of
 
 
 def test_intensity_scores_refuse_bad_shapes() -> None:
