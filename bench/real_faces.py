@@ -25,7 +25,10 @@ frames, averaged over the AUs whose truth varies (bilateral AUs; side columns in
 that the method reports; MAE over the same AUs; MEGC spotting F1 (IoU >= 0.5, expression events only,
 blinks excluded); mean onset/apex/offset errors (frames) of matched events; emotion UF1 of matched
 events; frames/s of the method alone (rendering and landmarks excluded, except that the template
-pipeline aligns its own crops). Last, each face's PCC / F1 over all its clips.
+pipeline aligns its own crops). Then the gain of each AU of the measured tracks (the slope of the
+measured track on the truth through the origin: 1 when a rig driven by it moves as far as the rendered
+action, which PCC cannot tell), for the held-out groups and each split over all its clips. Last, each
+face's PCC / F1 over all its clips.
 
 Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper (and any other held-out
 photograph installed), seeds >= 1000; tune nothing on them.
@@ -232,6 +235,7 @@ class Row:
     uf1: float
     fps: float
     per_au: dict[str, float]
+    gain: dict[str, float]
     n_aus: int
 
 
@@ -245,8 +249,9 @@ def summarise(group: Group) -> Row:
         pccs = [scores.pcc[n] for n in bilateral if not math.isnan(scores.pcc[n])]
         maes = [scores.mae[n] for n in bilateral if not math.isnan(scores.mae[n])]
         pcc, mae, per_au = (float(np.mean(pccs)) if pccs else math.nan), float(np.mean(maes)), scores.pcc
+        gain = scores.gain
     else:
-        pcc, mae, per_au, pccs = math.nan, math.nan, {}, []
+        pcc, mae, per_au, gain, pccs = math.nan, math.nan, {}, {}, []
     weights = [k["n"] for k in group.keyframes]
     key = {
         name: (
@@ -261,6 +266,7 @@ def summarise(group: Group) -> Row:
         uf1=emotion_uf1(group.true_emotions, group.pred_emotions),
         fps=group.frames / group.seconds if group.seconds else math.nan,
         per_au=per_au,
+        gain=gain,
         n_aus=len(pccs),
         **key,
     )
@@ -411,6 +417,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if key[3] == "measured" and key[0] == "held-out":
             per_au = ", ".join(f"{n} {_f(v)}" for n, v in sorted(rows[key].per_au.items()))
             print(f"\nper-AU PCC, {' '.join(key)}: {per_au}")
+    # PCC is blind to size: the gain says how far a rig driven by the tracks moves against the truth
+    for key in sorted(rows):
+        if key[3] == "measured" and (key[0] == "held-out" or key[1] == "all"):
+            gains = ", ".join(f"{n} {_f(v)}" for n, v in sorted(rows[key].gain.items()) if n[-1] not in "LR")
+            print(f"\ngain (slope of measured on truth), {' '.join(key)}: {gains}")
     print("\nper face, all clips (PCC / F1):")
     for photo in (*dev_faces, *held_faces):
         scores = {m: summarise(by_face[photo, m]) for m in methods if (photo, m) in by_face}
