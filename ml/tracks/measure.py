@@ -1,9 +1,10 @@
 """Per-frame AU intensities of a face clip, measured against the subject's own neutral face.
 
-1. The neutral span is the one given or :func:`ml.tracks.neutral.find_neutral`'s, settled once the flow
-   from it is known (:func:`ml.tracks.neutral.settled_neutral`: a span where the flow sees the skin
-   moving is not at rest); its median landmarks are the neutral face, its mean lighting-invariant crop
-   (in the neutral pose) the flow reference.
+1. The neutral span is the one given or the quietest by the landmarks and blendshapes
+   (:func:`ml.tracks.neutral.neutral_scores`, :func:`~ml.tracks.neutral.quietest_span`), settled once
+   the flow from it is known (:func:`ml.tracks.neutral.settled_neutral`: a span where the flow sees the
+   skin moving is not at rest); its median landmarks are the neutral face, its mean lighting-invariant
+   crop (in the neutral pose) the flow reference.
 2. Head motion is fitted on rigid landmarks (:mod:`ml.tracks.rigid`) and inverted (each crop is put back
    into the neutral pose before the flow; landmarks are put back for the geometry), so what remains of the
    skin's movement is expression.

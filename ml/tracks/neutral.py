@@ -43,7 +43,6 @@ __all__ = [
     "SHAPE_WEIGHT",
     "SKIN_SPEED_WEIGHT",
     "atypical_shape",
-    "find_neutral",
     "flow_speed",
     "neutral_scores",
     "quietest_span",
@@ -134,13 +133,6 @@ def flow_speed(displacement: np.ndarray, iod: float, fps: float) -> np.ndarray:
         out[1:] = step * fps / max(iod, 1e-6)
         out[0] = out[1]
     return out
-
-
-def find_neutral(
-    landmarks: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, present: np.ndarray, fps: float
-) -> tuple[int, int]:
-    """(start, stop) of the neutral span (stop exclusive), before any flow is measured."""
-    return quietest_span(neutral_scores(landmarks, blendshapes, pose, present, fps), present, fps)
 
 
 def settled_neutral(

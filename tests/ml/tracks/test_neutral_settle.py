@@ -15,7 +15,7 @@ import pytest
 
 from ml.stages.landmarks import BLENDSHAPE_NAMES, Landmarker
 from ml.tracks import AUTracks
-from ml.tracks.neutral import find_neutral, flow_speed
+from ml.tracks.neutral import flow_speed, neutral_scores, quietest_span
 
 from .conftest import FPS, Measured, brow_raise, measure_frames, pcc, ramp, smile, tracks_of, warp
 
@@ -42,7 +42,8 @@ def test_without_the_flow_the_neutral_would_be_inside_the_expression(
     misleading: tuple[Measured, np.ndarray],
 ) -> None:
     m, _ = misleading
-    start, stop = find_neutral(m.landmarks, m.blendshapes, m.pose, m.present, FPS)
+    scores = neutral_scores(m.landmarks, m.blendshapes, m.pose, m.present, FPS)
+    start, stop = quietest_span(scores, m.present, FPS)
     assert DIPPED.start <= start and stop <= DIPPED.stop
 
 
