@@ -38,6 +38,7 @@ __all__ = [
     "NEUTRAL_SPREAD",
     "TURN_LEAK_MM",
     "expression_strength",
+    "movement_beyond_noise",
     "noise_mm",
     "spot_events",
 ]
@@ -111,6 +112,14 @@ def _turn_leak(tracks: AUTracks) -> np.ndarray:
     if tracks.head_turn is None:
         return np.zeros(tracks.n_frames)
     return TURN_LEAK_MM * np.nan_to_num(tracks.head_turn, nan=0.0)
+
+
+def movement_beyond_noise(tracks: AUTracks, names: tuple[str, ...]) -> np.ndarray:
+    """``(N, len(names))`` movement of the expressive AUs ``names`` beyond their noise and the turn's leak,
+    mm (0 at or below it; NaN without a face)."""
+    floor, leak = noise_mm(tracks), _turn_leak(tracks)
+    values = np.column_stack([tracks.track(name) for name in names])
+    return _movement_mm(names, values, floor, leak)
 
 
 def expression_strength(tracks: AUTracks, *, noise: bool = True) -> np.ndarray:

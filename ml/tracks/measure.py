@@ -36,9 +36,14 @@
    fastest movement (:mod:`ml.tracks.smoothing`), which takes off most of high-speed footage's
    frame-to-frame noise.
 6. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
+7. The AUs are read twice: what the head's turn leaves in each region's flow is fitted on the frames the
+   first reading shows at rest in that part of the face, and taken off before the second
+   (:mod:`ml.tracks.crosstalk`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,6 +62,7 @@ from ml.tracks.calibration import (
     THINNING_AT_PRESS,
     scale_iod,
 )
+from ml.tracks.crosstalk import remove_turn_crosstalk
 from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
@@ -314,39 +320,59 @@ def measure_au_intensities(
             span = settled
             frames, base, axes, maps = _neutral_face(points, present, span)
             displacement = displacement - np.nanmean(displacement[frames], axis=0)
-    local = {side: axes.local(displacement, side) for side in _SIDES}
-    values = _flow_aus(local, regions)
-
     steady = smooth_over_time(to_neutral_frame(maps, points[:, :, :2], base[:, 2]), fps)
-    corners = {"L": regions.index("lip_corner_above_left"), "R": regions.index("lip_corner_above_right")}
-    margin = FLOW_AUS["AU5"]  # the upper lid margin's descent
-    checks = {f"lid_drop_{side}": -local[side][:, regions.index(margin.region(side)), 1] for side in _SIDES}
-    checks["corners_in"] = -np.mean([local[side][:, corners[side], 0] for side in _SIDES], axis=0)
-    up = local["L"][:, :, 1]
-    checks["lip_beyond_chin"] = up[:, regions.index("chin")] - up[:, regions.index("lower_lip")]
-    checks["lower_lip_down"] = -up[:, regions.index("lower_lip")]
-    checks["chin_rise"] = _chin_rise(up, regions)
-    geometry, blinks, closed = _geometry_aus(steady, base, axes, checks, fps)
-    values.update(geometry)
-    for au in BRIDGED_OVER_BLINKS:
-        for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
-            values[column] = interpolate_over(values[column], blinks + closed)
+    face = _Face(steady, base, axes, regions, maps, present, span, fps)
+    first = face.read(displacement)
+    return face.read(remove_turn_crosstalk(displacement, maps, frames, first, fps))
 
-    for au in SIDED:
-        values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])
-    table = np.column_stack([values[name] for name in AU_NAMES])
-    table = np.clip(table - _rest_deadzone(AU_NAMES), 0.0, 1.0)
-    table[~present] = np.nan
-    head_turn = turn_from_neutral(maps)
-    return AUTracks(
-        names=AU_NAMES,
-        values=table,
-        neutral=span,
-        present=present.copy(),
-        blinks=blinks,
-        source="face",
-        head_turn=head_turn,
-    )
+
+@dataclass(frozen=True)
+class _Face:
+    """What the AUs of a take are read with, besides its region movement: the landmarks in the neutral
+    frame (``steady``), the neutral face, its axes, regions and head-motion maps."""
+
+    steady: np.ndarray
+    base: np.ndarray
+    axes: FaceAxes
+    regions: FlowRegions
+    maps: np.ndarray
+    present: np.ndarray
+    span: tuple[int, int]
+    fps: float
+
+    def read(self, displacement: np.ndarray) -> AUTracks:
+        """The take's AU tracks from its ``(N, R, 2)`` region movement."""
+        regions, present = self.regions, self.present
+        local = {side: self.axes.local(displacement, side) for side in _SIDES}
+        values = _flow_aus(local, regions)
+        corners = {"L": regions.index("lip_corner_above_left"), "R": regions.index("lip_corner_above_right")}
+        lid = FLOW_AUS["AU5"]  # the upper lid margin's descent
+        checks = {f"lid_drop_{side}": -local[side][:, regions.index(lid.region(side)), 1] for side in _SIDES}
+        checks["corners_in"] = -np.mean([local[side][:, corners[side], 0] for side in _SIDES], axis=0)
+        up = local["L"][:, :, 1]
+        checks["lip_beyond_chin"] = up[:, regions.index("chin")] - up[:, regions.index("lower_lip")]
+        checks["lower_lip_down"] = -up[:, regions.index("lower_lip")]
+        checks["chin_rise"] = _chin_rise(up, regions)
+        geometry, blinks, closed = _geometry_aus(self.steady, self.base, self.axes, checks, self.fps)
+        values.update(geometry)
+        for au in BRIDGED_OVER_BLINKS:
+            for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
+                values[column] = interpolate_over(values[column], blinks + closed)
+
+        for au in SIDED:
+            values[au] = np.fmax(values[f"{au}L"], values[f"{au}R"])
+        table = np.column_stack([values[name] for name in AU_NAMES])
+        table = np.clip(table - _rest_deadzone(AU_NAMES), 0.0, 1.0)
+        table[~present] = np.nan
+        return AUTracks(
+            names=AU_NAMES,
+            values=table,
+            neutral=self.span,
+            present=present.copy(),
+            blinks=blinks,
+            source="face",
+            head_turn=turn_from_neutral(self.maps),
+        )
 
 
 def _neutral_face(
