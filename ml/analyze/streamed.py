@@ -7,7 +7,8 @@ put in front of every later chunk as that chunk's neutral span, so intensities d
 boundaries; the last few frames of the chunk before follow them, so that the smoothing over time
 (:mod:`ml.tracks.smoothing`) reads a chunk's first frames with their own past, not with the neutral
 (a chunk's last frames are smoothed over their past alone: at 200 fps, 0.015 off the whole take at
-most, at each chunk's end).
+most, at each chunk's end). What the head's turn leaves in the flow (:mod:`ml.tracks.crosstalk`) is
+fitted on each chunk's own frames, a minute of them.
 What is kept of a chunk is small (AU values, pose, presence); its crops and landmarks go to files in a
 working folder, read back only where the recognition model labels an event. Peak memory therefore
 follows the chunk length, not the take's.
