@@ -132,7 +132,5 @@ def remove_turn_crosstalk(
         rows = [REGION_NAMES.index(name) for name in regions]
         flow = displacement[:, rows].reshape(len(displacement), -1)
         slope = np.linalg.lstsq(design[rest], flow[rest], rcond=None)[0][:2]
-        part = out[:, rows]
-        part[found] = (flow[found] - turn[found] @ slope).reshape(-1, len(rows), 2)
-        out[:, rows] = part
+        out[np.ix_(found, rows)] = (flow[found] - turn[found] @ slope).reshape(-1, len(rows), 2)
     return out

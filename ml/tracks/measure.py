@@ -321,7 +321,7 @@ def measure_au_intensities(
             frames, base, axes, maps = _neutral_face(points, present, span)
             displacement = displacement - np.nanmean(displacement[frames], axis=0)
     steady = smooth_over_time(to_neutral_frame(maps, points[:, :, :2], base[:, 2]), fps)
-    face = _Face(steady, base, axes, regions, maps, present, span, fps)
+    face = _Face(steady, base, axes, regions, turn_from_neutral(maps), present, span, fps)
     first = face.read(displacement)
     return face.read(remove_turn_crosstalk(displacement, maps, frames, first, fps))
 
@@ -329,13 +329,13 @@ def measure_au_intensities(
 @dataclass(frozen=True)
 class _Face:
     """What the AUs of a take are read with, besides its region movement: the landmarks in the neutral
-    frame (``steady``), the neutral face, its axes, regions and head-motion maps."""
+    frame (``steady``), the neutral face, its axes and regions, and the head's turn from it."""
 
     steady: np.ndarray
     base: np.ndarray
     axes: FaceAxes
     regions: FlowRegions
-    maps: np.ndarray
+    head_turn: np.ndarray
     present: np.ndarray
     span: tuple[int, int]
     fps: float
@@ -371,7 +371,7 @@ class _Face:
             present=present.copy(),
             blinks=blinks,
             source="face",
-            head_turn=turn_from_neutral(self.maps),
+            head_turn=self.head_turn,
         )
 
 

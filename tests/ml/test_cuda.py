@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from ml.models import create_model, list_models
+from ml.models import list_models
 from ml.runtime import autocast, predict
 from ml.train.config import TrainConfig
 from ml.train.data import PreparedData
 from ml.train.loop import fit
 
-from .models.conftest import TINY_KWARGS
+from .models.conftest import TINY_KWARGS, make_tiny_model
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
 
@@ -34,8 +34,7 @@ def exact_float32():
 
 
 def _model(name: str) -> torch.nn.Module:
-    torch.manual_seed(0)
-    return create_model(name, **TINY_KWARGS[name]).eval()
+    return make_tiny_model(name).eval()
 
 
 def _outputs(model: torch.nn.Module, x: torch.Tensor, device: str, amp: str) -> dict[str, np.ndarray]:

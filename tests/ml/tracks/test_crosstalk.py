@@ -2,6 +2,7 @@
 off while a held expression stays."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -96,14 +97,7 @@ def test_the_turn_is_taken_off_and_a_held_smile_during_it_stays():
 def test_a_fit_over_the_smile_would_have_eaten_part_of_it():
     """The check above can fail: read without the smile marked, the smile bends the fit."""
     maps, crosstalk, smile, first = _take()
-    unmarked = AUTracks(
-        names=first.names,
-        values=np.zeros_like(first.values),
-        neutral=first.neutral,
-        present=first.present,
-        blinks=(),
-        source="face",
-    )
+    unmarked = replace(first, values=np.zeros_like(first.values))
     out = remove_turn_crosstalk(crosstalk + smile, maps, list(range(20)), unmarked, FPS)
     mouth = REGION_NAMES.index("lip_corner_left")
     assert np.abs(out[150:220, mouth] - smile[150:220, mouth]).max() > 0.05
@@ -113,14 +107,7 @@ def test_a_part_never_at_rest_is_left_as_measured():
     maps, crosstalk, smile, first = _take()
     values = first.values.copy()
     values[:, AU_NAMES.index("AU1")] = 0.8  # the brows raised all through
-    busy = AUTracks(
-        names=first.names,
-        values=values,
-        neutral=first.neutral,
-        present=first.present,
-        blinks=(),
-        source="face",
-    )
+    busy = replace(first, values=values)
     measured = crosstalk + smile
     out = remove_turn_crosstalk(measured, maps, list(range(20)), busy, FPS)
     brows = [REGION_NAMES.index(name) for name in FACE_PARTS["brows and upper lids"][1]]
@@ -138,14 +125,7 @@ def test_too_few_frames_at_rest_leave_the_flow_alone(rest):
     # rest frames far from any busy frame (the margin widens busy frames by 3 at 30 fps)
     values[100 : 100 + rest, column] = 0.0
     values[97:100, column] = values[100 + rest : 103 + rest, column] = 0.0
-    tracks = AUTracks(
-        names=first.names,
-        values=values,
-        neutral=first.neutral,
-        present=first.present,
-        blinks=(),
-        source="face",
-    )
+    tracks = replace(first, values=values)
     measured = crosstalk + smile
     out = remove_turn_crosstalk(measured, maps, list(range(20)), tracks, FPS)
     jaw = REGION_NAMES.index("jaw")
