@@ -3,6 +3,7 @@
     python3 -m bench.real_faces             # dev and held-out faces, micro and macro, 30 and 200 fps
     python3 -m bench.real_faces --fps 30    # 30 fps clips only (about three minutes)
     python3 -m bench.real_faces --face-height 0.17 --no-template   # the faces in a wider, 640x360 shot
+    python3 -m bench.real_faces --monochrome --no-template   # filmed without colour (infrared, SAMM)
     python3 -m bench.real_faces --no-template --cache /tmp/faces   # keep the face stage's output: a
                                             # rerun re-measures in seconds (for tuning ml/tracks)
 
@@ -44,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ml.analyze import analyze_all, load_model
@@ -203,6 +205,12 @@ def run_template(frames: np.ndarray, fps: float, source: str) -> Prediction:
     return Prediction(names, values, events, seconds)
 
 
+def without_colour(frames: np.ndarray) -> np.ndarray:
+    """``(N, H, W, 3)`` RGB frames as a monochrome camera films them: each pixel's luma in all three."""
+    luma = np.stack([cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in frames])
+    return np.repeat(luma[..., None], 3, axis=-1)
+
+
 # -- scoring ---------------------------------------------------------------------------------------------
 
 
@@ -318,6 +326,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "medium shot); the photographs' own framing when omitted",
     )
     parser.add_argument(
+        "--monochrome",
+        action="store_true",
+        help="film the clips without colour (each rendered frame made grey), as an infrared or a "
+        "high-speed research camera does",
+    )
+    parser.add_argument(
         "--cache",
         type=Path,
         default=None,
@@ -354,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.face_height is None
         else f"640x360, face {args.face_height:g} of its height"
     )
-    print(f"framing: {framing}")
+    print(f"framing: {framing}" + (", monochrome" if args.monochrome else ""))
     print()
 
     landmarker = Landmarker(num_threads=2)
@@ -374,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         truth = clip_truth(face, scenario, fps)
                         where = (split, family, f"{fps:g}")
                         shot = f"-shot{args.face_height:g}" if args.face_height is not None else ""
+                        shot += "-mono" if args.monochrome else ""
                         saved = (
                             args.cache / f"{photo}-{family}-{seed}-{fps:g}{shot}.npz" if args.cache else None
                         )
@@ -381,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         frames = None
                         if inputs is None:
                             frames = render_clip(face, scenario, fps, shot=args.face_height).frames
+                            if args.monochrome:
+                                frames = without_colour(frames)
                             inputs = face_inputs(landmarker, frames, fps)
                             if saved is not None:
                                 save_inputs(saved, inputs)

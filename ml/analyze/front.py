@@ -2,7 +2,8 @@
 
 :class:`FaceOptions` says how the face is found and which span is read; :func:`read_face_track` gives
 the :class:`~ml.stages.face.FaceTrack` every analysis starts from; :func:`face_report` says in the
-result which spans were analysed, which frames had no face, where the cuts were and the head pose.
+result which spans were analysed, which frames had no face, where the cuts were and the head pose, and
+warns where the footage limits what can be measured (a face too small, a clip without colour).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from ml.stages.face import FaceTrack, align_clip, no_face_message, runs_of, trac
 from ml.stages.video import Clip, open_clip
 
 __all__ = [
+    "MONOCHROME_CHROMA",
     "SMALL_FACE_EYE_PX",
     "FaceOptions",
     "check_length",
+    "face_chroma",
     "face_report",
+    "monochrome_warning",
     "read_face_track",
     "small_face_warning",
 ]
@@ -35,6 +39,14 @@ __all__ = [
 #: read as a close-up does (mean PCC 0.79-0.81, spotting F1 0.84-0.91); 16-18 px (an eighth) found two
 #: to three times as many events as there were (F1 0.50-0.65).
 SMALL_FACE_EYE_PX = 20.0
+
+#: A face whose crops' mean chroma (each pixel's largest less smallest of R, G and B, 0-255) is under
+#: this was filmed without colour: infrared and high-speed research cameras (SAMM's, for one),
+#: black-and-white film. The development faces rendered in grey read 1.9 (sensor noise and compression),
+#: in colour 54-101.
+MONOCHROME_CHROMA = 8.0
+#: Frames the chroma is measured on, evenly spread over the frames with the face.
+_CHROMA_FRAMES = 16
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +127,11 @@ def read_face_track(
     return track
 
 
-def face_report(track: FaceTrack) -> dict[str, Any]:
+def face_report(track: FaceTrack, *, measured: bool = False) -> dict[str, Any]:
     """What the analysis says about the face: the spans analysed, the frames without it, other faces, its
     size (the median distance between the eye centres in the source frames, px) and what the user should
     know about it (``warnings``: one sentence each, logged here as well; every analysis reports its face
-    once)."""
+    once). ``measured``: the AU tracks were measured from the face (the landmarks' limits apply)."""
     report: dict[str, Any] = {
         "detector": track.detector,
         "analysed_spans": [list(s) for s in track.spans(MIN_FRAMES)],
@@ -129,8 +141,10 @@ def face_report(track: FaceTrack) -> dict[str, Any]:
     }
     eyes = track.eye_distance_px()
     report["eye_distance_px"] = None if eyes is None else round(eyes, 1)
-    small = small_face_warning(eyes, track.source)
-    report["warnings"] = [] if small is None else [small]
+    warnings = [small_face_warning(eyes, track.source)]
+    if measured:
+        warnings.append(monochrome_warning(face_chroma(track.crops, track.present), track.source))
+    report["warnings"] = [warning for warning in warnings if warning is not None]
     for warning in report["warnings"]:
         log.warning("%s", warning)
     if track.detector == "landmarks":
@@ -149,4 +163,38 @@ def small_face_warning(eyes: float | None, source: str | Path) -> str | None:
         f"{source}: the face is small in this clip (its eyes {eyes:.0f} px apart; {SMALL_FACE_EYE_PX:.0f} px "
         "or more is needed): micro-expressions are lost in the noise and some events found may be noise; "
         "film closer, or crop the video around the face before analysing it"
+    )
+
+
+def face_chroma(crops: np.ndarray, present: np.ndarray) -> float | None:
+    """Mean chroma of the face in ``(N, S, S, 3)`` RGB crops: each pixel's largest less smallest channel
+    over the middle half of the crop (the face), averaged over up to :data:`_CHROMA_FRAMES` frames with
+    the face (``present``); None when no frame has it."""
+    frames = np.flatnonzero(present)
+    if len(frames) == 0:
+        return None
+    picked = frames[np.linspace(0, len(frames) - 1, min(_CHROMA_FRAMES, len(frames))).round().astype(int)]
+    quarter = crops.shape[1] // 4
+    middle = np.asarray(crops[picked, quarter : crops.shape[1] - quarter, quarter : crops.shape[2] - quarter])
+    return float(np.mean(middle.max(axis=-1).astype(np.int16) - middle.min(axis=-1)))
+
+
+def monochrome_warning(chroma: float | None, source: str | Path) -> str | None:
+    """What to tell the user when the face's chroma (:func:`face_chroma`) says the clip has no colour
+    (:data:`MONOCHROME_CHROMA`; None: no face).
+
+    The landmark model follows the lips less surely without colour, and lips apart (AU25), which the
+    landmarks and the flow must both see, suffers most: on the development faces filmed in grey
+    (``python3 -m bench.real_faces --monochrome --no-template``) micro-expressions at 30 fps read AU25
+    at PCC 0.21 against 0.62 in colour (0.45 and -0.02 per face) and the jaw drop (AU26) at 0.66 against
+    0.83; with the photographs themselves made grey, AU25 read 0.09 and 0.00 against 0.82 and 0.74. The
+    held-out face read it no worse in grey (0.48 against 0.01), so this says what can happen, not what
+    will.
+    """
+    if chroma is None or chroma >= MONOCHROME_CHROMA:
+        return None
+    return (
+        f"{source}: the clip has no colour (monochrome footage): the landmark model follows the lips less "
+        "surely without colour, so lips apart (AU25) and the jaw drop (AU26) may be missed or read small "
+        "on some faces; check them, and key them by hand where they matter"
     )

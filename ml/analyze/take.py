@@ -211,7 +211,7 @@ def measure_take(
         "method": "measured",
         "neutral": list(tracks.neutral),
         "blinks": [list(b) for b in tracks.blinks],
-        "face": face_report(track),
+        "face": face_report(track, measured=True),
         "first_frame_number": int(track.frame_numbers[0]) if track.num_frames else 0,
         "model_readings": readings,
         "seconds": {
