@@ -20,6 +20,16 @@ def crops_of(colour: tuple[int, int, int], frames: int = 4, size: int = 16) -> n
     return np.tile(np.array(colour, np.uint8), (frames, size, size, 1))
 
 
+def without_colour(photo: np.ndarray) -> np.ndarray:
+    return np.repeat(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+
+
+def close_up(photo: np.ndarray) -> Clip:
+    """24 still frames of the photograph's face, large in a 640x360 frame, from a camera named camera.avi."""
+    frames = np.stack([paste(blank(), face_patch(photo, 1.5), 200, 20)] * 24)
+    return Clip(frames=frames, fps=30.0, source=Path("camera.avi"), frame_numbers=np.arange(24))
+
+
 def test_the_chroma_is_the_spread_of_each_pixels_channels() -> None:
     present = np.ones(4, bool)
     assert face_chroma(crops_of((200, 100, 50)), present) == 150.0
@@ -47,15 +57,17 @@ def test_only_a_face_without_colour_is_warned_about() -> None:
 def test_a_measured_clip_without_colour_says_so(
     astronaut: np.ndarray, caplog: pytest.LogCaptureFixture, grey: bool
 ) -> None:
-    grey_photo = np.repeat(cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
-    photo = grey_photo if grey else astronaut
-    frames = np.stack([paste(blank(), face_patch(photo, 1.5), 200, 20)] * 24)
-    clip = Clip(frames=frames, fps=30.0, source=Path("camera.avi"), frame_numbers=np.arange(24))
     with caplog.at_level("WARNING"):
-        take = analyze(clip)
+        take = analyze(close_up(without_colour(astronaut) if grey else astronaut))
     assert take.extra["method"] == "measured"
     said = [w for w in take.extra["face"]["warnings"] if "no colour" in w]
     logged = [r.getMessage() for r in caplog.records if "no colour" in r.getMessage()]
     assert len(said) == len(logged) == int(grey)
     if grey:
         assert said[0] == logged[0] and "camera.avi" in said[0]
+
+
+def test_the_template_analysis_does_not_warn_about_the_lips_it_does_not_read(astronaut: np.ndarray) -> None:
+    take = analyze(close_up(without_colour(astronaut)), method="template")
+    assert take.extra["method"] == "template"
+    assert not [w for w in take.extra["face"]["warnings"] if "no colour" in w]
