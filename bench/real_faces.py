@@ -31,8 +31,10 @@ measured track on the truth through the origin: 1 when a rig driven by it moves 
 action, which PCC cannot tell), for the held-out groups and each split over all its clips. Last, each
 face's PCC / F1 over all its clips.
 
-Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper (and any other held-out
-photograph installed), seeds >= 1000; tune nothing on them.
+Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper, obama and biden, seeds >=
+1000; tune nothing on them. The last two are read from face_recognition's source archive on PyPI (see
+``ml.datasets.photo_clips.photos``); a photograph that is not here is named with the command that gets
+it, and the run goes on without it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import numpy as np
 from ml.analyze import analyze_all, load_model
 from ml.datasets.photo_clips import (
     HELD_OUT_SEED_START,
+    PHOTOS,
     ClipTruth,
     NeutralFace,
     clip_truth,
@@ -353,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("--cache needs --no-template: the template pipeline reads the rendered frames")
 
     dev_faces, held_faces = photo_names("development"), photo_names("held_out")
+    for source in PHOTOS.values():
+        if not source.available:
+            print(f"photograph {source.name} ({source.role}) is not here, left out: `{source.how_to_get()}`")
     methods = ["template"] if not args.no_template else []
     if measure_au_intensities is not None:
         methods = ["measured", "blendshapes", *methods]
@@ -373,7 +379,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     landmarker = Landmarker(num_threads=2)
     groups: dict[tuple[str, str, str, str], Group] = defaultdict(Group)
-    by_face: dict[tuple[str, str], Group] = defaultdict(Group)  # (photo, method): all of a face's clips
+    # (photo, family, fps, method), with ("all", "all") for all of a face's clips
+    by_face: dict[tuple[str, str, str, str], Group] = defaultdict(Group)
     for split, faces, seeds in (
         ("dev", dev_faces, args.dev_seeds[: args.clips_per_group]),
         ("held-out", held_faces, args.held_out_seeds[: args.clips_per_group]),
@@ -412,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 pred = run_template(frames, fps, f"{photo}-{family}-{seed}@{fps:g}")
                             for key in ((*where, method), (split, "all", "all", method)):
                                 add_clip(groups[key], truth, pred, inputs.present)
-                            add_clip(by_face[photo, method], truth, pred, inputs.present)
+                            for key in ((photo, family, f"{fps:g}", method), (photo, "all", "all", method)):
+                                add_clip(by_face[key], truth, pred, inputs.present)
                         print(
                             f"  {photo} {family} seed {seed} @ {fps:g} fps: {truth.num_frames} frames, "
                             f"{len(truth.events)} events, "
@@ -441,8 +449,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"\ngain (slope of measured on truth), {' '.join(key)}: {gains}")
     print("\nper face, all clips (PCC / F1):")
     for photo in (*dev_faces, *held_faces):
-        scores = {m: summarise(by_face[photo, m]) for m in methods if (photo, m) in by_face}
+        scores = {
+            m: summarise(by_face[photo, "all", "all", m])
+            for m in methods
+            if (photo, "all", "all", m) in by_face
+        }
         print(f"  {photo:14}" + "  ".join(f"{m} {_f(r.pcc)} / {_f(r.f1)}" for m, r in scores.items()))
+    if "measured" in methods:
+        print("\nper face and family, measured (PCC / F1):")
+        for photo in (*dev_faces, *held_faces):
+            cells = [
+                f"{family} {fps:g} {_f(r.pcc)} / {_f(r.f1)}"
+                for family in args.families
+                for fps in args.fps
+                if (photo, family, f"{fps:g}", "measured") in by_face
+                for r in (summarise(by_face[photo, family, f"{fps:g}", "measured"]),)
+            ]
+            print(f"  {photo:14}" + "  ".join(cells))
 
 
 if __name__ == "__main__":

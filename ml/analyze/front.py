@@ -188,8 +188,8 @@ def monochrome_warning(chroma: float | None, source: str | Path) -> str | None:
     (``python3 -m bench.real_faces --monochrome --no-template``) micro-expressions at 30 fps read AU25
     at PCC 0.21 against 0.62 in colour (0.45 and -0.02 per face) and the jaw drop (AU26) at 0.66 against
     0.83; with the photographs themselves made grey, AU25 read 0.09 and 0.00 against 0.82 and 0.74. The
-    held-out face read it no worse in grey (0.48 against 0.01), so this says what can happen, not what
-    will.
+    held-out Grace Hopper portrait read it no worse in grey (0.48 against 0.01), so this says what can
+    happen, not what will.
     """
     if chroma is None or chroma >= MONOCHROME_CHROMA:
         return None

@@ -3,20 +3,36 @@
 Photographs are loaded from the package that ships them at run time; none is copied into this
 repository. ``development`` faces are for tuning, ``held_out`` faces only for the reported figures.
 
-| name         | package      | what                             | licence                 | role        |
-|--------------|--------------|----------------------------------|-------------------------|-------------|
-| astronaut    | scikit-image | Eileen Collins, NASA, 512x512    | public domain (NASA)    | development |
-| luispedro    | mahotas      | Luis Pedro Coelho, 300x377       | MIT (mahotas)           | development |
-| grace_hopper | matplotlib   | Grace Hopper, US Navy, 512x600   | public domain (US Navy) | held_out    |
+| name         | package                | what                           | licence                | role     |
+|--------------|------------------------|--------------------------------|------------------------|----------|
+| astronaut    | scikit-image           | Eileen Collins, NASA, 512x512  | public domain, NASA    | dev      |
+| luispedro    | mahotas                | Luis Pedro Coelho, 300x377     | MIT (mahotas)          | dev      |
+| grace_hopper | matplotlib             | Grace Hopper, US Navy, 512x600 | public domain, US Navy | held out |
+| obama        | face_recognition (src) | Barack Obama, 620x730 of it    | public domain, WH      | held out |
+| biden        | face_recognition (src) | Joe Biden, 720x840 of it       | public domain, WH      | held out |
 
 The two development faces differ where measurement is hardest: the astronaut smiles a little with her
 lips apart and teeth showing, lit from the front; Luis Pedro Coelho's lips are closed, his face is turned
 about a quarter to the side and lit from one side, and he has stubble.
+
+Two of the held-out photographs are official White House photographs (works of the US federal
+government, in the public domain) that the source distribution of ``face_recognition`` 1.3.0 on PyPI
+ships among its test images. That package needs dlib to install, and its wheel has no test images, so
+they are read from the source archive itself, which one command puts where they are looked for
+(:data:`ARCHIVE_ENV`, default ``~/.cache/microexpr/photo-archives``)::
+
+    pip download --no-deps --no-binary :all: face_recognition==1.3.0 -d ~/.cache/microexpr/photo-archives
+
+Obama smiles broadly with his teeth showing in his portrait; Biden's head is tilted (the eyes 12
+degrees off level). Each is cut to the head and shoulders at full resolution (a box fixed below, about
+six inter-ocular distances wide, like the other portraits), so a rendered frame stays a portrait.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +45,17 @@ from ml.stages.landmarks import FaceLandmarks, Landmarker
 
 Role = Literal["development", "held_out"]
 
+#: Environment variable naming the folder of source archives photographs are read from.
+ARCHIVE_ENV = "MICROEXPR_PHOTO_ARCHIVES"
+#: The source distribution on PyPI that ships the White House photographs, and how to fetch it.
+_FACE_RECOGNITION_SDIST = "face_recognition-1.3.0.tar.gz"
+_FETCH_FACE_RECOGNITION = "pip download --no-deps --no-binary :all: face_recognition==1.3.0 -d {folder}"
+
+
+def archive_folder() -> Path:
+    """The folder source archives of photographs are looked for in (:data:`ARCHIVE_ENV`)."""
+    return Path(os.environ.get(ARCHIVE_ENV) or Path.home() / ".cache" / "microexpr" / "photo-archives")
+
 
 @dataclass(frozen=True)
 class PhotoSource:
@@ -40,11 +67,22 @@ class PhotoSource:
     licence: str
     role: Role
     load: Callable[[], np.ndarray]
+    #: the package's source archive the photograph is read from, in :func:`archive_folder`, where the
+    #: installed package does not ship it
+    archive: str | None = None
 
     @property
     def available(self) -> bool:
-        """Whether the package that ships the photograph is installed."""
+        """Whether the package (or its source archive) that ships the photograph is here."""
+        if self.archive is not None:
+            return (archive_folder() / self.archive).is_file()
         return importlib.util.find_spec(self.package) is not None
+
+    def how_to_get(self) -> str:
+        """The command that makes the photograph available."""
+        if self.archive is not None:
+            return _FETCH_FACE_RECOGNITION.format(folder=archive_folder())
+        return f"pip install {self.package}"
 
 
 def _astronaut() -> np.ndarray:
@@ -71,6 +109,31 @@ def _luispedro() -> np.ndarray:
         if bgr is not None:
             return np.ascontiguousarray(bgr[..., ::-1])
     raise OSError(f"Could not read mahotas/demos/data/luispedro.jpg under {folders}; reinstall mahotas")
+
+
+def _from_face_recognition(member: str, box: tuple[int, int, int, int]) -> Callable[[], np.ndarray]:
+    """A loader of ``tests/test_images/<member>`` in face_recognition's source archive, cut to ``box``
+    ``(x0, y0, x1, y1)`` in photo pixels."""
+
+    def load() -> np.ndarray:
+        path = archive_folder() / _FACE_RECOGNITION_SDIST
+        inner = f"face_recognition-1.3.0/tests/test_images/{member}"
+        try:
+            with tarfile.open(path) as archive:
+                extracted = archive.extractfile(inner)
+                data = extracted.read() if extracted is not None else b""
+        except (OSError, KeyError, tarfile.TarError) as error:
+            raise OSError(
+                f"Could not read {inner} from {path} ({error}); fetch the archive again with "
+                f"`{_FETCH_FACE_RECOGNITION.format(folder=path.parent)}`"
+            ) from error
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise OSError(f"{inner} in {path} is not a readable image; fetch the archive again")
+        x0, y0, x1, y1 = box
+        return np.ascontiguousarray(bgr[y0:y1, x0:x1, ::-1])
+
+    return load
 
 
 PHOTOS: dict[str, PhotoSource] = {
@@ -100,6 +163,26 @@ PHOTOS: dict[str, PhotoSource] = {
             "held_out",
             _grace_hopper,
         ),
+        PhotoSource(
+            "obama",
+            "face_recognition",
+            "Barack Obama, official White House portrait (2012), face_recognition 1.3.0's "
+            "tests/test_images/obama.jpg",
+            "public domain (White House)",
+            "held_out",
+            _from_face_recognition("obama.jpg", (185, 0, 805, 730)),
+            _FACE_RECOGNITION_SDIST,
+        ),
+        PhotoSource(
+            "biden",
+            "face_recognition",
+            "Joe Biden as Vice President, White House photograph, face_recognition 1.3.0's "
+            "tests/test_images/biden.jpg",
+            "public domain (White House)",
+            "held_out",
+            _from_face_recognition("biden.jpg", (205, 0, 925, 840)),
+            _FACE_RECOGNITION_SDIST,
+        ),
     )
 }
 
@@ -115,10 +198,14 @@ def load_photo(name: str) -> np.ndarray:
         raise KeyError(f"Unknown face photograph {name!r}; registered: {', '.join(PHOTOS)}")
     source = PHOTOS[name]
     if not source.available:
+        where = (
+            f"whose source archive {source.archive} is not in {archive_folder()}"
+            if source.archive
+            else ("which is not installed")
+        )
         raise ModuleNotFoundError(
-            f"Face photograph {name!r} is shipped by the package {source.package!r}, which is not "
-            f"installed; install it (pip install {source.package}) or use one of: "
-            f"{', '.join(photo_names()) or 'none'}"
+            f"Face photograph {name!r} is shipped by the package {source.package!r}, {where}; "
+            f"get it with `{source.how_to_get()}` or use one of: {', '.join(photo_names()) or 'none'}"
         )
     return source.load()
 

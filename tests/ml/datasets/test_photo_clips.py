@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import tarfile
 from pathlib import Path
 
 import cv2
@@ -28,7 +30,7 @@ from ml.datasets.photo_clips import (
     write_clip,
 )
 from ml.datasets.photo_clips.actions import MOTIONS, drive_units
-from ml.datasets.photo_clips.photos import PhotoSource
+from ml.datasets.photo_clips.photos import ARCHIVE_ENV, PhotoSource
 from ml.datasets.photo_clips.scenarios import Envelope, ScriptedEvent, frame_times
 from ml.datasets.photo_clips.warp import MESH_LANDMARKS, backward_map, border_anchors, warp_photo
 from ml.stages.landmarks import FaceLandmarks, Landmarker
@@ -62,9 +64,35 @@ def quiet(seed: int, events: tuple[ScriptedEvent, ...], duration_s: float = 1.0)
 # -- photographs --------------------------------------------------------------------------------------------
 
 
-def test_registry_has_two_development_faces_and_a_held_out_one() -> None:
+@pytest.fixture
+def archives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder of photo source archives."""
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    monkeypatch.setenv(ARCHIVE_ENV, str(folder))
+    return folder
+
+
+def write_sdist(folder: Path, members: dict[str, bytes]) -> Path:
+    """A stand-in for face_recognition's source archive holding ``members`` under its test images."""
+    path = folder / "face_recognition-1.3.0.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(f"face_recognition-1.3.0/tests/test_images/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_registry_has_two_development_faces_and_held_out_ones(archives: Path) -> None:
     assert photo_names("development") == ("astronaut", "luispedro")
+    # the White House portraits come from a source archive that is not here: left out, not an error
     assert photo_names("held_out") == ("grace_hopper",)
+    assert {name for name, source in PHOTOS.items() if source.role == "held_out"} == {
+        "grace_hopper",
+        "obama",
+        "biden",
+    }
     for name, size, licence in (
         ("astronaut", (512, 512), "public domain"),
         ("luispedro", (377, 300), "MIT"),
@@ -73,10 +101,44 @@ def test_registry_has_two_development_faces_and_a_held_out_one() -> None:
         rgb = load_photo(name)
         assert rgb.dtype == np.uint8 and rgb.shape == (*size, 3)
         assert PHOTOS[name].licence.startswith(licence)
+    assert PHOTOS["obama"].licence.startswith("public domain")
+    assert PHOTOS["biden"].licence.startswith("public domain")
+
+
+def test_archived_photograph_is_read_from_the_source_archive_and_cut_to_its_box(archives: Path) -> None:
+    ys, xs = np.mgrid[0:1137, 0:910]
+    bgr = np.stack([xs % 256, ys % 256, (xs // 256) * 64 + ys // 256], axis=-1).astype(np.uint8)
+    ok, png = cv2.imencode(".png", bgr)  # lossless, whatever the member's name says
+    assert ok
+    write_sdist(archives, {"obama.jpg": png.tobytes()})
+    assert photo_names("held_out") == ("grace_hopper", "obama", "biden")  # the archive holds both
+    rgb = load_photo("obama")
+    # the box (185, 0, 805, 730): the head and shoulders, at full resolution, RGB
+    assert rgb.shape == (730, 620, 3)
+    assert rgb[0, 0].tolist() == [0, 0, 185]  # (x 185, y 0): B = 185 % 256, G = 0, R = 0
+    assert rgb[729, 619].tolist() == [64 * 3 + 2, 729 % 256, 804 % 256]
+
+
+def test_missing_or_broken_source_archive_says_how_to_get_it(archives: Path) -> None:
+    with pytest.raises(
+        ModuleNotFoundError, match=r"source archive face_recognition-1\.3\.0\.tar\.gz is not in"
+    ) as info:
+        load_photo("biden")
+    assert "pip download --no-deps --no-binary :all: face_recognition==1.3.0" in str(info.value)
+    broken = archives / "face_recognition-1.3.0.tar.gz"
+    broken.write_bytes(b"not an archive")
+    with pytest.raises(
+        OSError, match=r"Could not read face_recognition-1\.3\.0/tests/test_images/biden\.jpg"
+    ):
+        load_photo("biden")
+    assert broken.read_bytes() == b"not an archive"  # left as it was
+    write_sdist(archives, {"biden.jpg": b"not an image"})
+    with pytest.raises(OSError, match=r"biden\.jpg in .* is not a readable image"):
+        load_photo("biden")
 
 
 def test_unknown_or_uninstalled_photograph_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    known = "astronaut, luispedro, grace_hopper"
+    known = "astronaut, luispedro, grace_hopper, obama, biden"
     with pytest.raises(KeyError, match=f"Unknown face photograph 'lena'; registered: {known}"):
         load_photo("lena")
     absent = PhotoSource(
