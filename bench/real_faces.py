@@ -458,13 +458,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if "measured" in methods:
         print("\nper face and family, measured (PCC / F1):")
         for photo in (*dev_faces, *held_faces):
-            cells = [
-                f"{family} {fps:g} {_f(r.pcc)} / {_f(r.f1)}"
-                for family in args.families
-                for fps in args.fps
-                if (photo, family, f"{fps:g}", "measured") in by_face
-                for r in (summarise(by_face[photo, family, f"{fps:g}", "measured"]),)
-            ]
+            cells = []
+            for family in args.families:
+                for fps in args.fps:
+                    key = (photo, family, f"{fps:g}", "measured")
+                    if key in by_face:
+                        r = summarise(by_face[key])
+                        cells.append(f"{family} {fps:g} {_f(r.pcc)} / {_f(r.f1)}")
             print(f"  {photo:14}" + "  ".join(cells))
 
 

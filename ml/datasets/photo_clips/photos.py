@@ -47,14 +47,34 @@ Role = Literal["development", "held_out"]
 
 #: Environment variable naming the folder of source archives photographs are read from.
 ARCHIVE_ENV = "MICROEXPR_PHOTO_ARCHIVES"
-#: The source distribution on PyPI that ships the White House photographs, and how to fetch it.
-_FACE_RECOGNITION_SDIST = "face_recognition-1.3.0.tar.gz"
-_FETCH_FACE_RECOGNITION = "pip download --no-deps --no-binary :all: face_recognition==1.3.0 -d {folder}"
 
 
 def archive_folder() -> Path:
     """The folder source archives of photographs are looked for in (:data:`ARCHIVE_ENV`)."""
     return Path(os.environ.get(ARCHIVE_ENV) or Path.home() / ".cache" / "microexpr" / "photo-archives")
+
+
+@dataclass(frozen=True)
+class SourceArchive:
+    """A package's source distribution that ships photographs its installed form lacks: its file name in
+    :func:`archive_folder` and the command that puts it there (``{folder}``: that folder)."""
+
+    file: str
+    fetch: str
+
+    @property
+    def path(self) -> Path:
+        return archive_folder() / self.file
+
+    def fetch_command(self) -> str:
+        return self.fetch.format(folder=archive_folder())
+
+
+#: The source distribution on PyPI that ships the White House photographs.
+_FACE_RECOGNITION = SourceArchive(
+    "face_recognition-1.3.0.tar.gz",
+    "pip download --no-deps --no-binary :all: face_recognition==1.3.0 -d {folder}",
+)
 
 
 @dataclass(frozen=True)
@@ -67,22 +87,26 @@ class PhotoSource:
     licence: str
     role: Role
     load: Callable[[], np.ndarray]
-    #: the package's source archive the photograph is read from, in :func:`archive_folder`, where the
-    #: installed package does not ship it
-    archive: str | None = None
+    #: the package's source archive the photograph is read from, where the installed package does not
+    #: ship it
+    archive: SourceArchive | None = None
 
     @property
     def available(self) -> bool:
         """Whether the package (or its source archive) that ships the photograph is here."""
         if self.archive is not None:
-            return (archive_folder() / self.archive).is_file()
+            return self.archive.path.is_file()
         return importlib.util.find_spec(self.package) is not None
 
     def how_to_get(self) -> str:
         """The command that makes the photograph available."""
+        return self.archive.fetch_command() if self.archive is not None else f"pip install {self.package}"
+
+    def why_missing(self) -> str:
+        """What is missing when the photograph is not :attr:`available`."""
         if self.archive is not None:
-            return _FETCH_FACE_RECOGNITION.format(folder=archive_folder())
-        return f"pip install {self.package}"
+            return f"whose source archive {self.archive.file} is not in {archive_folder()}"
+        return "which is not installed"
 
 
 def _astronaut() -> np.ndarray:
@@ -116,7 +140,7 @@ def _from_face_recognition(member: str, box: tuple[int, int, int, int]) -> Calla
     ``(x0, y0, x1, y1)`` in photo pixels."""
 
     def load() -> np.ndarray:
-        path = archive_folder() / _FACE_RECOGNITION_SDIST
+        path = _FACE_RECOGNITION.path
         inner = f"face_recognition-1.3.0/tests/test_images/{member}"
         try:
             with tarfile.open(path) as archive:
@@ -125,7 +149,7 @@ def _from_face_recognition(member: str, box: tuple[int, int, int, int]) -> Calla
         except (OSError, KeyError, tarfile.TarError) as error:
             raise OSError(
                 f"Could not read {inner} from {path} ({error}); fetch the archive again with "
-                f"`{_FETCH_FACE_RECOGNITION.format(folder=path.parent)}`"
+                f"`{_FACE_RECOGNITION.fetch_command()}`"
             ) from error
         bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         if bgr is None:
@@ -171,7 +195,7 @@ PHOTOS: dict[str, PhotoSource] = {
             "public domain (White House)",
             "held_out",
             _from_face_recognition("obama.jpg", (185, 0, 805, 730)),
-            _FACE_RECOGNITION_SDIST,
+            _FACE_RECOGNITION,
         ),
         PhotoSource(
             "biden",
@@ -181,7 +205,7 @@ PHOTOS: dict[str, PhotoSource] = {
             "public domain (White House)",
             "held_out",
             _from_face_recognition("biden.jpg", (205, 0, 925, 840)),
-            _FACE_RECOGNITION_SDIST,
+            _FACE_RECOGNITION,
         ),
     )
 }
@@ -198,13 +222,8 @@ def load_photo(name: str) -> np.ndarray:
         raise KeyError(f"Unknown face photograph {name!r}; registered: {', '.join(PHOTOS)}")
     source = PHOTOS[name]
     if not source.available:
-        where = (
-            f"whose source archive {source.archive} is not in {archive_folder()}"
-            if source.archive
-            else ("which is not installed")
-        )
         raise ModuleNotFoundError(
-            f"Face photograph {name!r} is shipped by the package {source.package!r}, {where}; "
+            f"Face photograph {name!r} is shipped by the package {source.package!r}, {source.why_missing()}; "
             f"get it with `{source.how_to_get()}` or use one of: {', '.join(photo_names()) or 'none'}"
         )
     return source.load()
