@@ -31,10 +31,10 @@ measured track on the truth through the origin: 1 when a rig driven by it moves 
 action, which PCC cannot tell), for the held-out groups and each split over all its clips. Last, each
 face's PCC / F1 over all its clips.
 
-Development: astronaut and luispedro, seeds < 1000. Held out: grace_hopper, obama and biden, seeds >=
-1000; tune nothing on them. The last two are read from face_recognition's source archive on PyPI (see
-``ml.datasets.photo_clips.photos``); a photograph that is not here is named with the command that gets
-it, and the run goes on without it.
+Development: astronaut, luispedro and biden, seeds < 1000. Held out: grace_hopper and obama, seeds >=
+1000; tune nothing on them. Obama's and Biden's portraits are read from face_recognition's source
+archive on PyPI (see ``ml.datasets.photo_clips.photos``); a photograph that is not here is named with
+the command that gets it, and the run goes on without it.
 """
 
 from __future__ import annotations

@@ -33,7 +33,6 @@ __all__ = [
     "REST_DEADZONE",
     "SCALE_MM",
     "SIDED",
-    "THINNING_AT_PRESS",
     "scale_iod",
 ]
 
@@ -56,7 +55,7 @@ SCALE_MM: dict[str, float] = {
     "AU17": 5.0,  # chin boss pushed up
     "AU20": 8.0,  # lip corner stretched sideways
     "AU23": 4.0,  # lip corners drawn towards the midline by the tightened lips (each side)
-    "AU24": 5.0,  # lips pressed together: the lip red thinned by half
+    "AU24": 4.0,  # lips pressed together: the lip red (about 8 mm, upper and lower lip) thinned by half
     "AU25": 5.0,  # lips apart: the lower lip drawn down off the teeth, beyond what the jaw carries
     "AU26": 15.0,  # chin lowered by the jaw (away from the eyes)
 }
@@ -82,7 +81,7 @@ NOISE_MM: dict[str, float] = {
     "AU17": 0.21,
     "AU20": 0.13,
     "AU23": 0.16,
-    "AU24": 0.66,
+    "AU24": 0.49,
     "AU25": 0.39,
     "AU26": 1.33,
 }
@@ -93,10 +92,6 @@ FLOW_NOISE_MM = 0.3
 #: it keeps its size less that small offset (0.01-0.04 of intensity E). Half the noise: set on the
 #: development clips (mean PCC 0.74 with none, 0.76 with a quarter, 0.78 with a half, 0.78 with all).
 REST_DEADZONE = 0.5
-
-#: Lip red (vermilion) thinning of pressed lips (AU24), as a fraction of its neutral thickness, at
-#: intensity E.
-THINNING_AT_PRESS = 0.5
 
 #: Eyelid closure (1 - opening / neutral opening) at intensity E: fully closed.
 CLOSURE_AT_E = 0.9

@@ -28,10 +28,11 @@
    jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
    them alike; the chin sits at the crop's edge, where flow is unreliable), lip tightening (the mouth
    narrows: the corners move towards the midline in the landmarks and in the flow), lip press (the lip
-   red thins), eyelid closure: landmark geometry (:mod:`ml.tracks.geometry`); blinks are told from eye
-   closure (:mod:`ml.tracks.blinks`; the lids' landmarks or, where they under-read it, as behind
-   glasses, the upper lid margin's descent in the flow, :data:`LID_FLOW_READS`), and the upper-face and
-   geometry AUs are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
+   red thins, in millimetres: as a share of the lip red, a thin lip's landmark jitter read as a press),
+   eyelid closure: landmark geometry (:mod:`ml.tracks.geometry`); blinks are told from eye closure
+   (:mod:`ml.tracks.blinks`; the lids' landmarks or, where they under-read it, as behind glasses, the
+   upper lid margin's descent in the flow, :data:`LID_FLOW_READS`), and the upper-face and geometry AUs
+   are bridged over them (:data:`BRIDGED_OVER_BLINKS`).
 5. The flow and the landmarks in the neutral frame are smoothed over time at the scale of the skin's
    fastest movement (:mod:`ml.tracks.smoothing`), which takes off most of high-speed footage's
    frame-to-frame noise.
@@ -59,7 +60,6 @@ from ml.tracks.calibration import (
     REST_DEADZONE,
     SCALE_MM,
     SIDED,
-    THINNING_AT_PRESS,
     scale_iod,
 )
 from ml.tracks.crosstalk import remove_turn_crosstalk
@@ -256,13 +256,17 @@ def _geometry_aus(
     lip_drop = (mouth.lower_lip_drop - rest.lower_lip_drop - jaw_carries) / axes.iod
     seen = flow["lip_beyond_chin"] / LOWER_LIP_FLOW_READS
     values["AU25"] = np.fmin(lip_drop, seen) / scale_iod("AU25")
-    thinning = 1.0 - mouth.lip_red / max(float(rest.lip_red[0]), 1e-6)
+    # the lip red's thinning in IODs, not as a share of its thickness: the landmarks jitter about as much
+    # on thin lips as on full ones, so as a share a thin lip red's jitter (Biden's portrait: under 5 mm,
+    # the other faces' 7-11) read as lip presses and started events (spotting F1 0.53 on that face, 0.78
+    # in IODs; the other development faces alike either way)
+    thinning = (rest.lip_red - mouth.lip_red) / axes.iod
     narrowing = (rest.width - mouth.width) / axes.iod
     # tightened lips draw the corners in: the flow and the landmarks must both see it (each alone reads
     # other movements as a little narrowing: the flow a smile's corner on some faces, the landmarks a pout)
     values["AU23"] = np.fmin(flow["corners_in"], narrowing / 2.0) / scale_iod("AU23")
     widening = np.clip(-narrowing / scale_iod("AU20"), 0.0, 1.0)
-    values["AU24"] = thinning / THINNING_AT_PRESS * (1.0 - widening)
+    values["AU24"] = thinning / scale_iod("AU24") * (1.0 - widening)
     openings = eye_openings(points)
     rest_open = eye_openings(base[None, :, :2])
     closure = {}

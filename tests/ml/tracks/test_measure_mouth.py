@@ -11,6 +11,9 @@ import pytest
 
 from ml.stages.landmarks import Landmarker
 from ml.tracks import AUTracks
+from ml.tracks.calibration import IOD_MM, SCALE_MM
+from ml.tracks.geometry import LIP_RED_PAIRS, FaceAxes
+from ml.tracks.measure import _geometry_aus
 
 from .conftest import Bump, iod, measure_frames, pcc, ramp, smile, tracks_of, warp
 
@@ -108,3 +111,50 @@ def test_a_chin_raise_is_au17_and_a_smile_is_not(
     assert tracks.track("AU17").max() > 0.05
     assert max(peaks(tracks, ("AU25", "AU26", "AU23", "AU15", "AU20")).values()) < 0.05
     assert smiling.track("AU17").max() < 0.05
+
+
+def _lips_of_thickness(points: np.ndarray, factor: float) -> np.ndarray:
+    """The portrait's (478, 2) landmarks with each lip's red ``factor`` times as thick (the outer contour
+    moved along the face's vertical, the inner one kept)."""
+    out = points[:, :2].copy()
+    up = FaceAxes(out).up
+    for upper, lower in LIP_RED_PAIRS:
+        height = float((out[upper] - out[lower]) @ up)
+        shift = (factor - 1.0) * height * up
+        if upper in _OUTER_CONTOUR:
+            out[upper] += shift
+        else:
+            out[lower] -= shift
+    return out
+
+
+_OUTER_CONTOUR = (37, 0, 267, 84, 17, 314)
+
+
+@pytest.mark.parametrize("factor", [0.5, 1.0, 1.6])
+def test_a_lip_press_reads_its_thinning_in_millimetres_however_thick_the_lips(
+    still: np.ndarray, factor: float
+) -> None:
+    """The lip red thinned by 0.03 IOD (1.9 mm) is the same press on thin lips and on full ones: AU24 =
+    1.89 / 4.0 mm = 0.47 each time (as a share of the lip red it was 2.6 times as large on the thinnest
+    lips as on the fullest, and a thin lip's landmark jitter read as a press)."""
+    base = _lips_of_thickness(still, factor)
+    axes = FaceAxes(base)
+    pressed = base.copy()
+    for upper, lower in LIP_RED_PAIRS:  # each contour moves half of it towards the other
+        pressed[upper] -= 0.015 * axes.iod * axes.up
+        pressed[lower] += 0.015 * axes.iod * axes.up
+    frames = np.stack([base, pressed])
+    quiet = {
+        key: np.zeros(2)
+        for key in (
+            "corners_in",
+            "lip_beyond_chin",
+            "lower_lip_down",
+            "chin_rise",
+            "lid_drop_L",
+            "lid_drop_R",
+        )
+    }
+    values, _, _ = _geometry_aus(frames, base, axes, quiet, 30.0)
+    np.testing.assert_allclose(values["AU24"], [0.0, 0.03 * IOD_MM / SCALE_MM["AU24"]], atol=1e-9)
