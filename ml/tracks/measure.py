@@ -37,14 +37,14 @@
    fastest movement (:mod:`ml.tracks.smoothing`), which takes off most of high-speed footage's
    frame-to-frame noise.
 6. Intensity = movement / movement at FACS intensity E, clipped to [0, 1]; NaN without a face.
-7. The AUs are read twice: what the head's turn leaves in each region's flow is fitted on the frames the
-   first reading shows at rest in that part of the face, and taken off before the second
-   (:mod:`ml.tracks.crosstalk`).
+7. The AUs are read twice: what the head's turn leaves in each region's flow, and in the lip red's
+   thickness, is fitted on the frames the first reading shows at rest in that part of the face, and
+   taken off before the second (:mod:`ml.tracks.crosstalk`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,7 +62,7 @@ from ml.tracks.calibration import (
     SIDED,
     scale_iod,
 )
-from ml.tracks.crosstalk import remove_turn_crosstalk
+from ml.tracks.crosstalk import remove_lip_red_turn_crosstalk, remove_turn_crosstalk
 from ml.tracks.flow import FlowRegions, region_movement
 from ml.tracks.geometry import FaceAxes, MouthShape, eye_openings
 from ml.tracks.inputs import check_span, check_track_inputs
@@ -224,13 +224,15 @@ def _chin_rise(up: np.ndarray, regions: FlowRegions) -> np.ndarray:
 
 def _geometry_aus(
     points: np.ndarray,
+    lip_red: np.ndarray,
     base: np.ndarray,
     axes: FaceAxes,
     flow: dict[str, np.ndarray],
     fps: float,
 ) -> tuple[dict[str, np.ndarray], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """AU17, AU23-AU26, AU43, AU45 from landmarks in the neutral frame and the flow; the blink and closed
-    spans.
+    spans. ``lip_red``: ``(N,)`` the lip red's thickness, pixels (:class:`MouthShape`, what the head's
+    turn leaves in it taken off).
 
     ``flow`` holds the flow readings the landmarks are checked against or completed with, in IODs:
     ``"corners_in"`` (the lip corners' mean movement towards the midline), ``"lip_beyond_chin"`` (the
@@ -260,7 +262,7 @@ def _geometry_aus(
     # on thin lips as on full ones, so as a share a thin lip red's jitter (Biden's portrait: under 5 mm,
     # the other faces' 7-11) read as lip presses and started events (spotting F1 0.53 on that face, 0.78
     # in IODs; the other development faces alike either way)
-    thinning = (rest.lip_red - mouth.lip_red) / axes.iod
+    thinning = (rest.lip_red - lip_red) / axes.iod
     narrowing = (rest.width - mouth.width) / axes.iod
     # tightened lips draw the corners in: the flow and the landmarks must both see it (each alone reads
     # other movements as a little narrowing: the flow a smile's corner on some faces, the landmarks a pout)
@@ -325,8 +327,10 @@ def measure_au_intensities(
             frames, base, axes, maps = _neutral_face(points, present, span)
             displacement = displacement - np.nanmean(displacement[frames], axis=0)
     steady = smooth_over_time(to_neutral_frame(maps, points[:, :, :2], base[:, 2]), fps)
-    face = _Face(steady, base, axes, regions, turn_from_neutral(maps), present, span, fps)
+    lip_red = MouthShape(steady, axes.up).lip_red
+    face = _Face(steady, lip_red, base, axes, regions, turn_from_neutral(maps), present, span, fps)
     first = face.read(displacement)
+    face = replace(face, lip_red=remove_lip_red_turn_crosstalk(lip_red, maps, frames, first, fps))
     return face.read(remove_turn_crosstalk(displacement, maps, frames, first, fps))
 
 
@@ -336,6 +340,7 @@ class _Face:
     frame (``steady``), the neutral face, its axes and regions, and the head's turn from it."""
 
     steady: np.ndarray
+    lip_red: np.ndarray
     base: np.ndarray
     axes: FaceAxes
     regions: FlowRegions
@@ -357,7 +362,9 @@ class _Face:
         checks["lip_beyond_chin"] = up[:, regions.index("chin")] - up[:, regions.index("lower_lip")]
         checks["lower_lip_down"] = -up[:, regions.index("lower_lip")]
         checks["chin_rise"] = _chin_rise(up, regions)
-        geometry, blinks, closed = _geometry_aus(self.steady, self.base, self.axes, checks, self.fps)
+        geometry, blinks, closed = _geometry_aus(
+            self.steady, self.lip_red, self.base, self.axes, checks, self.fps
+        )
         values.update(geometry)
         for au in BRIDGED_OVER_BLINKS:
             for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):

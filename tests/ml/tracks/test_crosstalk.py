@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from ml.tracks.calibration import AU_NAMES
-from ml.tracks.crosstalk import FACE_PARTS, MIN_REST_FRAMES, remove_turn_crosstalk, turn_parallax
+from ml.tracks.crosstalk import (
+    FACE_PARTS,
+    MIN_REST_FRAMES,
+    remove_lip_red_turn_crosstalk,
+    remove_turn_crosstalk,
+    turn_parallax,
+)
 from ml.tracks.flow import REGION_NAMES
 from ml.tracks.types import AUTracks
 
@@ -146,3 +152,22 @@ def test_frames_without_a_face_stay_empty():
     keep = np.ones(len(out), bool)
     keep[40:45] = keep[60] = False
     np.testing.assert_allclose(out[keep], smile[keep], atol=1e-9)
+
+
+def test_a_turn_in_the_lip_red_is_taken_off_and_a_press_during_it_stays():
+    """The lip red's thickness thinned in proportion to the turn is put back; a lip press while the head
+    is turned, marked busy by the first reading, stays."""
+    maps, _, _, first = _take()
+    turn = turn_parallax(maps)
+    press = np.zeros(len(turn))
+    press[160:210] = 1.5  # pixels thinner, during the turn
+    values = np.zeros_like(first.values)
+    values[160:210, AU_NAMES.index("AU24")] = 0.4
+    pressed = replace(first, values=values)
+    lip_red = 9.0 + turn @ np.array([14.0, -6.0]) - press
+    out = remove_lip_red_turn_crosstalk(lip_red, maps, list(range(20)), pressed, FPS)
+    np.testing.assert_allclose(out, 9.0 - press, atol=1e-9)
+    unmarked = remove_lip_red_turn_crosstalk(
+        lip_red, maps, list(range(20)), replace(first, values=np.zeros_like(values)), FPS
+    )
+    assert np.abs(unmarked[160:210] - (9.0 - press[160:210])).max() > 0.1  # the press bends a fit over it

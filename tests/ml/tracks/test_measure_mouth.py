@@ -12,7 +12,7 @@ import pytest
 from ml.stages.landmarks import Landmarker
 from ml.tracks import AUTracks
 from ml.tracks.calibration import IOD_MM, SCALE_MM
-from ml.tracks.geometry import LIP_RED_PAIRS, FaceAxes
+from ml.tracks.geometry import LIP_RED_PAIRS, FaceAxes, MouthShape
 from ml.tracks.measure import _geometry_aus
 
 from .conftest import Bump, iod, measure_frames, pcc, ramp, smile, tracks_of, warp
@@ -156,5 +156,6 @@ def test_a_lip_press_reads_its_thinning_in_millimetres_however_thick_the_lips(
             "lid_drop_R",
         )
     }
-    values, _, _ = _geometry_aus(frames, base, axes, quiet, 30.0)
+    lip_red = MouthShape(frames, axes.up).lip_red
+    values, _, _ = _geometry_aus(frames, lip_red, base, axes, quiet, 30.0)
     np.testing.assert_allclose(values["AU24"], [0.0, 0.03 * IOD_MM / SCALE_MM["AU24"]], atol=1e-9)
