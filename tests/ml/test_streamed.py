@@ -59,8 +59,9 @@ def test_chunks_read_as_the_whole_take(take, tmp_path, monkeypatch):
 def test_a_chunk_starts_with_the_past_of_the_chunk_before(take, tmp_path, monkeypatch):
     """A chunk's first frames are smoothed over time with the last frames of the chunk before, as in the
     whole take (after the neutral frames put in front of the chunk, they read 0.03 off). Seen with the
-    turn's crosstalk left in, which each chunk fits on its own frames."""
+    turn's crosstalk left in (in the flow and in the lip red), which each chunk fits on its own frames."""
     monkeypatch.setattr(measure, "remove_turn_crosstalk", lambda displacement, *args: displacement)
+    monkeypatch.setattr(measure, "remove_lip_red_turn_crosstalk", lambda lip_red, *args: lip_red)
     chunked, whole = _chunked_and_whole(take, tmp_path, monkeypatch, "-raw")
     starts = np.concatenate([np.arange(s, s + 3) for s in range(30, len(take.frames), 30)])
     assert np.allclose(chunked.values[starts], whole.values[starts], atol=1e-6, equal_nan=True)
