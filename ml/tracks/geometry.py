@@ -28,8 +28,8 @@ EYE_PAIRS: dict[str, tuple[tuple[int, int], ...]] = {
     "R": ((159, 145), (158, 153), (160, 144)),
     "L": ((386, 374), (385, 380), (387, 373)),
 }
-#: Outer/inner contour landmark pairs across the upper lip and the lower lip, left of, at and right of the
-#: midline.
+#: Landmark pairs across the lip red, upper point first: the upper lip's outer and inner contours, then the
+#: lower lip's inner and outer, left of, at and right of the midline.
 LIP_RED_PAIRS: tuple[tuple[int, int], ...] = ((37, 82), (0, 13), (267, 312), (87, 84), (14, 17), (317, 314))
 _MOUTH_RIGHT, _MOUTH_LEFT, _CHIN = 61, 291, 152
 #: The lower lip's outer contour at and beside the midline (its lower edge, away from the opening).
