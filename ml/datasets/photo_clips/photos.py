@@ -72,6 +72,10 @@ class SourceArchive:
     def fetch_command(self) -> str:
         return self.fetch.format(folder=archive_folder())
 
+    def member(self, inside: str) -> str:
+        """The archive's member ``inside`` its top folder (named as the archive, less ``.tar.gz``)."""
+        return f"{self.file.removesuffix('.tar.gz')}/{inside}"
+
 
 #: The source distribution on PyPI that ships the White House photographs.
 _FACE_RECOGNITION = SourceArchive(
@@ -144,7 +148,7 @@ def _from_face_recognition(member: str, box: tuple[int, int, int, int]) -> Calla
 
     def load() -> np.ndarray:
         path = _FACE_RECOGNITION.path
-        inner = f"face_recognition-1.3.0/tests/test_images/{member}"
+        inner = _FACE_RECOGNITION.member(f"tests/test_images/{member}")
         try:
             with tarfile.open(path) as archive:
                 extracted = archive.extractfile(inner)
