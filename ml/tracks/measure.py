@@ -17,12 +17,15 @@
    other's is the dimpler, AU14 (:func:`one_sided_dimplers`); the chin raiser (AU17) is the chin's rise
    both beyond the jaw line's beside it and against the head (a smile stretching the lower face, or a
    jaw drop, moves one reading or the other) less the lower lip's descent (the chin raiser pushes the
-   lower lip up; the flow beside a lower lip coming down reads the chin rising); the upper lip's rise
-   beyond half that of the lip corners is AU10 (a smile lifts the lip's middle about half as much as its
-   corners), the nose wings' rise beyond 0.3 of the corners' is AU9 (the cheek a smile lifts carries the
-   side of the nose wings a little), the lower lid's rise beyond what the cheek carries
-   (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) is AU7, and the upper lid's rise beyond what the
-   inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
+   lower lip up; the flow beside a lower lip coming down reads the chin rising; where the flow sees the
+   lower lip rise with the chin, :data:`LIP_RISE_WITH_CHIN`, the landmarks' descent is not the lip's);
+   the upper lip's rise beyond half of the smile's part of the corners' rise is AU10 (a smile lifts the
+   lip's middle about half as much as its corners; a corner lifted straight up, as the upper lip raiser
+   lifts it, is no smile), the nose wings' rise beyond 0.3 of it is AU9 (the cheek a smile lifts carries
+   the side of the nose wings a little; :data:`SMILE_LIFTS_LIP`, :data:`SMILE_LIFTS_WINGS`), the lower
+   lid's rise beyond what the cheek carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) and what
+   the upper lid's own raise carries (:data:`UPPER_LID_CARRIES_LOWER`) is AU7, and the upper lid's rise
+   beyond what the inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
 4. Lips apart (the lower lip's descent beyond what the jaw's drop carries, :data:`JAW_LOWERS_LIP`, where
    the flow sees it too, :data:`LOWER_LIP_FLOW_READS`),
    jaw drop (the chin moves away from the eyes' corners, which sit at about its depth, so a turn moves
@@ -54,9 +57,9 @@ from ml.tracks.calibration import (
     FLOW_AUS,
     INNER_BROW_AUS,
     INNER_BROW_REGIONS,
-    INWARD,
     LIP_CORNER_AUS,
     NOISE_MM,
+    NOT_CORNER_AUS,
     REST_DEADZONE,
     SCALE_MM,
     SIDED,
@@ -73,6 +76,7 @@ from ml.tracks.types import AUTracks
 
 __all__ = [
     "BRIDGED_OVER_BLINKS",
+    "direction_parts",
     "measure_au_intensities",
     "one_sided_dimplers",
     "split_inner_brows",
@@ -115,16 +119,37 @@ JAW_LOWERS_LIP = 1.5
 #: (0.031 and 0.097 IOD per unit of intensity); pooled AU25 PCC 0.89 with the landmarks alone, 0.96 with
 #: both, from 0.25 to 0.4 alike.
 LOWER_LIP_FLOW_READS = 0.32
+#: Rise of the upper lip's middle, and of the nose wings, per unit of the lip corners' rise in a smile
+#: (AU12's part of each whole corner's movement, :data:`~ml.tracks.calibration.LIP_CORNER_AUS`): the
+#: pull towards the cheekbones lifts the upper lip about half as far as its corners, and the cheek it
+#: raises carries the side of the nose wings a little. The upper lip's rise beyond this is AU10, the
+#: wings' AU9, so a smile reads as neither. Only the smile's part: the upper lip raiser lifts the corners
+#: with the lip, straight up, and taking that rise off the lip's left little of AU10 (0.06-0.28 at E on
+#: the development faces, 0.27-0.51 now; development AU10 PCC 0.60 -> 0.81, flat from 0.5 to 0.7).
+SMILE_LIFTS_LIP = 0.5
+SMILE_LIFTS_WINGS = 0.3
+#: Share of the upper lid's own raise (AU5, in mm) that the lower lid's flow reads as its rise: a wider eye
+#: moves the lower lid's window at the opening's edge (0.19-0.43 on the development faces with AU5 alone
+#: at E). The smallest share is taken off, so that no face's own lid tightening is taken for it; the
+#: widened eyes of fear then no longer read as AU7 (development AU7 PCC 0.87 -> 0.95; 0.1 0.93, 0.3 0.86).
+UPPER_LID_CARRIES_LOWER = 0.2
+#: The lower lip rising in the flow by at least this share of the chin's rise is rising with the chin
+#: (disgust's upper lip raiser lifts the lower lip's flow too: 0.37-3.5 times the chin's rise on the
+#: development faces), and the landmarks' descent of it is not taken off the chin raiser then: the
+#: landmark model brings the lower lip down when the upper lip rises (2.4 mm on Biden's portrait),
+#: which wiped out disgust's AU17. Lips parting (fear: the lip's flow rises 0.14 times the chin's, whose
+#: window follows the lip's moving edge) keep the landmarks' descent. Development AU17 PCC 0.33 -> 0.49.
+LIP_RISE_WITH_CHIN = 1.0 / 3.0
 
 
-def split_on_directions(
+def direction_parts(
     vectors: np.ndarray, directions: tuple[tuple[str, tuple[float, float]], ...]
 ) -> dict[str, np.ndarray]:
-    """How much of each named direction makes up each ``(N, 2)`` vector (NaN rows stay NaN).
+    """The ``(N, 2)`` part of each ``(N, 2)`` vector along each named direction (NaN rows stay NaN).
 
     The unit directions, ordered by angle, must leave no gap of 180 degrees or more; a vector is the
     non-negative sum of the two directions on either side of it. A name given to several directions
-    gets the length of the sum of its parts.
+    gets the sum of its parts.
     """
     order = sorted(range(len(directions)), key=lambda k: np.arctan2(directions[k][1][1], directions[k][1][0]))
     names = [directions[k][0] for k in order]
@@ -141,10 +166,17 @@ def split_on_directions(
         for k, name in enumerate(names):
             hit = side == k
             parts[name][hit] += amounts[hit, column, None] * units[k]
-    out = {name: np.linalg.norm(part, axis=1) for name, part in parts.items()}
-    for track in out.values():
-        track[~finite] = np.nan
-    return out
+    for part in parts.values():
+        part[~finite] = np.nan
+    return parts
+
+
+def split_on_directions(
+    vectors: np.ndarray, directions: tuple[tuple[str, tuple[float, float]], ...]
+) -> dict[str, np.ndarray]:
+    """How much of each named direction makes up each ``(N, 2)`` vector: the length of its part
+    (:func:`direction_parts`); NaN rows stay NaN."""
+    return {name: np.linalg.norm(part, axis=1) for name, part in direction_parts(vectors, directions).items()}
 
 
 def split_inner_brows(brows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -192,25 +224,31 @@ def _flow_aus(local: dict[str, np.ndarray], regions: FlowRegions) -> dict[str, n
                 carrier = local[side][:, regions.index(spec.carrier[side == "L"])] @ direction
                 amount = amount - spec.carried * np.clip(carrier, 0.0, None)
             values[f"{au}{side}"] = np.clip(amount, 0.0, None) / scale_iod(au)
+    for side in _SIDES:
+        lid_raise = values[f"AU5{side}"] * scale_iod("AU5")
+        lower_lid = values[f"AU7{side}"] * scale_iod("AU7") - UPPER_LID_CARRIES_LOWER * lid_raise
+        values[f"AU7{side}"] = np.clip(lower_lid, 0.0, None) / scale_iod("AU7")
     brows = {side: local[side][:, regions.index(INNER_BROW_REGIONS[side == "L"])] for side in _SIDES}
     for column, amount in split_inner_brows(brows).items():
         values[column] = amount / scale_iod(column[:-1])
-    corner_up = []
+    smile_rise = []
     for side in _SIDES:
         name = "left" if side == "L" else "right"
-        corner_up.append(local[side][:, regions.index(f"lip_corner_{name}"), 1])
         corner = local[side][:, regions.index(f"lip_corner_above_{name}")]
         for au, amount in split_on_directions(corner, LIP_CORNER_AUS).items():
-            if au != INWARD:
+            if au not in NOT_CORNER_AUS:
                 values[f"{au}{side}"] = amount / scale_iod(au)
+        # the whole corner's rise in its smile's part of the movement (its rise with the upper lip is not)
+        whole = local[side][:, regions.index(f"lip_corner_{name}")]
+        smile_rise.append(direction_parts(whole, LIP_CORNER_AUS)["AU12"][:, 1])
     values.update(one_sided_dimplers({side: values[f"AU12{side}"] for side in _SIDES}))
     upper_lip_up = local["L"][:, regions.index("upper_lip"), 1]
-    corners_up = np.clip(np.mean(corner_up, axis=0), 0.0, None)
-    values["AU10"] = np.clip(upper_lip_up - 0.5 * corners_up, 0.0, None) / scale_iod("AU10")
+    corners_up = np.mean(smile_rise, axis=0)
+    values["AU10"] = np.clip(upper_lip_up - SMILE_LIFTS_LIP * corners_up, 0.0, None) / scale_iod("AU10")
     wings_up = (
         local["L"][:, regions.index("nose_wing_left"), 1] + local["R"][:, regions.index("nose_wing_right"), 1]
     ) / 2
-    values["AU9"] = np.clip(wings_up - 0.3 * corners_up, 0.0, None) / scale_iod("AU9")
+    values["AU9"] = np.clip(wings_up - SMILE_LIFTS_WINGS * corners_up, 0.0, None) / scale_iod("AU9")
     return values
 
 
@@ -250,8 +288,11 @@ def _geometry_aus(
     # moving edge and reads the chin going up (lips apart at E on a photograph: AU17 0.46). The chin's
     # rise counts less the lower lip's descent, as the flow or the landmarks see it, whichever sees more
     # (the flow of the lip's band under-reads a lower lip drawn off the teeth; development AU17 PCC 0.31
-    # without this, 0.56 with it).
-    lip_descent = np.fmax(flow["lower_lip_down"], (mouth.lower_lip_drop - rest.lower_lip_drop) / axes.iod)
+    # without this, 0.56 with it); the landmarks' only where the flow does not see the lip rise with the
+    # chin (:data:`LIP_RISE_WITH_CHIN`).
+    seen_descent = np.fmax(flow["lower_lip_down"], (mouth.lower_lip_drop - rest.lower_lip_drop) / axes.iod)
+    rising = flow["lower_lip_down"] < -LIP_RISE_WITH_CHIN * np.clip(flow["chin_rise"], 0.0, None)
+    lip_descent = np.where(rising, flow["lower_lip_down"], seen_descent)
     chin_rise = flow["chin_rise"] - np.clip(lip_descent, 0.0, None)
     values["AU17"] = np.clip(chin_rise, 0.0, None) / scale_iod("AU17")
     jaw_carries = JAW_LOWERS_LIP * np.clip(mouth.chin_drop - rest.chin_drop, 0.0, None)

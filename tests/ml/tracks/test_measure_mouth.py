@@ -62,6 +62,13 @@ def chin_up(points: np.ndarray, amount_iod: float) -> list[Bump]:
     return [Bump((boss[0], boss[1]), (0.0, -amount_iod * scale), 0.12 * scale)]
 
 
+def _quiet_flow(**readings: float) -> dict[str, np.ndarray]:
+    """The flow readings :func:`_geometry_aus` checks the landmarks against, for a still frame and a moved
+    one: zero in both, except ``readings`` (IODs) in the moved frame."""
+    keys = ("corners_in", "lip_beyond_chin", "lower_lip_down", "chin_rise", "lid_drop_L", "lid_drop_R")
+    return {key: np.array([0.0, readings.get(key, 0.0)]) for key in keys}
+
+
 def peaks(tracks: AUTracks, names: tuple[str, ...]) -> dict[str, float]:
     return {name: float(np.nanmax(tracks.track(name))) for name in names}
 
@@ -142,17 +149,30 @@ def test_a_lip_press_reads_its_thinning_in_millimetres_however_thick_the_lips(
         pressed[upper] -= 0.015 * axes.iod * axes.up
         pressed[lower] += 0.015 * axes.iod * axes.up
     frames = np.stack([base, pressed])
-    quiet = {
-        key: np.zeros(2)
-        for key in (
-            "corners_in",
-            "lip_beyond_chin",
-            "lower_lip_down",
-            "chin_rise",
-            "lid_drop_L",
-            "lid_drop_R",
-        )
-    }
     lip_red = MouthShape(frames, axes.up).lip_red
-    values, _, _ = _geometry_aus(frames, lip_red, base, axes, quiet, 30.0)
+    values, _, _ = _geometry_aus(frames, lip_red, base, axes, _quiet_flow(), 30.0)
     np.testing.assert_allclose(values["AU24"], [0.0, 0.03 * IOD_MM / SCALE_MM["AU24"]], atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("lip_rise", "expected"),
+    [
+        # the lower lip rising with the chin (0.01 of its 0.02 IOD, at least a third): the landmarks'
+        # 0.03 IOD descent is not the lip's, and the chin's rise is the chin raiser: 0.02 * 63 / 5 mm
+        (0.01, 0.02 * IOD_MM / SCALE_MM["AU17"]),
+        # the lower lip barely rising (0.005 IOD, under a third of the chin's rise) while the landmarks
+        # see it come down: the lips are parting, and the chin's rise, 0.02 less the 0.03 descent, is none
+        (0.005, 0.0),
+    ],
+)
+def test_a_lower_lip_rising_with_the_chin_is_not_taken_off_the_chin_raiser(
+    still: np.ndarray, lip_rise: float, expected: float
+) -> None:
+    base = still[:, :2].copy()
+    axes = FaceAxes(base)
+    moved = base.copy()
+    moved[[17, 84, 314]] -= 0.03 * axes.iod * axes.up  # the lower lip's lower edge, as the landmarks see it
+    frames = np.stack([base, moved])
+    flow = _quiet_flow(chin_rise=0.02, lower_lip_down=-lip_rise)
+    values, _, _ = _geometry_aus(frames, MouthShape(frames, axes.up).lip_red, base, axes, flow, 30.0)
+    np.testing.assert_allclose(values["AU17"], [0.0, expected], atol=1e-9)

@@ -14,12 +14,13 @@ from ml.tracks.calibration import (
     INWARD,
     IOD_MM,
     LIP_CORNER_AUS,
+    RAISED,
     SCALE_MM,
     scale_iod,
 )
 from ml.tracks.flow import REGION_NAMES, FlowRegions, above_mouth_line, robust_affine
 from ml.tracks.geometry import MouthShape, inter_ocular
-from ml.tracks.measure import one_sided_dimplers, split_inner_brows, split_on_directions
+from ml.tracks.measure import direction_parts, one_sided_dimplers, split_inner_brows, split_on_directions
 from ml.tracks.neutral import neutral_scores, quietest_span
 from ml.tracks.rigid import fit_head_motion, to_neutral_frame, turn_from_neutral
 
@@ -34,6 +35,13 @@ def test_a_vector_between_two_directions_is_their_non_negative_sum() -> None:
     assert parts["in"][:3] == pytest.approx([0.0, 0.6, 0.0])
     assert parts["down"][:3] == pytest.approx([0.0, 0.0, 2.0])
     assert all(np.isnan(parts[k][3]) for k, _ in DIRECTIONS)
+
+
+def test_the_parts_of_a_vector_add_up_to_it() -> None:
+    parts = direction_parts(np.array([[1.6, 0.8], [0.0, 0.8]]), DIRECTIONS)
+    np.testing.assert_allclose(parts["up_out"], [[0.6, 0.8], [0.6, 0.8]])
+    np.testing.assert_allclose(parts["out"], [[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_allclose(parts["in"], [[0.0, 0.0], [-0.6, 0.0]])
 
 
 def test_a_name_on_two_directions_gets_the_length_of_its_parts() -> None:
@@ -64,6 +72,11 @@ def test_lip_corner_directions_follow_facs() -> None:
     assert split_on_directions(_corner(-8.5), LIP_CORNER_AUS)["AU20"] == pytest.approx([1.0], abs=1e-3)
     down = split_on_directions(_corner(-90.0), LIP_CORNER_AUS)
     assert down["AU15"][0] > 0.9 and down["AU12"][0] == 0.0
+    # Straight up: the upper lip raiser lifting the corner with the lip, no AU of the corner's own; a
+    # smile's steepest pull (80 degrees) is still all AU12.
+    raised = split_on_directions(_corner(90.0), LIP_CORNER_AUS)
+    assert raised[RAISED] == pytest.approx([1.0]) and raised["AU12"] == pytest.approx([0.0])
+    assert split_on_directions(_corner(80.0), LIP_CORNER_AUS)["AU12"] == pytest.approx([1.0], abs=5e-3)
     # Towards the midline: the lips tightening or puckering, no lip-corner AU.
     inward = split_on_directions(_corner(180.0, 2.0), LIP_CORNER_AUS)
     assert inward[INWARD] == pytest.approx([2.0])
