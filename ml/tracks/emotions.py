@@ -4,14 +4,15 @@ The apex values are divided by the strongest AU, so the pattern counts, not the 
 score is the weighted share of its AUs that are present, times a penalty for strong AUs it does not
 explain (lips parting and jaw drop go with every emotion and are never held against one); a prototype
 whose key AUs are all absent scores 0. Contempt is the one-sided lip corner (AU12 or AU14 on one side
-only). The best score wins if it reaches :data:`MIN_SCORE`; otherwise the event is ``"others"``
-(CASME II's label for AU combinations outside the basic emotions). Names follow
-``curves/data/emotion_profiles.yaml``.
+only), penalised in the same way for the strongest AU other than those two (a disgust whose raised upper
+lip lifts one corner more than the other is not contempt). The best score wins if it reaches
+:data:`MIN_SCORE`; otherwise the event is ``"others"`` (CASME II's label for AU combinations outside the
+basic emotions). Names follow ``curves/data/emotion_profiles.yaml``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 __all__ = ["MIN_SCORE", "PROTOTYPES", "Prototype", "emotion_of", "emotion_scores"]
@@ -21,6 +22,7 @@ MIN_SCORE = 0.45
 #: An AU counts as present at this share of the strongest AU.
 _PRESENT = 0.35
 _ALWAYS_ALLOWED = frozenset({"AU25", "AU26"})
+_CONTEMPT_AUS = ("AU12", "AU14")
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,20 @@ PROTOTYPES: dict[str, Prototype] = {
 
 def _contempt(values: Mapping[str, float], top: float) -> float:
     best = 0.0
-    for au in ("AU12", "AU14"):
+    for au in _CONTEMPT_AUS:
         left, right = values.get(f"{au}L", 0.0), values.get(f"{au}R", 0.0)
         strong = max(left, right)
         if strong / top >= _PRESENT:
             best = max(best, (strong - min(left, right)) / strong)
     return best
+
+
+def _unexplained_penalty(share: Mapping[str, float], explained: Collection[str]) -> float:
+    """Factor for the strongest AU (as a ``share`` of the strongest of all) an emotion does not explain."""
+    unexplained = max(
+        (v for k, v in share.items() if k not in explained and k not in _ALWAYS_ALLOWED), default=0.0
+    )
+    return 1.0 - 0.6 * unexplained
 
 
 def emotion_scores(values: Mapping[str, float]) -> dict[str, float]:
@@ -69,13 +79,8 @@ def emotion_scores(values: Mapping[str, float]) -> dict[str, float]:
             scores[name] = 0.0
             continue
         cover = sum(w * min(share.get(au, 0.0) / 0.7, 1.0) for au, w in proto.weights.items())
-        unexplained = max(
-            (v for k, v in share.items() if k not in proto.weights and k not in _ALWAYS_ALLOWED), default=0.0
-        )
-        scores[name] = cover / sum(proto.weights.values()) * (1.0 - 0.6 * unexplained)
-    scores["contempt"] = _contempt(values, top) * (
-        1.0 - 0.6 * max(share.get("AU6", 0.0), share.get("AU1", 0.0))
-    )
+        scores[name] = cover / sum(proto.weights.values()) * _unexplained_penalty(share, proto.weights)
+    scores["contempt"] = _contempt(values, top) * _unexplained_penalty(share, _CONTEMPT_AUS)
     return {k: round(float(v), 4) for k, v in scores.items()}
 
 

@@ -17,6 +17,9 @@ CASES = [
     ({"AU4": 0.6, "AU7": 0.5, "AU23": 0.5}, "anger"),
     ({"AU9": 0.6, "AU10": 0.5}, "disgust"),
     ({"AU12": 0.4, "AU12R": 0.4, "AU12L": 0.0}, "contempt"),
+    # disgust whose raised upper lip lifts one corner more than the other: the nose and the upper lip are
+    # not contempt's, and hold against it as any prototype's unexplained AUs hold against that prototype
+    ({"AU9": 0.4, "AU10": 0.4, "AU12": 0.15, "AU12R": 0.15, "AU12L": 0.0}, "disgust"),
     ({"AU17": 0.5}, "others"),
     ({"AU14": 0.3, "AU14L": 0.3, "AU14R": 0.3}, "others"),
     ({}, "others"),
