@@ -22,7 +22,8 @@
    the upper lip's rise beyond half of the smile's part of the corners' rise is AU10 (a smile lifts the
    lip's middle about half as much as its corners; a corner lifted straight up, as the upper lip raiser
    lifts it, is no smile), the nose wings' rise beyond 0.3 of it is AU9 (the cheek a smile lifts carries
-   the side of the nose wings a little; :data:`SMILE_LIFTS_LIP`, :data:`SMILE_LIFTS_WINGS`), the lower
+   the side of the nose wings a little; :data:`SMILE_LIFTS_LIP`, :data:`SMILE_LIFTS_WINGS`; and beyond
+   what a jaw drop leaves in their reading, :data:`JAW_CARRIES_NOSE_WINGS`), the lower
    lid's rise beyond what the cheek carries (:data:`~ml.tracks.calibration.CHEEK_CARRIES_LID`) and what
    the upper lid's own raise carries (:data:`UPPER_LID_CARRIES_LOWER`) is AU7, and the upper lid's rise
    beyond what the inner brow carries (:data:`~ml.tracks.calibration.BROW_CARRIES_LID`) is AU5.
@@ -139,6 +140,13 @@ SMILE_LIFTS_WINGS = 0.3
 #: at E). The smallest share is taken off, so that no face's own lid tightening is taken for it; the
 #: widened eyes of fear then no longer read as AU7 (development AU7 PCC 0.87 -> 0.95; 0.1 0.93, 0.3 0.86).
 UPPER_LID_CARRIES_LOWER = 0.2
+#: Rise of the nose wings' reading (AU9, mm) per mm of the jaw's drop (AU26): the nose wings are read
+#: against the still-skin fit, and a dropping jaw stretches the skin below the cheeks that the fit is
+#: made on, so a jaw drop alone read the wings raised (AU9 0.11 at E on the astronaut and Biden: 0.036 and
+#: 0.032 mm per mm; none on Luis Pedro Coelho). A little under the two that show it is taken off, so that
+#: surprise does not read as the nose wrinkled (development AU9 PCC 0.87 -> 0.89, micro-expressions at
+#: 200 fps 0.822 -> 0.828; 0.02 and 0.045 read within 0.002 of it).
+JAW_CARRIES_NOSE_WINGS = 0.03
 #: The lower lip rising in the flow by at least this share of the chin's rise is rising with the chin
 #: (disgust's upper lip raiser lifts the lower lip's flow too: 0.37-3.5 times the chin's rise on the
 #: development faces), and the landmarks' descent of it is not taken off the chin raiser then: the
@@ -413,6 +421,7 @@ class _Face:
             self.steady, self.lip_red, self.base, self.axes, checks, self.fps
         )
         values.update(geometry)
+        values["AU9"] = _nose_wings_less_jaw(values["AU9"], values["AU26"])
         for au in BRIDGED_OVER_BLINKS:
             for column in (f"{au}L", f"{au}R") if au in SIDED else (au,):
                 values[column] = interpolate_over(values[column], blinks + closed)
@@ -431,6 +440,12 @@ class _Face:
             source="face",
             head_turn=self.head_turn,
         )
+
+
+def _nose_wings_less_jaw(au9: np.ndarray, au26: np.ndarray) -> np.ndarray:
+    """AU9 less what the jaw's drop (AU26) carries of its reading (:data:`JAW_CARRIES_NOSE_WINGS`)."""
+    carried_mm = JAW_CARRIES_NOSE_WINGS * np.clip(au26, 0.0, None) * SCALE_MM["AU26"]
+    return np.clip(au9 - carried_mm / SCALE_MM["AU9"], 0.0, None)
 
 
 def _neutral_face(

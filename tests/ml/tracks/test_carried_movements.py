@@ -6,7 +6,9 @@ The astronaut photograph is animated by the benchmark's own warp, each expressio
 - a smile lifts the upper lip and the nose wings a little: that is neither AU10 nor AU9;
 - the widened eyes of fear lift the lower lid's window at the eye's opening: that is not the lower lid
   tightening (AU7 0.12 in fear before the upper lid's carriage was taken off);
-- the lips parting in fear make the chin's flow read a rise: that is not the chin raiser.
+- the lips parting in fear make the chin's flow read a rise: that is not the chin raiser;
+- a dropped jaw stretches the skin the nose wings are read against: that is not the nose wrinkled (AU9
+  0.11 on a jaw drop alone before the jaw's carriage was taken off).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ ACTIONS = {
     "disgust": ("disgust", EMOTION_PROTOTYPES["disgust"]),
     "happiness": ("happiness", EMOTION_PROTOTYPES["happiness"]),
     "fear": ("fear", EMOTION_PROTOTYPES["fear"]),
+    "jaw drop": ("others", {"AU26": 1.0}),
 }
 
 
@@ -58,3 +61,8 @@ def test_the_wide_eyes_of_fear_do_not_tighten_the_lower_lids(readings: dict[str,
 def test_lips_parted_in_fear_are_not_the_chin_raised(readings: dict[str, AUTracks]) -> None:
     assert held(readings["fear"], "AU25") > 0.2
     assert held(readings["fear"], "AU17") < 0.05
+
+
+def test_a_jaw_drop_does_not_wrinkle_the_nose(readings: dict[str, AUTracks]) -> None:
+    assert held(readings["jaw drop"], "AU26") > 0.5
+    assert held(readings["jaw drop"], "AU9") < 0.03
