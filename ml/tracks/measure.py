@@ -144,8 +144,10 @@ UPPER_LID_CARRIES_LOWER = 0.2
 #: against the still-skin fit, and a dropping jaw stretches the skin below the cheeks that the fit is
 #: made on, so a jaw drop alone read the wings raised (AU9 0.11 at E on the astronaut and Biden: 0.036 and
 #: 0.032 mm per mm; none on Luis Pedro Coelho). A little under the two that show it is taken off, so that
-#: surprise does not read as the nose wrinkled (development AU9 PCC 0.87 -> 0.89, micro-expressions at
-#: 200 fps 0.822 -> 0.828; 0.02 and 0.045 read within 0.002 of it).
+#: surprise does not read as the nose wrinkled (development AU9 PCC 0.87 -> 0.88, micro-expressions at
+#: 200 fps 0.822 -> 0.826; 0.02 and 0.045 read within 0.002 of it). The drop is the jaw's track, beyond
+#: its noise: the chin landmark's jitter, taken off as a drop, took a small disgust's AU9 below an
+#: event's threshold (a held-out face in grey).
 JAW_CARRIES_NOSE_WINGS = 0.03
 #: The lower lip rising in the flow by at least this share of the chin's rise is rising with the chin
 #: (disgust's upper lip raiser lifts the lower lip's flow too: 0.37-3.5 times the chin's rise on the
@@ -444,7 +446,8 @@ class _Face:
 
 def _nose_wings_less_jaw(au9: np.ndarray, au26: np.ndarray) -> np.ndarray:
     """AU9 less what the jaw's drop (AU26) carries of its reading (:data:`JAW_CARRIES_NOSE_WINGS`)."""
-    carried_mm = JAW_CARRIES_NOSE_WINGS * np.clip(au26, 0.0, None) * SCALE_MM["AU26"]
+    drop = np.clip(au26 - _rest_deadzone(("AU26",))[0], 0.0, None)  # the jaw's drop as its track reads it
+    carried_mm = JAW_CARRIES_NOSE_WINGS * drop * SCALE_MM["AU26"]
     return np.clip(au9 - carried_mm / SCALE_MM["AU9"], 0.0, None)
 
 
