@@ -274,5 +274,12 @@ def held(tracks: AUTracks, au: str) -> float:
     return float(np.nanmean(tracks.track(au)[HELD]))
 
 
+def expressive_peak(tracks: AUTracks, frames: slice | np.ndarray = slice(None)) -> float:
+    """Largest reading over ``frames`` of any AU column but the blink's and the eyes closing (AU45, AU43,
+    either side)."""
+    columns = [i for i, name in enumerate(tracks.names) if name.rstrip("LR") not in ("AU43", "AU45")]
+    return float(np.nanmax(tracks.values[frames][:, columns]))
+
+
 def pcc(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
